@@ -1,0 +1,48 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from '@app/auth';
+import type { AppConfig } from '@app/config';
+import { EnvelopeExceptionFilter, EnvelopeInterceptor, RequestValidationPipe } from '@app/http';
+import { LedgerModule } from '@app/ledger';
+import { PersistenceModule } from '@app/persistence';
+import { TransfersModule } from '@app/transfers';
+import { WalletsModule, WalletsService } from '@app/wallets';
+import { migrationsList } from '../../../migrations';
+import { HealthController } from './health/health.controller';
+
+/** The composition root: which features run, wired to which database. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PersistenceModule.forRoot({
+          url: databaseUrl,
+          poolSize: config.database.poolSize,
+          debug: config.database.debug,
+          migrationsList,
+        }),
+        AuthModule.register({
+          imports: [WalletsModule],
+          registrationListener: WalletsService,
+          session: {
+            databaseUrl,
+            secret: config.session.secret,
+            maxAgeSeconds: config.session.maxAgeSeconds,
+            secureCookies: config.http.secureCookies,
+          },
+        }),
+        LedgerModule,
+        WalletsModule,
+        TransfersModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
+        { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+      ],
+    };
+  }
+}

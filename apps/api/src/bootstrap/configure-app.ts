@@ -1,0 +1,23 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import passport from 'passport';
+import { SessionMiddleware } from '@app/auth';
+import type { AppConfig } from '@app/config';
+import { answeringErrors, jsonBodyParser } from '@app/http';
+import { setupSwagger } from './swagger';
+
+/**
+ * Everything main.ts does to the application besides listening, shared with
+ * the e2e tests so that they exercise exactly what production runs.
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.set('etag', false);
+  app.use(answeringErrors(jsonBodyParser()));
+  app.use(answeringErrors(app.get(SessionMiddleware).handler));
+  app.use(answeringErrors(passport.initialize()));
+  app.use(answeringErrors(passport.session()));
+  setupSwagger(app);
+  app.enableShutdownHooks();
+  return app;
+}

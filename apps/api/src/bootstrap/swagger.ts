@@ -1,0 +1,31 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SESSION_COOKIE } from '@app/auth';
+
+export const DOC_PATH = 'api/doc';
+export const OPENAPI_JSON_PATH = 'api/doc/openapi.json';
+
+export function buildOpenApiDocument(app: INestApplication) {
+  const config = new DocumentBuilder()
+    .setTitle('Wallet ledger API')
+    .setDescription(
+      'Wallets, deposits and transfers on a double-entry ledger. Every JSON answer is the envelope ' +
+        '`{status: {success, errors: [{code, message, target}]}, data}`. Money is a decimal string with two ' +
+        'fraction digits. Register or log in first: the `sessionid` cookie then authenticates "Try it out". ' +
+        `OpenAPI JSON: /${OPENAPI_JSON_PATH}`,
+    )
+    .setVersion('1')
+    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Swagger UI at /api/doc/ ("Try it out" sends the session cookie), the document at /api/doc/openapi.json. */
+export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup(DOC_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: OPENAPI_JSON_PATH,
+    yamlDocumentUrl: 'api/doc/openapi.yaml',
+    swaggerOptions: { withCredentials: true, persistAuthorization: true },
+    customSiteTitle: 'Wallet ledger API',
+  });
+}

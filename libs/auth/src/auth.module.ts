@@ -1,0 +1,46 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AuthService } from './application/auth.service';
+import { RegistrationListener } from './application/registration.listener';
+import { PasswordHasher } from './domain/password.hasher';
+import { User } from './domain/user.entity';
+import { AuthController } from './http/auth.controller';
+import { LoginGuard, SessionGuard } from './http/guards';
+import { LocalStrategy } from './http/local.strategy';
+import { SESSION_OPTIONS, SessionMiddleware, type SessionOptions } from './http/session.middleware';
+import { SessionSerializer } from './http/session.serializer';
+import { UserRepository } from './persistence/user.repository';
+
+export interface AuthModuleOptions {
+  /** Modules that provide the registration listener. */
+  imports: ModuleMetadata['imports'];
+  /** Called inside the registration's unit of work (the wallets feature creates the wallet). */
+  registrationListener: Type<RegistrationListener>;
+  session: SessionOptions;
+}
+
+@Module({})
+export class AuthModule {
+  static register(options: AuthModuleOptions): DynamicModule {
+    return {
+      module: AuthModule,
+      global: true,
+      imports: [MikroOrmModule.forFeature([User]), PassportModule.register({ session: true }), ...(options.imports ?? [])],
+      controllers: [AuthController],
+      providers: [
+        AuthService,
+        PasswordHasher,
+        UserRepository,
+        LocalStrategy,
+        SessionSerializer,
+        SessionGuard,
+        LoginGuard,
+        SessionMiddleware,
+        { provide: SESSION_OPTIONS, useValue: options.session },
+        { provide: RegistrationListener, useExisting: options.registrationListener },
+      ],
+      exports: [AuthService, PasswordHasher, UserRepository, SessionGuard, SessionMiddleware],
+    };
+  }
+}

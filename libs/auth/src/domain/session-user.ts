@@ -1,0 +1,5 @@
+/** What the session keeps about the logged-in user: enough to serve requests without a lookup. */
+export interface SessionUser {
+  id: string;
+  username: string;
+}

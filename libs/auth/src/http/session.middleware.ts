@@ -1,0 +1,62 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import connectPgSimple from 'connect-pg-simple';
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import { Pool } from 'pg';
+
+export const SESSION_COOKIE = 'sessionid';
+
+export interface SessionOptions {
+  databaseUrl: string;
+  secret: string;
+  maxAgeSeconds: number;
+  secureCookies: boolean;
+}
+
+export const SESSION_OPTIONS = Symbol('SESSION_OPTIONS');
+
+/**
+ * express-session with its sessions in PostgreSQL (connect-pg-simple, table
+ * `session` created by a migration): they survive an API restart and are
+ * shared by every API instance. The store gets a small pool of its own.
+ */
+@Injectable()
+export class SessionMiddleware implements OnApplicationShutdown {
+  private readonly pool: Pool;
+  private readonly store: { close(): void };
+  readonly handler: RequestHandler;
+
+  constructor(@Inject(SESSION_OPTIONS) options: SessionOptions) {
+    this.pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'wallet-ledger-sessions' });
+    const PgStore = connectPgSimple(session);
+    const store = new PgStore({
+      pool: this.pool,
+      tableName: 'session',
+      createTableIfMissing: false,
+      // Expiry is absolute (maxAge from login): no UPDATE on every request.
+      disableTouch: true,
+      pruneSessionInterval: 15 * 60,
+    });
+    this.store = store;
+    this.handler = session({
+      name: SESSION_COOKIE,
+      secret: options.secret,
+      store,
+      resave: false,
+      saveUninitialized: false,
+      rolling: false,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.secureCookies,
+        maxAge: options.maxAgeSeconds * 1000,
+        path: '/',
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.store.close();
+    await this.pool.end();
+  }
+}

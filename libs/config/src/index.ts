@@ -1,0 +1,1 @@
+export { loadConfig, ConfigError, type AppConfig, type DatabaseConfig, type HttpConfig, type SessionConfig } from './app.config';

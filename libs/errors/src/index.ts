@@ -1,0 +1,1 @@
+export { DomainError, ALL_FIELDS } from './domain.error';

@@ -1,0 +1,20 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { map, type Observable } from 'rxjs';
+import { success } from './envelope';
+
+const RAW_RESPONSE = 'http:raw-response';
+
+/** The handler's return value is sent as is, without the envelope (the original's /healthcheck). */
+export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);
+
+/** Registered as APP_INTERCEPTOR: wraps what a handler returns in the success envelope. */
+@Injectable()
+export class EnvelopeInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const raw = this.reflector.get<boolean>(RAW_RESPONSE, context.getHandler());
+    return raw ? next.handle() : next.handle().pipe(map((data) => success(data ?? null)));
+  }
+}

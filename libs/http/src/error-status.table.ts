@@ -1,0 +1,29 @@
+import type { ErrorCode } from './envelope';
+
+/**
+ * The one mapping from an error's stable code to the HTTP status and the
+ * envelope code the contract gives. Features raise errors with codes; only
+ * this table knows what they mean on the wire. An unknown code is a 500.
+ */
+export const ERROR_STATUS: Record<string, { status: number; code: ErrorCode }> = {
+  // http
+  REQUEST_VALIDATION_FAILED: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  INVALID_JSON_BODY: { status: 422, code: 'BAD_REQUEST' },
+  ROUTE_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
+  PAYLOAD_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  // persistence
+  CONCURRENT_CONFLICT: { status: 409, code: 'CONFLICT' },
+  // auth
+  AUTHENTICATION_REQUIRED: { status: 401, code: 'UNAUTHORIZED' },
+  INVALID_CREDENTIALS: { status: 401, code: 'UNAUTHORIZED' },
+  USERNAME_TAKEN: { status: 400, code: 'BAD_REQUEST' },
+  PASSWORDS_DIFFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  // wallets and transfers
+  WALLET_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
+  DESTINATION_WALLET_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
+  SAME_WALLET_TRANSFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  // ledger
+  INSUFFICIENT_FUNDS: { status: 400, code: 'BAD_REQUEST' },
+  BALANCE_LIMIT_EXCEEDED: { status: 400, code: 'BAD_REQUEST' },
+};

@@ -1,0 +1,126 @@
+import { Transform } from 'class-transformer';
+import { ValidateBy, type ValidationArguments } from 'class-validator';
+import { InvalidAmountError, Money } from '@app/money';
+import { JsonNumber } from './json-body.parser';
+
+/**
+ * Field decorators for request DTOs. Each yields exactly one message per field
+ * (the original's marshmallow wording), so a request gets one error per field.
+ */
+export const MISSING = 'Missing data for required field.';
+
+const isMissing = (value: unknown) => value === undefined || value === null;
+
+export function RequiredString(options: { maxLength: number }): PropertyDecorator {
+  return ValidateBy({
+    name: 'requiredString',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= options.maxLength,
+      defaultMessage: ({ value }: ValidationArguments) => {
+        if (isMissing(value)) return MISSING;
+        if (typeof value !== 'string') return 'Not a valid string.';
+        if (value.length === 0) return 'Field may not be empty.';
+        return `Longer than maximum length ${options.maxLength}.`;
+      },
+    },
+  });
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function RequiredUuid(): PropertyDecorator {
+  return ValidateBy({
+    name: 'requiredUuid',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && UUID_PATTERN.test(value),
+      defaultMessage: ({ value }: ValidationArguments) => (isMissing(value) ? MISSING : 'Not a valid UUID.'),
+    },
+  });
+}
+
+/**
+ * A money amount by the contract's rules (Money.parseAmount): the field holds
+ * a Money after validation. JSON numbers are judged on their source text.
+ */
+export function RequiredAmount(): PropertyDecorator {
+  const transform = Transform(({ value }) => {
+    try {
+      return Money.parseAmount(value instanceof JsonNumber ? value.text : value);
+    } catch (error) {
+      if (error instanceof InvalidAmountError) return error;
+      throw error;
+    }
+  });
+  const validator = ValidateBy({
+    name: 'requiredAmount',
+    validator: {
+      validate: (value: unknown) => value instanceof Money,
+      defaultMessage: ({ value }: ValidationArguments) => {
+        if (isMissing(value)) return MISSING;
+        return value instanceof InvalidAmountError ? value.message : 'Not a valid number.';
+      },
+    },
+  });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
+}
+
+/** Optional query value: absent is fine, otherwise one of `values`. */
+export function OptionalOneOf(values: readonly string[]): PropertyDecorator {
+  return ValidateBy({
+    name: 'optionalOneOf',
+    validator: {
+      validate: (value: unknown) => value === undefined || (typeof value === 'string' && values.includes(value)),
+      defaultMessage: () => `Must be one of: ${values.join(', ')}.`,
+    },
+  });
+}
+
+/** Optional integer query value in [min, max], given as decimal digits. */
+export function OptionalIntInRange(min: number, max: number): PropertyDecorator {
+  const transform = Transform(({ value }) =>
+    typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value,
+  );
+  const validator = ValidateBy({
+    name: 'optionalIntInRange',
+    validator: {
+      validate: (value: unknown) => value === undefined || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max),
+      defaultMessage: ({ value }: ValidationArguments) =>
+        Number.isInteger(value)
+          ? `Must be greater than or equal to ${min} and less than or equal to ${max}.`
+          : 'Not a valid integer.',
+    },
+  });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
+}
+
+const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Optional ISO 8601 timestamp; the field holds a Date after validation. A
+ * timestamp without a zone is taken as UTC (the contract's zone).
+ */
+export function OptionalTimestamp(): PropertyDecorator {
+  const transform = Transform(({ value }) => {
+    if (typeof value !== 'string' || !ISO_PATTERN.test(value)) return value;
+    const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`;
+    const date = new Date(zoned);
+    return Number.isNaN(date.getTime()) ? value : date;
+  });
+  const validator = ValidateBy({
+    name: 'optionalTimestamp',
+    validator: {
+      validate: (value: unknown) => value === undefined || value instanceof Date,
+      defaultMessage: () => 'Not a valid datetime.',
+    },
+  });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
+}

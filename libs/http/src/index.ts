@@ -1,0 +1,11 @@
+export { type Envelope, type EnvelopeError, type ErrorCode, success, failure } from './envelope';
+export { RequestValidationError, InvalidJsonBodyError, type FieldError } from './request-validation.error';
+export { ERROR_STATUS } from './error-status.table';
+export { toErrorResponse, type ErrorResponse } from './error-response';
+export { EnvelopeExceptionFilter } from './exception.filter';
+export { EnvelopeInterceptor, RawResponse } from './envelope.interceptor';
+export { answeringErrors } from './express-middleware';
+export { jsonBodyParser, JsonNumber, MAX_BODY_BYTES } from './json-body.parser';
+export { RequestValidationPipe, validateInto } from './validation';
+export { MISSING, RequiredString, RequiredUuid, RequiredAmount, OptionalOneOf, OptionalIntInRange, OptionalTimestamp } from './fields';
+export { ApiEnvelope, ApiErrors, ErrorDto, StatusDto } from './swagger';

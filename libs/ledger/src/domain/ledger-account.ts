@@ -1,0 +1,28 @@
+import type { Money } from '@app/money';
+
+export const WalletKind = {
+  /** A user's wallet: keeps a running balance and a gapless sequence; never below zero. */
+  USER: 'USER',
+  /**
+   * A system wallet (the funding wallet): belongs to no user, may go negative,
+   * keeps no running balance so that concurrent deposits never queue on its
+   * row; its balance is derived on read.
+   */
+  SYSTEM: 'SYSTEM',
+} as const;
+export type WalletKind = (typeof WalletKind)[keyof typeof WalletKind];
+
+/** The funding wallet is created by the first migration with this fixed id. */
+export const FUNDING_WALLET_ID = '00000000-0000-4000-8000-000000000001';
+
+/**
+ * What the ledger needs of a wallet to post to it. The wallets feature's
+ * `Wallet` entity is one; the posting service mutates `balance` and
+ * `lastSequence` of the (locked, managed) instance in the caller's unit of work.
+ */
+export interface LedgerAccount {
+  readonly id: string;
+  readonly kind: WalletKind;
+  balance: Money | null;
+  lastSequence: number | null;
+}

@@ -1,0 +1,10 @@
+export { LedgerModule } from './ledger.module';
+export { BalanceCalculator } from './domain/balance.calculator';
+export { JournalEntry, EntryType } from './domain/journal-entry.entity';
+export { Operation } from './domain/operation.entity';
+export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledger-account';
+export { InsufficientFundsError, BalanceLimitExceededError } from './domain/ledger.errors';
+export { PostingService, type Leg, type Posting } from './application/posting.service';
+export { BalanceService } from './application/balance.service';
+export { OperationRepository, type OperationQuery, type SortOrder } from './persistence/operation.repository';
+export { LedgerAuditQuery, type LedgerAuditReport, type WalletMismatch } from './persistence/ledger-audit.query';

@@ -1,0 +1,72 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { Money } from '@app/money';
+
+export interface WalletMismatch {
+  walletId: string;
+  stored: string;
+  recomputed: string;
+}
+
+export interface LedgerAuditReport {
+  /** All journal entries sum to zero and so does the whole ledger. */
+  balanced: boolean;
+  /** Sum of every operation: exactly 0.00 in a sound ledger. */
+  total: string;
+  walletsChecked: number;
+  /** User wallets whose stored balance differs from the sum of their operations. */
+  mismatches: WalletMismatch[];
+  /** Journal entries whose legs do not sum to zero. */
+  unbalancedEntries: string[];
+  /** User wallets whose sequence is not 1..n, or whose last operation's balance_after is not the stored balance. */
+  brokenSequences: string[];
+}
+
+/**
+ * Recomputes the ledger from its amounts, ignoring every stored running
+ * balance, and compares. Costs a full scan: used by tests now and by the admin
+ * audit, never on a request's hot path.
+ */
+@Injectable()
+export class LedgerAuditQuery {
+  constructor(private readonly em: EntityManager) {}
+
+  async run(): Promise<LedgerAuditReport> {
+    const connection = this.em.getConnection();
+    const [{ total }] = await connection.execute<{ total: string }[]>(
+      `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations`,
+    );
+    const unbalanced = await connection.execute<{ transfer_id: string }[]>(
+      `select transfer_id from operations group by transfer_id having sum(amount) <> 0`,
+    );
+    const wallets = await connection.execute<
+      { id: string; stored: string; recomputed: string; sequences_ok: boolean }[]
+    >(
+      `select w.id,
+              w.balance::text as stored,
+              coalesce(sum(o.amount), 0)::numeric(20,2)::text as recomputed,
+              (count(o.id) = coalesce(w.last_sequence, 0)
+                and coalesce(min(o.sequence), 1) = 1
+                and coalesce(max(o.sequence), 0) = coalesce(w.last_sequence, 0)
+                and count(distinct o.sequence) = count(o.id)
+                and coalesce((select o2.balance_after from operations o2
+                               where o2.wallet_id = w.id and o2.sequence = w.last_sequence), 0) = w.balance
+              ) as sequences_ok
+         from wallets w
+         left join operations o on o.wallet_id = w.id
+        where w.kind = 'USER'
+        group by w.id`,
+    );
+    const mismatches = wallets
+      .filter((w) => !Money.of(w.stored).equals(Money.of(w.recomputed)))
+      .map((w) => ({ walletId: w.id, stored: w.stored, recomputed: w.recomputed }));
+    return {
+      balanced: Money.of(total).isZero() && unbalanced.length === 0,
+      total: Money.of(total).toFixed(),
+      walletsChecked: wallets.length,
+      mismatches,
+      unbalancedEntries: unbalanced.map((row) => row.transfer_id),
+      brokenSequences: wallets.filter((w) => !w.sequences_ok).map((w) => w.id),
+    };
+  }
+}

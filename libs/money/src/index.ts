@@ -1,0 +1,1 @@
+export { Money, InvalidAmountError, type AmountRejection } from './money';

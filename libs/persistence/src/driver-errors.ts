@@ -1,0 +1,27 @@
+import {
+  DeadlockException,
+  DriverException,
+  LockWaitTimeoutException,
+} from '@mikro-orm/core';
+
+/**
+ * The one place that reads driver errors. PostgreSQL reports a broken
+ * constraint by name; features register the names they own (see
+ * `constraintName`) and turn them into their own domain errors, so a client
+ * never sees a database message.
+ */
+export function constraintName(error: unknown): string | undefined {
+  if (error instanceof DriverException) {
+    return (error as DriverException & { constraint?: string }).constraint;
+  }
+  return undefined;
+}
+
+/** SQLSTATE 40001 (serialization failure), 40P01 (deadlock), 55P03 (lock timeout). */
+export function isTransientConflict(error: unknown): boolean {
+  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+    return true;
+  }
+  const code = (error as { code?: string } | null)?.code;
+  return code === '40001' || code === '40P01' || code === '55P03';
+}

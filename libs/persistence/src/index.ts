@@ -1,0 +1,8 @@
+export { MoneyType } from './money.type';
+export { constraintName, isTransientConflict } from './driver-errors';
+export { retryOnConflict, RetriesExhaustedError, type RetryOptions } from './retry';
+export { startEmbeddedPostgres, createDatabaseIfMissing, quoteIdent, type RunningPostgres, type EmbeddedPostgresOptions } from './embedded-postgres';
+export { migrateUnderLock } from './migrate';
+export { ormOptions, type OrmParams } from './orm.options';
+export { PersistenceModule } from './persistence.module';
+export { resolveDatabase, type ResolvedDatabase } from './resolve-database';

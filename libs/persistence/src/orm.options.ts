@@ -1,0 +1,53 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { MigrationObject } from '@mikro-orm/core';
+import { join } from 'node:path';
+
+export interface OrmParams {
+  url: string;
+  poolSize: number;
+  debug: boolean;
+  /** Committed migrations, listed explicitly (migrations/index.ts): no file globbing at run time. */
+  migrationsList: MigrationObject[];
+  /** Entities, for processes that do not load them through Nest's forFeature. */
+  entities?: Function[];
+}
+
+/** Where `migration:create` writes and where the schema snapshot lives. */
+export const MIGRATIONS_DIR = join(process.cwd(), 'migrations');
+
+export function ormOptions(params: OrmParams) {
+  return defineConfig({
+    driver: PostgreSqlDriver,
+    clientUrl: params.url,
+    entities: params.entities ?? [],
+    forceUtcTimezone: true,
+    // Never create the schema at start-up: only committed migrations change it.
+    schemaGenerator: { disableForeignKeys: false },
+    pool: { min: 0, max: params.poolSize },
+    driverOptions: {
+      connection: {
+        // Nothing waits forever: a lock wait or a runaway statement fails and
+        // the use case is retried (lock) or answered with an error.
+        lock_timeout: 5_000,
+        statement_timeout: 15_000,
+        idle_in_transaction_session_timeout: 60_000,
+        application_name: 'wallet-ledger',
+      },
+    },
+    debug: params.debug,
+    discovery: { warnWhenNoEntities: false },
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: params.migrationsList,
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: true,
+      snapshotName: '.snapshot-wallet-ledger',
+      emit: 'ts',
+    },
+  });
+}

@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError } from '@app/errors';
+import { isTransientConflict } from './driver-errors';
+
+export interface RetryOptions {
+  attempts: number;
+  baseDelayMs: number;
+}
+
+const DEFAULTS: RetryOptions = { attempts: 5, baseDelayMs: 5 };
+
+/** Every attempt met a conflict: the client gets a clean 409 and may retry. */
+export class RetriesExhaustedError extends DomainError {
+  readonly code = 'CONCURRENT_CONFLICT';
+  constructor(readonly lastError: unknown) {
+    super('The request conflicted with concurrent requests on the same wallet; retry it.');
+  }
+}
+
+/**
+ * Runs a whole use case (its own unit of work included) again when PostgreSQL
+ * aborts it with a serialization failure, a deadlock or a lock timeout. The use
+ * case must be safe to repeat from the start: its transaction was rolled back,
+ * so nothing of the failed attempt remains. Bounded, with jittered backoff.
+ */
+export async function retryOnConflict<T>(
+  useCase: () => Promise<T>,
+  options: Partial<RetryOptions> = {},
+): Promise<T> {
+  const { attempts, baseDelayMs } = { ...DEFAULTS, ...options };
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      return await useCase();
+    } catch (error) {
+      if (!isTransientConflict(error)) throw error;
+      lastError = error;
+      if (attempt < attempts) {
+        await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
+    }
+  }
+  throw new RetriesExhaustedError(lastError);
+}

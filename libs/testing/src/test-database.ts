@@ -1,0 +1,54 @@
+import { Client } from 'pg';
+
+/** Set by test/setup/global-setup.ts for every jest worker. */
+export interface TestDatabaseEnv {
+  adminUrl: string;
+  templateDatabase: string;
+  runId: string;
+}
+
+export function testDatabaseEnv(): TestDatabaseEnv {
+  const adminUrl = process.env.TEST_PG_ADMIN_URL;
+  const templateDatabase = process.env.TEST_PG_TEMPLATE;
+  const runId = process.env.TEST_RUN_ID;
+  if (!adminUrl || !templateDatabase || !runId) {
+    throw new Error('The test database is not set up: run the tests through jest (test/setup/global-setup.ts).');
+  }
+  return { adminUrl, templateDatabase, runId };
+}
+
+export function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+const created = new Map<string, Promise<string>>();
+
+/**
+ * The database of this jest worker, cloned from the migrated template on first
+ * use. Tests in one worker share it, each making its own users and wallets
+ * with the builders, so no test depends on another's data or on test order.
+ */
+export function workerDatabaseUrl(): Promise<string> {
+  const env = testDatabaseEnv();
+  const name = `${env.templateDatabase.replace(/_template$/, '')}_w${process.env.JEST_WORKER_ID ?? '1'}`;
+  let url = created.get(name);
+  if (!url) {
+    url = cloneTemplate(env, name);
+    created.set(name, url);
+  }
+  return url;
+}
+
+async function cloneTemplate(env: TestDatabaseEnv, name: string): Promise<string> {
+  const client = new Client({ connectionString: env.adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (rowCount === 0) await client.query(`create database "${name}" template "${env.templateDatabase}"`);
+  } finally {
+    await client.end();
+  }
+  return databaseUrl(env.adminUrl, name);
+}

@@ -1,0 +1,88 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import {
+  BalanceCalculator,
+  EntryType,
+  FUNDING_WALLET_ID,
+  InsufficientFundsError,
+  type LedgerAccount,
+  type Operation,
+  PostingService,
+  WalletKind,
+} from '@app/ledger';
+import type { Money } from '@app/money';
+import { retryOnConflict } from '@app/persistence';
+import { WalletNotFoundError, WalletRepository } from '@app/wallets';
+import { DestinationWalletNotFoundError, SameWalletTransferError } from '../domain/transfers.errors';
+
+/** The funding wallet as the ledger sees it: a system account, never locked, never updated. */
+const FUNDING_ACCOUNT: LedgerAccount = { id: FUNDING_WALLET_ID, kind: WalletKind.SYSTEM, balance: null, lastSequence: null };
+
+/**
+ * The money-moving use cases. Each is one unit of work (em.transactional):
+ * lock the user wallets involved, read their balances under the lock, post
+ * one balanced journal entry, commit. A deadlock, serialization failure or
+ * lock timeout rolls the whole attempt back and it runs again (bounded).
+ */
+@Injectable()
+export class TransfersService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly wallets: WalletRepository,
+    private readonly posting: PostingService,
+    private readonly balances: BalanceCalculator,
+  ) {}
+
+  /**
+   * Credits the user's wallet and debits the funding wallet. Only the user's
+   * wallet is locked: the funding wallet keeps no running balance, so
+   * deposits of different users never wait on each other.
+   */
+  deposit(userId: string, amount: Money): Promise<Operation> {
+    return retryOnConflict(() =>
+      this.em.transactional(async () => {
+        const [wallet] = await this.wallets.lockForUser(userId);
+        if (!wallet) throw new WalletNotFoundError();
+        const [credit] = this.posting.post({
+          type: EntryType.DEPOSIT,
+          sourceWalletId: FUNDING_WALLET_ID,
+          destinationWalletId: wallet.id,
+          legs: [
+            { account: wallet, amount },
+            { account: FUNDING_ACCOUNT, amount: amount.negated() },
+          ],
+        });
+        return credit;
+      }),
+    );
+  }
+
+  /**
+   * Moves `amount` from the caller's wallet to `destinationId`. Checks run in
+   * the contract's order: own wallet (422), caller has no wallet (404),
+   * insufficient funds (400), destination missing (404).
+   */
+  transfer(userId: string, destinationId: string, amount: Money): Promise<Operation> {
+    return retryOnConflict(() =>
+      this.em.transactional(async () => {
+        const locked = await this.wallets.lockForUser(userId, destinationId);
+        const source = locked.find((wallet) => wallet.userId === userId);
+        if (source?.id === destinationId) throw new SameWalletTransferError();
+        if (!source) throw new WalletNotFoundError();
+        if (!this.balances.canPay(source, amount)) throw new InsufficientFundsError();
+        const destination = locked.find((wallet) => wallet.id === destinationId);
+        if (!destination) throw new DestinationWalletNotFoundError();
+        const [debit] = this.posting.post({
+          type: EntryType.TRANSFER,
+          sourceWalletId: source.id,
+          destinationWalletId: destination.id,
+          legs: [
+            { account: source, amount: amount.negated() },
+            { account: destination, amount },
+          ],
+        });
+        return debit;
+      }),
+    );
+  }
+}

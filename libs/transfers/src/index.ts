@@ -1,0 +1,3 @@
+export { TransfersModule } from './transfers.module';
+export { TransfersService } from './application/transfers.service';
+export { DestinationWalletNotFoundError, SameWalletTransferError } from './domain/transfers.errors';

@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261124232354_initial } from './Migration20261124232354_initial';
+
+/**
+ * Every committed migration, in order. Listed explicitly so that the built
+ * service and the TypeScript tests load the same migrations without globbing.
+ * `make migration name=...` writes a new file: add it here.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261124232354_initial', class: Migration20261124232354_initial },
+];

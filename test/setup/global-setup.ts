@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import { migrationsList } from '../../migrations';
+import { startEmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
+import { ormOptions } from '../../libs/persistence/src/orm.options';
+
+/**
+ * Starts PostgreSQL for the run (embedded, unless DATABASE_URL points at a
+ * server) and builds a migrated template database; each jest worker clones it
+ * (libs/testing workerDatabaseUrl). Every run uses freshly created databases.
+ */
+export default async function globalSetup(): Promise<void> {
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const server = await startEmbeddedPostgres({
+      dataDir: join(tmpdir(), `wallet-ledger-test-${runId}`),
+      port: await freePort(),
+      database: 'postgres',
+      fast: true,
+      ephemeral: true,
+    });
+    (globalThis as { __EMBEDDED_PG__?: unknown }).__EMBEDDED_PG__ = server;
+    adminUrl = server.adminUrl;
+  }
+  const template = `wallet_test_${runId}_template`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database "${template}"`);
+  await admin.end();
+
+  const url = new URL(adminUrl);
+  url.pathname = `/${template}`;
+  const orm = await MikroORM.init(ormOptions({ url: url.toString(), poolSize: 1, debug: false, migrationsList }));
+  await orm.getMigrator().up();
+  await orm.close();
+
+  process.env.TEST_PG_ADMIN_URL = adminUrl;
+  process.env.TEST_PG_TEMPLATE = template;
+  process.env.TEST_RUN_ID = runId;
+  // The service under test reads its configuration like production does.
+  process.env.SESSION_SECRET = 'test-session-secret-that-is-long-enough';
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { loadConfig } from '@app/config';
+import { workerDatabaseUrl } from '@app/testing';
+import { AppModule } from '../../apps/api/src/app.module';
+import { configureApp } from '../../apps/api/src/bootstrap/configure-app';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  server: Server;
+  orm: MikroORM;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real AppModule, configured by the same configureApp as main.ts, on this
+ * worker's own database (cloned from the migrated template).
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = await workerDatabaseUrl();
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, ...env });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
+  configureApp(app, config);
+  await app.init();
+  return {
+    app,
+    server: app.getHttpServer() as Server,
+    orm: app.get(MikroORM),
+    databaseUrl,
+    close: () => app.close(),
+  };
+}
