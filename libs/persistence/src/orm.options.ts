@@ -45,8 +45,12 @@ export function ormOptions(params: OrmParams) {
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
-      snapshot: true,
-      snapshotName: '.snapshot-wallet-ledger',
+      // No snapshot file: running migrations would rewrite it from the live
+      // database (session table included) in the work tree. New migrations and
+      // migration:check diff the entities against a migrated database instead,
+      // and never drop a table that has no entity (the session table).
+      snapshot: false,
+      dropTables: false,
       emit: 'ts',
     },
   });

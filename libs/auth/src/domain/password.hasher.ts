@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
+
+// Algorithm is an ambient const enum (not importable under isolatedModules): Argon2id = 2.
+const ARGON2ID = 2 as Algorithm;
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
-const PARAMS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const PARAMS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 @Injectable()
 export class PasswordHasher {

@@ -1,0 +1,90 @@
+/**
+ * The architecture, written down and checked (`make deps`, part of `make test`).
+ * Dependencies point one way: http -> application -> domain, persistence -> domain;
+ * transfers -> wallets -> ledger -> money; auth imports no other feature;
+ * nothing imports apps/; libs/testing only from tests; cross-lib imports go
+ * through each lib's index.ts (the @app/<lib> alias).
+ */
+const FEATURES = 'auth|wallets|transfers|ledger';
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'nothing-imports-apps',
+      comment: 'apps are composition roots; libraries and other apps never import them',
+      severity: 'error',
+      from: { path: '^(libs|apps/([^/]+))/' },
+      to: { path: '^apps/', pathNot: '^apps/$2/' },
+    },
+    {
+      name: 'testing-only-from-tests',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: '^libs/testing/' },
+      to: { path: '^libs/testing/' },
+    },
+    {
+      name: 'only-through-index',
+      comment: 'another lib is imported through its index.ts (@app/<lib>), never by a deep path',
+      severity: 'error',
+      from: { path: '^(apps|libs)/([^/]+)/' },
+      to: { path: '^libs/[^/]+/src/', pathNot: ['^libs/$2/', '^libs/[^/]+/src/index\\.ts$'] },
+    },
+    {
+      name: 'auth-imports-no-feature',
+      severity: 'error',
+      from: { path: '^libs/auth/' },
+      to: { path: `^libs/(${FEATURES})/`, pathNot: '^libs/auth/' },
+    },
+    {
+      name: 'ledger-below-wallets-and-transfers',
+      severity: 'error',
+      from: { path: '^libs/ledger/' },
+      to: { path: '^libs/(wallets|transfers|auth)/' },
+    },
+    {
+      name: 'wallets-below-transfers',
+      severity: 'error',
+      from: { path: '^libs/wallets/' },
+      to: { path: '^libs/transfers/' },
+    },
+    {
+      name: 'money-stands-alone',
+      comment: 'the Money value type: decimal.js only, no Nest, no ORM, no other lib',
+      severity: 'error',
+      from: { path: '^libs/money/' },
+      to: { pathNot: ['^libs/money/', 'decimal\\.js'] },
+    },
+    {
+      name: 'shared-kernel-imports-no-feature',
+      severity: 'error',
+      from: { path: '^libs/(errors|config|persistence|http)/' },
+      to: { path: `^libs/(${FEATURES})/` },
+    },
+    {
+      name: 'domain-knows-no-http',
+      severity: 'error',
+      from: { path: '^libs/[^/]+/src/(domain|application|persistence)/' },
+      to: { path: ['^libs/[^/]+/src/http/', '^libs/http/', 'node_modules/(express|@nestjs/swagger|@nestjs/platform-express|passport)'] },
+    },
+    {
+      name: 'domain-knows-no-application-or-persistence',
+      severity: 'error',
+      from: { path: '^libs/[^/]+/src/domain/' },
+      to: { path: '^libs/[^/]+/src/(application|persistence)/' },
+    },
+    {
+      name: 'persistence-knows-no-application',
+      severity: 'error',
+      from: { path: '^libs/[^/]+/src/persistence/' },
+      to: { path: '^libs/[^/]+/src/application/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.spec\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,41 @@
+# The interface a person reads: each target calls one npm script.
+# Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
+# PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
+
+.PHONY: run test test-e2e migrate migration build lint deps install clean
+
+STAMP := node_modules/.install-stamp
+
+run: install build ## install, build, apply pending migrations, start the API (PORT, default 8080)
+	npm run --silent start
+
+test: install ## type check, dependency rules, unit and e2e tests on a real PostgreSQL
+	npm run --silent test
+
+test-e2e: install
+	npm run --silent test:e2e
+
+migrate: install build ## apply pending migrations to DATABASE_URL (or the embedded database)
+	npm run --silent cli -- migrate
+
+migration: install ## write a migration for the entity changes: make migration name=add-holds
+	@test -n "$(name)" || (echo "usage: make migration name=<name>" && exit 2)
+	npm run --silent migration:create -- $(name)
+
+build: install
+	npm run --silent build
+
+lint: install
+	npm run --silent lint
+
+deps: install
+	npm run --silent deps
+
+install: $(STAMP)
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+clean:
+	rm -rf dist node_modules
