@@ -18,6 +18,13 @@ module.exports = {
       to: { path: '^apps/', pathNot: '^apps/$2/' },
     },
     {
+      name: 'schema-only-from-apps',
+      comment: '@app/schema lists every entity: only composition roots use it',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: '^libs/schema/' },
+      to: { path: '^libs/schema/' },
+    },
+    {
       name: 'testing-only-from-tests',
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: '^libs/testing/' },

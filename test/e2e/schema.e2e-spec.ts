@@ -1,9 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '@app/persistence';
 import { workerDatabaseUrl } from '@app/testing';
-import { ENTITIES } from '../../apps/cli/src/entities';
+import { ENTITIES } from '@app/schema';
 import { migrationsList } from '../../migrations';
-import { createTestApp } from '../setup/test-app';
 
 describe('schema: entities and committed migrations agree', () => {
   let orm: MikroORM;
@@ -26,15 +25,5 @@ describe('schema: entities and committed migrations agree', () => {
 
   it('has no pending migration on a database built from the template', async () => {
     expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
-  });
-
-  it('lists in the CLI exactly the entities the API discovers', async () => {
-    const app = await createTestApp();
-    try {
-      const discovered = Object.values(app.orm.getMetadata().getAll()).filter((meta) => !meta.embeddable && !meta.virtual).map((meta) => meta.className).sort();
-      expect(discovered).toEqual(ENTITIES.map((entity) => entity.name).sort());
-    } finally {
-      await app.close();
-    }
   });
 });

@@ -5,6 +5,7 @@ import type { AppConfig } from '@app/config';
 import { EnvelopeExceptionFilter, EnvelopeInterceptor, RequestValidationPipe } from '@app/http';
 import { LedgerModule } from '@app/ledger';
 import { PersistenceModule } from '@app/persistence';
+import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule, WalletsService } from '@app/wallets';
 import { migrationsList } from '../../../migrations';
@@ -22,6 +23,7 @@ export class AppModule {
           poolSize: config.database.poolSize,
           debug: config.database.debug,
           migrationsList,
+          entities: ENTITIES,
         }),
         AuthModule.register({
           imports: [WalletsModule],

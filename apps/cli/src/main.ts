@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '@app/config';
 import { migrateUnderLock, ormOptions, resolveDatabase } from '@app/persistence';
 import { migrationsList } from '../../../migrations';
-import { ENTITIES } from './entities';
+import { ENTITIES } from '@app/schema';
 
 const USAGE = `usage: cli <command>
   migrate                 apply pending migrations (under an advisory lock)

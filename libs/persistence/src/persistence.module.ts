@@ -3,9 +3,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { type OrmParams, ormOptions } from './orm.options';
 
 /**
- * MikroORM for a Nest process. Entities come from each feature's forFeature
- * (autoLoadEntities); the request context middleware gives every HTTP request
- * its own identity map (allowGlobalContext stays off).
+ * MikroORM for a Nest process, with the entities the composition root lists
+ * (@app/schema). The request context middleware gives every HTTP request its
+ * own identity map (allowGlobalContext stays off).
  */
 @Module({})
 export class PersistenceModule {
@@ -15,7 +15,6 @@ export class PersistenceModule {
       imports: [
         MikroOrmModule.forRoot({
           ...ormOptions(params),
-          autoLoadEntities: true,
           registerRequestContext: true,
         }),
       ],

@@ -1,0 +1,11 @@
+import { User } from '@app/auth';
+import { JournalEntry, Operation } from '@app/ledger';
+import { Wallet } from '@app/wallets';
+
+/**
+ * Every entity of the schema, registered explicitly with MikroORM by the
+ * processes (API, CLI, tests). Explicit rather than Nest's autoLoadEntities,
+ * whose static registry is cleared when an application closes, which breaks
+ * a second application in the same process (tests restart the API).
+ */
+export const ENTITIES = [User, Wallet, JournalEntry, Operation];

@@ -1,0 +1,186 @@
+import { RequestContext } from '@mikro-orm/core';
+import { Client } from 'pg';
+import { FUNDING_WALLET_ID, LedgerAuditQuery, type LedgerAuditReport } from '@app/ledger';
+import type { TestApp } from './test-app';
+
+/**
+ * The ledger-wide invariants of contract part B ("Double entry"), checked two
+ * independent ways: through the service's own LedgerAuditQuery, and from the
+ * raw rows with BigInt cents in the test, so that a bug in the audit query
+ * cannot hide a bug in posting. They hold whatever other tests did, so any
+ * test may assert them at any quiet moment.
+ */
+
+/** Exact cents of a two-place decimal text ("-12.30", "5", "0.07"); never a float. */
+export function cents(text: string): bigint {
+  const match = /^(-?)([0-9]+)(?:\.([0-9]{1,2}))?$/.exec(text);
+  if (!match) throw new Error(`not a money text: ${text}`);
+  const value = BigInt(match[2]) * 100n + BigInt((match[3] ?? '').padEnd(2, '0'));
+  return match[1] === '-' ? -value : value;
+}
+
+/** The wire form of an amount in cents: exactly two fraction digits. */
+export function money(value: bigint): string {
+  const sign = value < 0n ? '-' : '';
+  const abs = value < 0n ? -value : value;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+export interface WalletRow {
+  id: string;
+  kind: 'USER' | 'SYSTEM';
+  userId: string | null;
+  balance: string | null;
+  lastSequence: number | null;
+}
+
+export interface OperationRow {
+  id: string;
+  transferId: string;
+  walletId: string;
+  sourceWalletId: string;
+  destinationWalletId: string;
+  type: string;
+  amount: string;
+  sequence: number | null;
+  balanceAfter: string | null;
+}
+
+export interface LedgerSnapshot {
+  wallets: Map<string, WalletRow>;
+  operations: OperationRow[];
+  /** Operations of each wallet, in sequence order (system wallets: insertion order is meaningless). */
+  byWallet: Map<string, OperationRow[]>;
+  byEntry: Map<string, OperationRow[]>;
+}
+
+export async function connectDb(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url, application_name: 'ledger-invariants-test' });
+  await client.connect();
+  return client;
+}
+
+/** Every wallet and operation, read in one repeatable-read snapshot. */
+export async function readLedger(db: Client): Promise<LedgerSnapshot> {
+  await db.query('begin isolation level repeatable read read only');
+  try {
+    const wallets = await db.query<WalletRow>(
+      `select id, kind, user_id as "userId", balance::text as balance, last_sequence::int as "lastSequence" from wallets`,
+    );
+    const operations = await db.query<OperationRow>(
+      `select id, transfer_id as "transferId", wallet_id as "walletId", source_wallet_id as "sourceWalletId",
+              destination_wallet_id as "destinationWalletId", type, amount::text as amount,
+              sequence::int as sequence, balance_after::text as "balanceAfter"
+         from operations order by wallet_id, sequence nulls last, id`,
+    );
+    const byWallet = new Map<string, OperationRow[]>();
+    const byEntry = new Map<string, OperationRow[]>();
+    for (const op of operations.rows) {
+      byWallet.set(op.walletId, [...(byWallet.get(op.walletId) ?? []), op]);
+      byEntry.set(op.transferId, [...(byEntry.get(op.transferId) ?? []), op]);
+    }
+    return { wallets: new Map(wallets.rows.map((w) => [w.id, w])), operations: operations.rows, byWallet, byEntry };
+  } finally {
+    await db.query('commit');
+  }
+}
+
+/** Runs the service's audit outside an HTTP request, in a request context of its own. */
+export function runAudit(t: TestApp): Promise<LedgerAuditReport> {
+  return RequestContext.create(t.orm.em, () => t.app.get(LedgerAuditQuery).run());
+}
+
+/**
+ * A list of every broken invariant found in the raw rows ([] when sound), so
+ * that a failure names all of them at once.
+ */
+export function ledgerViolations(ledger: LedgerSnapshot): string[] {
+  const problems: string[] = [];
+  const total = ledger.operations.reduce((sum, op) => sum + cents(op.amount), 0n);
+  if (total !== 0n) problems.push(`all operations sum to ${money(total)}, not 0.00`);
+
+  for (const [entry, legs] of ledger.byEntry) {
+    const sum = legs.reduce((acc, op) => acc + cents(op.amount), 0n);
+    if (sum !== 0n) problems.push(`entry ${entry} sums to ${money(sum)}`);
+    if (legs.length < 2) problems.push(`entry ${entry} has ${legs.length} leg(s)`);
+    const types = new Set(legs.map((op) => op.type));
+    if (types.size !== 1) problems.push(`entry ${entry} mixes types ${[...types].join(',')}`);
+    if (legs.some((op) => cents(op.amount) === 0n)) problems.push(`entry ${entry} has a zero leg`);
+    const [first] = legs;
+    if (legs.some((op) => op.sourceWalletId !== first.sourceWalletId || op.destinationWalletId !== first.destinationWalletId)) {
+      problems.push(`entry ${entry} legs disagree on source/destination`);
+    }
+    if (first.type === 'DEPOSIT' || first.type === 'TRANSFER') {
+      // Two legs: the source pays x, the destination receives x.
+      const source = legs.find((op) => op.walletId === first.sourceWalletId);
+      const destination = legs.find((op) => op.walletId === first.destinationWalletId);
+      if (legs.length !== 2 || !source || !destination || source === destination || cents(source.amount) >= 0n) {
+        problems.push(`${first.type} entry ${entry} is not "source pays, destination receives"`);
+      }
+      const expectedSource = first.type === 'DEPOSIT' ? FUNDING_WALLET_ID : undefined;
+      if (expectedSource && first.sourceWalletId !== expectedSource) problems.push(`DEPOSIT ${entry} not paid by the funding wallet`);
+      if (first.type === 'TRANSFER' && ledger.wallets.get(first.sourceWalletId)?.kind !== 'USER') {
+        problems.push(`TRANSFER ${entry} paid by a non-user wallet`);
+      }
+    }
+  }
+
+  for (const wallet of ledger.wallets.values()) {
+    const ops = ledger.byWallet.get(wallet.id) ?? [];
+    if (wallet.kind === 'SYSTEM') {
+      if (wallet.balance !== null || wallet.lastSequence !== null) problems.push(`system wallet ${wallet.id} keeps a running balance`);
+      if (ops.some((op) => op.sequence !== null || op.balanceAfter !== null)) {
+        problems.push(`system wallet ${wallet.id} has operations with a sequence or balance_after`);
+      }
+      continue;
+    }
+    let running = 0n;
+    ops.forEach((op, index) => {
+      running += cents(op.amount);
+      if (op.sequence !== index + 1) problems.push(`wallet ${wallet.id}: operation #${index + 1} has sequence ${op.sequence}`);
+      if (op.balanceAfter === null || cents(op.balanceAfter) !== running) {
+        problems.push(`wallet ${wallet.id}: sequence ${op.sequence} balance_after ${op.balanceAfter}, running sum ${money(running)}`);
+      }
+      if (running < 0n) problems.push(`wallet ${wallet.id} went negative (${money(running)}) at sequence ${op.sequence}`);
+    });
+    if (wallet.balance === null || cents(wallet.balance) !== running) {
+      problems.push(`wallet ${wallet.id}: stored balance ${wallet.balance}, sum of amounts ${money(running)}`);
+    }
+    const last = ops.at(-1);
+    if (last && last.balanceAfter !== wallet.balance) {
+      problems.push(`wallet ${wallet.id}: stored balance ${wallet.balance}, last balance_after ${last.balanceAfter}`);
+    }
+    if (wallet.lastSequence !== ops.length) problems.push(`wallet ${wallet.id}: last_sequence ${wallet.lastSequence}, ${ops.length} operations`);
+  }
+
+  // The funding wallet takes part in deposits only, as their negation.
+  const funding = ledger.byWallet.get(FUNDING_WALLET_ID) ?? [];
+  const depositCredits = ledger.operations.filter((op) => op.type === 'DEPOSIT' && op.walletId !== FUNDING_WALLET_ID);
+  if (funding.some((op) => op.type !== 'DEPOSIT')) problems.push('the funding wallet has non-deposit operations');
+  const fundingSum = funding.reduce((sum, op) => sum + cents(op.amount), 0n);
+  const depositSum = depositCredits.reduce((sum, op) => sum + cents(op.amount), 0n);
+  if (fundingSum !== -depositSum) problems.push(`funding wallet sums to ${money(fundingSum)}, deposits to ${money(depositSum)}`);
+  return problems;
+}
+
+/**
+ * Asserts every ledger-wide invariant, through the audit query and through
+ * the raw rows. Call it when no request of this test is in flight.
+ */
+export async function expectSoundLedger(t: TestApp, db: Client): Promise<LedgerSnapshot> {
+  const ledger = await readLedger(db);
+  expect(ledgerViolations(ledger)).toEqual([]);
+  const { rows } = await db.query<{ total: string }>(`select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations`);
+  expect(rows[0].total).toBe('0.00');
+
+  const userWallets = [...ledger.wallets.values()].filter((w) => w.kind === 'USER').length;
+  expect(await runAudit(t)).toEqual({
+    balanced: true,
+    total: '0.00',
+    walletsChecked: userWallets,
+    mismatches: [],
+    unbalancedEntries: [],
+    brokenSequences: [],
+  });
+  return ledger;
+}
