@@ -28,14 +28,23 @@ export function RequiredString(options: { maxLength: number }): PropertyDecorato
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A UUID in any letter case; the field holds it in lower case after
+ * validation, the form PostgreSQL prints and ids are compared in.
+ */
 export function RequiredUuid(): PropertyDecorator {
-  return ValidateBy({
+  const transform = Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value));
+  const validator = ValidateBy({
     name: 'requiredUuid',
     validator: {
       validate: (value: unknown) => typeof value === 'string' && UUID_PATTERN.test(value),
       defaultMessage: ({ value }: ValidationArguments) => (isMissing(value) ? MISSING : 'Not a valid UUID.'),
     },
   });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
 }
 
 /**
@@ -99,7 +108,20 @@ export function OptionalIntInRange(min: number, max: number): PropertyDecorator 
   };
 }
 
-const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Whether the date and time fields name a real moment. JavaScript's Date rolls
+ * impossible values over (2026-02-30 becomes March 2, 24:00 the next day)
+ * instead of refusing them, which would silently filter at another moment.
+ */
+function isRealDateTime(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 7].map((i) => Number(match[i] ?? 0));
+  const lastOfMonth = new Date(0);
+  lastOfMonth.setUTCFullYear(year, month, 0);
+  const daysInMonth = lastOfMonth.getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+}
 
 /**
  * Optional ISO 8601 timestamp; the field holds a Date after validation. A
@@ -107,7 +129,8 @@ const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
  */
 export function OptionalTimestamp(): PropertyDecorator {
   const transform = Transform(({ value }) => {
-    if (typeof value !== 'string' || !ISO_PATTERN.test(value)) return value;
+    const match = typeof value === 'string' ? ISO_PATTERN.exec(value) : null;
+    if (!match || !isRealDateTime(match)) return value;
     const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`;
     const date = new Date(zoned);
     return Number.isNaN(date.getTime()) ? value : date;

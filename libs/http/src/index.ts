@@ -8,4 +8,4 @@ export { answeringErrors } from './express-middleware';
 export { jsonBodyParser, JsonNumber, MAX_BODY_BYTES } from './json-body.parser';
 export { RequestValidationPipe, validateInto } from './validation';
 export { MISSING, RequiredString, RequiredUuid, RequiredAmount, OptionalOneOf, OptionalIntInRange, OptionalTimestamp } from './fields';
-export { ApiEnvelope, ApiErrors, ErrorDto, StatusDto } from './swagger';
+export { ApiEnvelope, ApiErrors, ErrorDto } from './swagger';

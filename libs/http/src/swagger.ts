@@ -1,5 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { EnvelopeError } from './envelope';
 
 export class ErrorDto {
   @ApiProperty({ enum: ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNPROCESSABLE_ENTITY', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR'] })
@@ -12,12 +13,15 @@ export class ErrorDto {
   target: string;
 }
 
-export class StatusDto {
-  @ApiProperty()
-  success: boolean;
-
-  @ApiProperty({ type: [ErrorDto] })
-  errors: ErrorDto[];
+function statusSchema(success: boolean, errors: EnvelopeError[]) {
+  return {
+    type: 'object',
+    required: ['success', 'errors'],
+    properties: {
+      success: { type: 'boolean', example: success },
+      errors: { type: 'array', items: { $ref: getSchemaPath(ErrorDto) }, example: errors },
+    },
+  };
 }
 
 /** Documents a success answer: the envelope with `data` of the given model (or null). */
@@ -28,40 +32,55 @@ export function ApiEnvelope(model: Type<unknown> | null, options: { isArray?: bo
       ? { type: 'array', items: { $ref: getSchemaPath(model) } }
       : { $ref: getSchemaPath(model) };
   return applyDecorators(
-    ApiExtraModels(StatusDto, ErrorDto, ...(model ? [model] : [])),
+    ApiExtraModels(ErrorDto, ...(model ? [model] : [])),
     ApiResponse({
       status: 200,
       description: options.description ?? 'Success',
-      schema: {
-        type: 'object',
-        required: ['status', 'data'],
-        properties: { status: { $ref: getSchemaPath(StatusDto) }, data },
-      },
+      schema: { type: 'object', required: ['status', 'data'], properties: { status: statusSchema(true, []), data } },
     }),
   );
 }
 
-const DESCRIPTIONS: Record<number, string> = {
-  400: 'Refused by a business rule (for example "Insufficient funds.", "This username already taken.")',
-  401: 'Not logged in ("Authentication required.") or wrong credentials',
-  404: 'Wallet or destination wallet does not exist',
-  409: 'Conflicted with concurrent requests on the same wallet; safe to retry',
-  413: 'Body larger than 16 KiB',
-  422: 'Validation failed: one error per offending field; or "Invalid JSON body." (code BAD_REQUEST)',
+const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = {
+  400: {
+    description: 'Refused by a business rule ("Insufficient funds.", "This username already taken.")',
+    error: { code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__' },
+  },
+  401: {
+    description: 'No session ("Authentication required.") or wrong credentials ("Invalid username or password.")',
+    error: { code: 'UNAUTHORIZED', message: 'Authentication required.', target: '__all__' },
+  },
+  404: {
+    description: '"Wallet does not exist." or "Destination wallet does not exist."',
+    error: { code: 'NOT_FOUND', message: 'Destination wallet does not exist.', target: '__all__' },
+  },
+  409: {
+    description: 'Conflicted with concurrent requests on the same wallet after bounded retries; nothing was posted, safe to retry',
+    error: { code: 'CONFLICT', message: 'The request conflicted with concurrent requests on the same wallet; retry it.', target: '__all__' },
+  },
+  413: {
+    description: 'Body larger than 16 KiB',
+    error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large (16 KiB at most).', target: '__all__' },
+  },
+  422: {
+    description: 'Validation failed, one error per offending field; a body that is not JSON answers code BAD_REQUEST, "Invalid JSON body."',
+    error: { code: 'UNPROCESSABLE_ENTITY', message: 'Missing data for required field.', target: 'amount' },
+  },
 };
 
 /** Documents failure answers: the envelope with `data: null` and the errors. */
 export function ApiErrors(...statuses: number[]) {
   return applyDecorators(
-    ApiExtraModels(StatusDto, ErrorDto),
+    ApiExtraModels(ErrorDto),
     ...statuses.map((status) =>
       ApiResponse({
         status,
-        description: DESCRIPTIONS[status] ?? 'Error',
+        description: EXAMPLES[status]?.description ?? 'Error',
         schema: {
           type: 'object',
+          required: ['status', 'data'],
           properties: {
-            status: { $ref: getSchemaPath(StatusDto) },
+            status: statusSchema(false, EXAMPLES[status] ? [EXAMPLES[status].error] : []),
             data: { type: 'object', nullable: true, example: null },
           },
         },
