@@ -2,6 +2,7 @@ import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/c
 import { plainToInstance } from 'class-transformer';
 import { type ValidationError, validate } from 'class-validator';
 import { ALL_FIELDS } from '@app/errors';
+import { JsonNumber } from './json-body.parser';
 import { RequestValidationError } from './request-validation.error';
 
 /**
@@ -19,7 +20,8 @@ export class RequestValidationPipe implements PipeTransform {
 }
 
 export async function validateInto<T extends object>(dto: new () => T, plain: unknown): Promise<T> {
-  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
+  // A top-level JSON number parses to a JsonNumber instance: it is no more an object than 42 is.
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || plain instanceof JsonNumber) {
     throw RequestValidationError.of(ALL_FIELDS, 'Request body must be a JSON object.');
   }
   const instance = plainToInstance(dto, plain);

@@ -37,3 +37,27 @@ export async function balanceOf(user: RegisteredUser): Promise<string> {
   const response = await user.agent.get('/v1/wallets').expect(200);
   return response.body.data.balance;
 }
+
+/** The operation objects of `GET /v1/wallets/operations` (asserting 200), with the given query. */
+export async function operationsOf(user: RegisteredUser, query: Record<string, string | number> = {}): Promise<OperationJson[]> {
+  const response = await user.agent.get('/v1/wallets/operations').query(query).expect(200);
+  return response.body.data;
+}
+
+/** Deposits `amount` (asserting 200) and returns the credit operation. */
+export async function deposit(user: RegisteredUser, amount: string): Promise<OperationJson> {
+  const response = await user.agent.post('/v1/wallets/deposit').send({ amount }).expect(200);
+  return response.body.data;
+}
+
+/** The wire shape of an operation (contract part A). */
+export interface OperationJson {
+  id: string;
+  transfer_id: string;
+  wallet_id: string;
+  source_wallet_id: string;
+  destination_wallet_id: string;
+  type: string;
+  amount: string;
+  timestamp: string;
+}

@@ -1,2 +1,11 @@
 export { testDatabaseEnv, databaseUrl, workerDatabaseUrl, type TestDatabaseEnv } from './test-database';
-export { registerUser, fundedUser, balanceOf, uniqueUsername, type RegisteredUser } from './builders';
+export {
+  registerUser,
+  fundedUser,
+  balanceOf,
+  uniqueUsername,
+  operationsOf,
+  deposit,
+  type RegisteredUser,
+  type OperationJson,
+} from './builders';

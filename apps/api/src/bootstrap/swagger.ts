@@ -12,10 +12,11 @@ export function buildOpenApiDocument(app: INestApplication) {
       'Wallets, deposits and transfers on a double-entry ledger. Every JSON answer is the envelope ' +
         '`{status: {success, errors: [{code, message, target}]}, data}`. Money is a decimal string with two ' +
         'fraction digits. Register or log in first: the `sessionid` cookie then authenticates "Try it out". ' +
-        `OpenAPI JSON: /${OPENAPI_JSON_PATH}`,
+        `OpenAPI JSON: [/${OPENAPI_JSON_PATH}](/${OPENAPI_JSON_PATH})`,
     )
     .setVersion('1')
-    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE })
+    // The scheme is named after the cookie: controllers require it with @ApiCookieAuth('sessionid').
+    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, SESSION_COOKIE)
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -3,7 +3,7 @@ import { DomainError } from '@app/errors';
 export class DestinationWalletNotFoundError extends DomainError {
   readonly code = 'DESTINATION_WALLET_NOT_FOUND';
   constructor() {
-    super('Destination wallet does not exist.');
+    super('Destination wallet does not exist.', 'destination');
   }
 }
 

@@ -1,0 +1,199 @@
+import request from 'supertest';
+import { balanceOf, fundedUser, registerUser } from '@app/testing';
+import { createTestApp, type TestApp } from '../setup/test-app';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+function failure(code: string, message: string, target = '__all__') {
+  return { status: { success: false, errors: [{ code, message, target }] }, data: null };
+}
+
+const NOT_FOUND = failure('NOT_FOUND', 'Not found.');
+const INVALID_JSON = failure('BAD_REQUEST', 'Invalid JSON body.');
+const NOT_AN_OBJECT = failure('UNPROCESSABLE_ENTITY', 'Request body must be a JSON object.');
+const TOO_LARGE = failure('PAYLOAD_TOO_LARGE', 'Request body is too large (16 KiB at most).');
+
+/** Every route the application serves, as `METHOD path`. */
+const SERVED_ROUTES = [
+  'POST /v1/auth/register',
+  'POST /v1/auth/login',
+  'POST /v1/auth/logout',
+  'GET /v1/wallets',
+  'GET /v1/wallets/operations',
+  'POST /v1/wallets/deposit',
+  'POST /v1/wallets/transfer',
+  'GET /healthcheck',
+];
+const SESSION_ROUTES = ['GET /v1/wallets', 'GET /v1/wallets/operations', 'POST /v1/wallets/deposit', 'POST /v1/wallets/transfer'];
+
+/** A JSON login body padded with an unknown field to exactly `bytes` bytes. */
+function loginBodyOfSize(bytes: number): string {
+  const head = '{"username":"nobody-at-all","password":"x","pad":"';
+  const tail = '"}';
+  return head + 'p'.repeat(bytes - head.length - tail.length) + tail;
+}
+
+describe('HTTP surface (contract part A)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  describe('envelope', () => {
+    it.each<[string, string]>([
+      ['get', '/nope'],
+      ['get', '/v1'],
+      ['get', '/v1/wallets/nope'],
+      ['post', '/v1/nope'],
+      ['delete', '/v1/wallets'],
+      ['put', '/v1/wallets/deposit'],
+    ])('answers an unknown route (%s %s) with 404 NOT_FOUND in the envelope', async (method, path) => {
+      const response = await request(t.server)[method as 'get'](path).expect(404);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body).toEqual(NOT_FOUND);
+    });
+
+    it('answers an unknown route with 404 even for a logged-in user', async () => {
+      const user = await registerUser(t.server);
+      await user.agent.get('/v1/wallets/nope').expect(404, NOT_FOUND);
+    });
+
+    it('answers a success in the envelope with errors []', async () => {
+      const user = await registerUser(t.server);
+      const response = await user.agent.get('/v1/wallets').expect(200);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body.status).toEqual({ success: true, errors: [] });
+    });
+  });
+
+  describe('request bodies', () => {
+    it.each(['{"username": "a",', '{username: "a"}', "{'username': 'a'}", 'not json', '{"a": 1}}', '{"a": 01}'])(
+      'answers the invalid JSON body %p with 422 BAD_REQUEST "Invalid JSON body." target __all__',
+      async (text) => {
+        await request(t.server)
+          .post('/v1/auth/register')
+          .set('Content-Type', 'application/json')
+          .send(text)
+          .expect(422, INVALID_JSON);
+      },
+    );
+
+    it('answers invalid JSON on a money route with 422 BAD_REQUEST and moves nothing', async () => {
+      const user = await fundedUser(t.server, '10.00');
+      await user.agent.post('/v1/wallets/deposit').set('Content-Type', 'application/json').send('{"amount": "5.00"').expect(422, INVALID_JSON);
+      expect(await balanceOf(user)).toBe('10.00');
+    });
+
+    it.each(['[]', '[{"username": "a", "password": "b", "passwordConfirm": "b"}]', '"text"', '42', 'null', 'true'])(
+      'rejects the JSON body %p that is not an object with 422 target __all__',
+      async (text) => {
+        await request(t.server)
+          .post('/v1/auth/register')
+          .set('Content-Type', 'application/json')
+          .send(text)
+          .expect(422, NOT_AN_OBJECT);
+      },
+    );
+
+    it('rejects a JSON array body on login and on the money routes with 422', async () => {
+      const user = await fundedUser(t.server, '10.00');
+      await request(t.server).post('/v1/auth/login').set('Content-Type', 'application/json').send('[]').expect(422, NOT_AN_OBJECT);
+      await user.agent.post('/v1/wallets/deposit').set('Content-Type', 'application/json').send('[{"amount": "1.00"}]').expect(422, NOT_AN_OBJECT);
+      await user.agent
+        .post('/v1/wallets/transfer')
+        .set('Content-Type', 'application/json')
+        .send(`[{"destination": "${user.walletId}", "amount": "1.00"}]`)
+        .expect(422, NOT_AN_OBJECT);
+      expect(await balanceOf(user)).toBe('10.00');
+    });
+
+    it('answers a body above 16 KiB with 413 PAYLOAD_TOO_LARGE in the envelope', async () => {
+      const response = await request(t.server)
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .send(loginBodyOfSize(MAX_BODY_BYTES + 1))
+        .expect(413);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body).toEqual(TOO_LARGE);
+    });
+
+    it('reads a body of exactly 16 KiB', async () => {
+      const body = loginBodyOfSize(MAX_BODY_BYTES);
+      expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES);
+      // Read and judged: unknown user, not a 413.
+      await request(t.server)
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(401, failure('UNAUTHORIZED', 'Invalid username or password.'));
+    });
+
+    it('refuses an oversized deposit with 413 and moves nothing', async () => {
+      const user = await fundedUser(t.server, '10.00');
+      const body = `{"amount": "1.00", "pad": "${'p'.repeat(MAX_BODY_BYTES)}"}`;
+      await user.agent.post('/v1/wallets/deposit').set('Content-Type', 'application/json').send(body).expect(413, TOO_LARGE);
+      expect(await balanceOf(user)).toBe('10.00');
+    });
+  });
+
+  describe('GET /healthcheck', () => {
+    it('answers 200 {healthy: true}, without the envelope', async () => {
+      const response = await request(t.server).get('/healthcheck').expect(200);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body).toEqual({ healthy: true });
+    });
+  });
+
+  describe('API documentation', () => {
+    it('serves Swagger UI as HTML at /api/doc/', async () => {
+      const response = await request(t.server).get('/api/doc/').expect(200);
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.text).toContain('<div id="swagger-ui"></div>');
+      expect(response.text).toContain('<title>Wallet ledger API</title>');
+      const init = await request(t.server).get('/api/doc/swagger-ui-init.js').expect(200);
+      expect(init.text).toContain('/v1/wallets/transfer');
+    });
+
+    it('links the OpenAPI JSON from the document shown in Swagger UI', async () => {
+      const doc = (await request(t.server).get('/api/doc/openapi.json').expect(200)).body;
+      expect(doc.info.description).toContain('](/api/doc/openapi.json)');
+    });
+
+    it('lists exactly the routes the app serves in /api/doc/openapi.json', async () => {
+      const response = await request(t.server).get('/api/doc/openapi.json').expect(200);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      const doc = response.body;
+      expect(doc.openapi).toMatch(/^3\./);
+      const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(documented.sort()).toEqual([...SERVED_ROUTES].sort());
+    });
+
+    it('documents only routes that answer (none of them is a 404)', async () => {
+      for (const route of SERVED_ROUTES) {
+        const [method, path] = route.split(' ');
+        const response = await request(t.server)[method.toLowerCase() as 'get'](path);
+        expect({ route, status: response.status }).not.toEqual({ route, status: 404 });
+      }
+    });
+
+    it('declares the sessionid cookie security scheme and requires it on exactly the session routes', async () => {
+      const doc = (await request(t.server).get('/api/doc/openapi.json').expect(200)).body;
+      expect(doc.components.securitySchemes).toEqual({ sessionid: { type: 'apiKey', in: 'cookie', name: 'sessionid' } });
+      const secured: string[] = [];
+      for (const [path, operations] of Object.entries<Record<string, { security?: Array<Record<string, string[]>> }>>(doc.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          for (const requirement of operation.security ?? []) {
+            // Every requirement must name a declared scheme, or Swagger UI never sends the cookie.
+            for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes).toHaveProperty(scheme);
+            if ('sessionid' in requirement) secured.push(`${method.toUpperCase()} ${path}`);
+          }
+        }
+      }
+      expect(secured.sort()).toEqual([...SESSION_ROUTES].sort());
+    });
+  });
+});
