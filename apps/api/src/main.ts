@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   configureApp(app, config);
   app.getHttpServer().on('close', () => void database.stop());
   await app.listen(config.http.port, config.http.host);
-  logger.log(`listening on http://${config.http.host}:${config.http.port} (Swagger UI at /api/doc/) in ${Date.now() - startedAt} ms`);
+  logger.log(
+    `listening on http://${config.http.host}:${config.http.port} (Swagger UI at /api/doc/) in ${Date.now() - startedAt} ms`,
+  );
 }
 
 main().catch((error: unknown) => {

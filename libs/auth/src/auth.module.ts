@@ -26,7 +26,11 @@ export class AuthModule {
     return {
       module: AuthModule,
       global: true,
-      imports: [MikroOrmModule.forFeature([User]), PassportModule.register({ session: true }), ...(options.imports ?? [])],
+      imports: [
+        MikroOrmModule.forFeature([User]),
+        PassportModule.register({ session: true }),
+        ...(options.imports ?? []),
+      ],
       controllers: [AuthController],
       providers: [
         AuthService,

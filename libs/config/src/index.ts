@@ -1,1 +1,8 @@
-export { loadConfig, ConfigError, type AppConfig, type DatabaseConfig, type HttpConfig, type SessionConfig } from './app.config';
+export {
+  loadConfig,
+  ConfigError,
+  type AppConfig,
+  type DatabaseConfig,
+  type HttpConfig,
+  type SessionConfig,
+} from './app.config';

@@ -95,7 +95,8 @@ export function OptionalIntInRange(min: number, max: number): PropertyDecorator 
   const validator = ValidateBy({
     name: 'optionalIntInRange',
     validator: {
-      validate: (value: unknown) => value === undefined || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max),
+      validate: (value: unknown) =>
+        value === undefined || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max),
       defaultMessage: ({ value }: ValidationArguments) =>
         Number.isInteger(value)
           ? `Must be greater than or equal to ${min} and less than or equal to ${max}.`

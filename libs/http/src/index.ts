@@ -7,5 +7,13 @@ export { EnvelopeInterceptor, RawResponse } from './envelope.interceptor';
 export { answeringErrors } from './express-middleware';
 export { jsonBodyParser, JsonNumber, MAX_BODY_BYTES } from './json-body.parser';
 export { RequestValidationPipe, validateInto } from './validation';
-export { MISSING, RequiredString, RequiredUuid, RequiredAmount, OptionalOneOf, OptionalIntInRange, OptionalTimestamp } from './fields';
+export {
+  MISSING,
+  RequiredString,
+  RequiredUuid,
+  RequiredAmount,
+  OptionalOneOf,
+  OptionalIntInRange,
+  OptionalTimestamp,
+} from './fields';
 export { ApiEnvelope, ApiErrors, ErrorDto } from './swagger';

@@ -3,13 +3,29 @@ import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs
 import type { EnvelopeError } from './envelope';
 
 export class ErrorDto {
-  @ApiProperty({ enum: ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNPROCESSABLE_ENTITY', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR'] })
+  @ApiProperty({
+    enum: [
+      'BAD_REQUEST',
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'CONFLICT',
+      'PAYLOAD_TOO_LARGE',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'UNPROCESSABLE_ENTITY',
+      'TOO_MANY_REQUESTS',
+      'INTERNAL_ERROR',
+    ],
+  })
   code: string;
 
   @ApiProperty({ example: 'Insufficient funds.' })
   message: string;
 
-  @ApiProperty({ description: 'The request field the error is about, as the client spelled it, or "__all__".', example: '__all__' })
+  @ApiProperty({
+    description: 'The request field the error is about, as the client spelled it, or "__all__".',
+    example: '__all__',
+  })
   target: string;
 }
 
@@ -26,11 +42,12 @@ function statusSchema(success: boolean, errors: EnvelopeError[]) {
 
 /** Documents a success answer: the envelope with `data` of the given model (or null). */
 export function ApiEnvelope(model: Type<unknown> | null, options: { isArray?: boolean; description?: string } = {}) {
-  const data = model === null
-    ? { type: 'object', nullable: true, example: null }
-    : options.isArray
-      ? { type: 'array', items: { $ref: getSchemaPath(model) } }
-      : { $ref: getSchemaPath(model) };
+  const data =
+    model === null
+      ? { type: 'object', nullable: true, example: null }
+      : options.isArray
+        ? { type: 'array', items: { $ref: getSchemaPath(model) } }
+        : { $ref: getSchemaPath(model) };
   return applyDecorators(
     ApiExtraModels(ErrorDto, ...(model ? [model] : [])),
     ApiResponse({
@@ -55,15 +72,21 @@ const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = 
     error: { code: 'NOT_FOUND', message: 'Destination wallet does not exist.', target: '__all__' },
   },
   409: {
-    description: 'Conflicted with concurrent requests on the same wallet after bounded retries; nothing was posted, safe to retry',
-    error: { code: 'CONFLICT', message: 'The request conflicted with concurrent requests on the same wallet; retry it.', target: '__all__' },
+    description:
+      'Conflicted with concurrent requests on the same wallet after bounded retries; nothing was posted, safe to retry',
+    error: {
+      code: 'CONFLICT',
+      message: 'The request conflicted with concurrent requests on the same wallet; retry it.',
+      target: '__all__',
+    },
   },
   413: {
     description: 'Body larger than 16 KiB',
     error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large (16 KiB at most).', target: '__all__' },
   },
   422: {
-    description: 'Validation failed, one error per offending field; a body that is not JSON answers code BAD_REQUEST, "Invalid JSON body."',
+    description:
+      'Validation failed, one error per offending field; a body that is not JSON answers code BAD_REQUEST, "Invalid JSON body."',
     error: { code: 'UNPROCESSABLE_ENTITY', message: 'Missing data for required field.', target: 'amount' },
   },
 };

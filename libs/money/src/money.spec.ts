@@ -84,7 +84,12 @@ describe('Money.parseAmount (contract "Amount input rules")', () => {
       ['the JS number 10000000000000', 10_000_000_000_000, 'TOO_LARGE', TOO_LARGE],
       ['a huge amount "99999999999999999999"', '99999999999999999999', 'TOO_LARGE', TOO_LARGE],
       ['14 integer digits with a leading zero "00000000000001"', '00000000000001', 'NOT_A_NUMBER', NOT_A_NUMBER],
-      ['the largest amount plus a third digit "9999999999999.991"', '9999999999999.991', 'TOO_MANY_DECIMALS', TOO_MANY_DECIMALS],
+      [
+        'the largest amount plus a third digit "9999999999999.991"',
+        '9999999999999.991',
+        'TOO_MANY_DECIMALS',
+        TOO_MANY_DECIMALS,
+      ],
     ])('%s', (_name, input, reason, message) => {
       expect(rejection(input)).toEqual({ reason, message });
     });

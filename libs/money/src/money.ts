@@ -21,15 +21,13 @@ const STORED_PATTERN = /^-?[0-9]+(\.[0-9]{1,2})?$/;
 const MIN_AMOUNT = new MoneyDecimal('0.01');
 const MAX_AMOUNT = new MoneyDecimal('9999999999999.99');
 
-export type AmountRejection =
-  | 'MISSING'
-  | 'NOT_A_NUMBER'
-  | 'TOO_MANY_DECIMALS'
-  | 'TOO_SMALL'
-  | 'TOO_LARGE';
+export type AmountRejection = 'MISSING' | 'NOT_A_NUMBER' | 'TOO_MANY_DECIMALS' | 'TOO_SMALL' | 'TOO_LARGE';
 
 export class InvalidAmountError extends Error {
-  constructor(readonly reason: AmountRejection, message: string) {
+  constructor(
+    readonly reason: AmountRejection,
+    message: string,
+  ) {
     super(message);
     this.name = 'InvalidAmountError';
   }

@@ -1,8 +1,4 @@
-import {
-  DeadlockException,
-  DriverException,
-  LockWaitTimeoutException,
-} from '@mikro-orm/core';
+import { DeadlockException, DriverException, LockWaitTimeoutException } from '@mikro-orm/core';
 
 /**
  * The one place that reads driver errors. PostgreSQL reports a broken

@@ -48,9 +48,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=200',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
       ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
     onLog: (message: string) => log(message.trimEnd()),
@@ -73,7 +76,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`Embedded PostgreSQL did not start on port ${options.port} (is the port in use?): ${String(error ?? '')}`);
+    throw new Error(
+      `Embedded PostgreSQL did not start on port ${options.port} (is the port in use?): ${String(error ?? '')}`,
+    );
   }
 
   const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;

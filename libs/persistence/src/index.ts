@@ -1,8 +1,15 @@
 export { MoneyType } from './money.type';
 export { constraintName, isTransientConflict } from './driver-errors';
 export { retryOnConflict, RetriesExhaustedError, type RetryOptions } from './retry';
-export { startEmbeddedPostgres, createDatabaseIfMissing, quoteIdent, type RunningPostgres, type EmbeddedPostgresOptions } from './embedded-postgres';
+export {
+  startEmbeddedPostgres,
+  createDatabaseIfMissing,
+  quoteIdent,
+  type RunningPostgres,
+  type EmbeddedPostgresOptions,
+} from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { ormOptions, type OrmParams } from './orm.options';
 export { PersistenceModule } from './persistence.module';
+export { UnitOfWork } from './unit-of-work';
 export { resolveDatabase, type ResolvedDatabase } from './resolve-database';

@@ -1,12 +1,14 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { type OrmParams, ormOptions } from './orm.options';
+import { UnitOfWork } from './unit-of-work';
 
 /**
  * MikroORM for a Nest process, with the entities the composition root lists
  * (@app/schema). The request context middleware gives every HTTP request its
  * own identity map (allowGlobalContext stays off).
  */
+@Global()
 @Module({})
 export class PersistenceModule {
   static forRoot(params: OrmParams): DynamicModule {
@@ -18,6 +20,8 @@ export class PersistenceModule {
           registerRequestContext: true,
         }),
       ],
+      providers: [UnitOfWork],
+      exports: [UnitOfWork],
     };
   }
 }

@@ -11,10 +11,7 @@ export interface ResolvedDatabase {
  * DATABASE_URL when set; otherwise an embedded PostgreSQL whose data lives in
  * `.data/` and survives restarts.
  */
-export async function resolveDatabase(
-  config: DatabaseConfig,
-  log: (line: string) => void,
-): Promise<ResolvedDatabase> {
+export async function resolveDatabase(config: DatabaseConfig, log: (line: string) => void): Promise<ResolvedDatabase> {
   if (config.url) return { url: config.url, embedded: false, stop: async () => undefined };
   const server = await startEmbeddedPostgres({
     dataDir: config.embeddedDataDir,

@@ -6,11 +6,14 @@ const deadlock = () => new DeadlockException(Object.assign(new Error('deadlock d
 describe('retryOnConflict', () => {
   it('runs the use case again after a deadlock and returns its result', async () => {
     let calls = 0;
-    const result = await retryOnConflict(async () => {
-      calls++;
-      if (calls < 3) throw deadlock();
-      return 'posted';
-    }, { baseDelayMs: 1 });
+    const result = await retryOnConflict(
+      async () => {
+        calls++;
+        if (calls < 3) throw deadlock();
+        return 'posted';
+      },
+      { baseDelayMs: 1 },
+    );
     expect(result).toBe('posted');
     expect(calls).toBe(3);
   });
@@ -18,20 +21,26 @@ describe('retryOnConflict', () => {
   it('retries serialization failures and lock timeouts by SQLSTATE', async () => {
     for (const code of ['40001', '55P03']) {
       let calls = 0;
-      await retryOnConflict(async () => {
-        if (calls++ === 0) throw Object.assign(new Error(code), { code });
-        return 'ok';
-      }, { baseDelayMs: 1 });
+      await retryOnConflict(
+        async () => {
+          if (calls++ === 0) throw Object.assign(new Error(code), { code });
+          return 'ok';
+        },
+        { baseDelayMs: 1 },
+      );
       expect(calls).toBe(2);
     }
   });
 
   it('gives up after the bounded number of attempts with a conflict error (409), never the raw driver error', async () => {
     let calls = 0;
-    const attempt = retryOnConflict(async () => {
-      calls++;
-      throw deadlock();
-    }, { attempts: 4, baseDelayMs: 1 });
+    const attempt = retryOnConflict(
+      async () => {
+        calls++;
+        throw deadlock();
+      },
+      { attempts: 4, baseDelayMs: 1 },
+    );
     await expect(attempt).rejects.toBeInstanceOf(RetriesExhaustedError);
     await expect(attempt).rejects.toMatchObject({ code: 'CONCURRENT_CONFLICT' });
     expect(calls).toBe(4);
@@ -41,10 +50,13 @@ describe('retryOnConflict', () => {
     let calls = 0;
     const violation = new UniqueConstraintViolationException(Object.assign(new Error('dup'), { code: '23505' }));
     await expect(
-      retryOnConflict(async () => {
-        calls++;
-        throw violation;
-      }, { baseDelayMs: 1 }),
+      retryOnConflict(
+        async () => {
+          calls++;
+          throw violation;
+        },
+        { baseDelayMs: 1 },
+      ),
     ).rejects.toBe(violation);
     expect(calls).toBe(1);
   });

@@ -23,10 +23,7 @@ export class RetriesExhaustedError extends DomainError {
  * case must be safe to repeat from the start: its transaction was rolled back,
  * so nothing of the failed attempt remains. Bounded, with jittered backoff.
  */
-export async function retryOnConflict<T>(
-  useCase: () => Promise<T>,
-  options: Partial<RetryOptions> = {},
-): Promise<T> {
+export async function retryOnConflict<T>(useCase: () => Promise<T>, options: Partial<RetryOptions> = {}): Promise<T> {
   const { attempts, baseDelayMs } = { ...DEFAULTS, ...options };
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {

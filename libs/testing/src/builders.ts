@@ -17,11 +17,17 @@ export function uniqueUsername(prefix = 'user'): string {
 }
 
 /** Registers a fresh user through HTTP and returns its logged-in agent and wallet id. */
-export async function registerUser(server: Server, options: { username?: string; password?: string } = {}): Promise<RegisteredUser> {
+export async function registerUser(
+  server: Server,
+  options: { username?: string; password?: string } = {},
+): Promise<RegisteredUser> {
   const username = options.username ?? uniqueUsername();
   const password = options.password ?? 'correct horse battery staple';
   const agent = request.agent(server);
-  const registered = await agent.post('/v1/auth/register').send({ username, password, passwordConfirm: password }).expect(200);
+  const registered = await agent
+    .post('/v1/auth/register')
+    .send({ username, password, passwordConfirm: password })
+    .expect(200);
   const wallet = await agent.get('/v1/wallets').expect(200);
   return { agent, id: registered.body.data.id, username, password, walletId: wallet.body.data.id };
 }
@@ -39,7 +45,10 @@ export async function balanceOf(user: RegisteredUser): Promise<string> {
 }
 
 /** The operation objects of `GET /v1/wallets/operations` (asserting 200), with the given query. */
-export async function operationsOf(user: RegisteredUser, query: Record<string, string | number> = {}): Promise<OperationJson[]> {
+export async function operationsOf(
+  user: RegisteredUser,
+  query: Record<string, string | number> = {},
+): Promise<OperationJson[]> {
   const response = await user.agent.get('/v1/wallets/operations').query(query).expect(200);
   return response.body.data;
 }

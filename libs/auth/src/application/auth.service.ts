@@ -1,6 +1,5 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { constraintName } from '@app/persistence';
+import { constraintName, UnitOfWork } from '@app/persistence';
 import { InvalidCredentialsError, UsernameTakenError } from '../domain/auth.errors';
 import { PasswordHasher } from '../domain/password.hasher';
 import type { SessionUser } from '../domain/session-user';
@@ -10,7 +9,7 @@ import { RegistrationListener } from './registration.listener';
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly unitOfWork: UnitOfWork,
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly listener: RegistrationListener,
@@ -21,10 +20,9 @@ export class AuthService {
     // Hashing is slow on purpose: do it before the transaction opens.
     const passwordHash = await this.hasher.hash(password);
     try {
-      return await this.em.transactional(async () => {
+      return await this.unitOfWork.run(async () => {
         if (await this.users.findByUsername(username)) throw new UsernameTakenError();
         const user = this.users.add(username, passwordHash);
-        await this.em.flush();
         await this.listener.userRegistered(user.id);
         return { id: user.id, username: user.username };
       });

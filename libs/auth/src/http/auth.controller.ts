@@ -42,7 +42,9 @@ export class AuthController {
   @ApiOperation({ summary: 'Log out: destroys the session; the old cookie then answers 401' })
   @ApiEnvelope(null)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<null> {
-    await new Promise<void>((resolve, reject) => request.logout({ keepSessionInfo: false }, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      request.logout({ keepSessionInfo: false }, (e) => (e ? reject(e) : resolve())),
+    );
     await new Promise<void>((resolve, reject) => request.session.destroy((e) => (e ? reject(e) : resolve())));
     response.clearCookie(SESSION_COOKIE, { path: '/' });
     return null;

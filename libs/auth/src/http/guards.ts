@@ -40,5 +40,6 @@ export class LoginGuard extends AuthGuard('local') {
 }
 
 export const CurrentUser = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): SessionUser => context.switchToHttp().getRequest<Request>().user as SessionUser,
+  (_data: unknown, context: ExecutionContext): SessionUser =>
+    context.switchToHttp().getRequest<Request>().user as SessionUser,
 );

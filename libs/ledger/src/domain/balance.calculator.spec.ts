@@ -3,7 +3,12 @@ import { BalanceCalculator } from './balance.calculator';
 import { type LedgerAccount, WalletKind } from './ledger-account';
 import { BalanceLimitExceededError, InsufficientFundsError } from './ledger.errors';
 
-const user = (balance: string): LedgerAccount => ({ id: 'u', kind: WalletKind.USER, balance: Money.of(balance), lastSequence: 3 });
+const user = (balance: string): LedgerAccount => ({
+  id: 'u',
+  kind: WalletKind.USER,
+  balance: Money.of(balance),
+  lastSequence: 3,
+});
 const system: LedgerAccount = { id: 's', kind: WalletKind.SYSTEM, balance: null, lastSequence: null };
 
 describe('BalanceCalculator', () => {

@@ -21,16 +21,44 @@ export class Operation {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @ManyToOne({ entity: 'JournalEntry', mapToPk: true, fieldName: 'transfer_id', foreignKeyName: 'operations_transfer_id_foreign', updateRule: 'no action', deleteRule: 'no action' })
+  @ManyToOne({
+    entity: 'JournalEntry',
+    mapToPk: true,
+    fieldName: 'transfer_id',
+    foreignKeyName: 'operations_transfer_id_foreign',
+    updateRule: 'no action',
+    deleteRule: 'no action',
+  })
   transferId: string;
 
-  @ManyToOne({ entity: 'Wallet', mapToPk: true, fieldName: 'wallet_id', foreignKeyName: 'operations_wallet_id_foreign', updateRule: 'no action', deleteRule: 'no action' })
+  @ManyToOne({
+    entity: 'Wallet',
+    mapToPk: true,
+    fieldName: 'wallet_id',
+    foreignKeyName: 'operations_wallet_id_foreign',
+    updateRule: 'no action',
+    deleteRule: 'no action',
+  })
   walletId: string;
 
-  @ManyToOne({ entity: 'Wallet', mapToPk: true, fieldName: 'source_wallet_id', foreignKeyName: 'operations_source_wallet_id_foreign', updateRule: 'no action', deleteRule: 'no action' })
+  @ManyToOne({
+    entity: 'Wallet',
+    mapToPk: true,
+    fieldName: 'source_wallet_id',
+    foreignKeyName: 'operations_source_wallet_id_foreign',
+    updateRule: 'no action',
+    deleteRule: 'no action',
+  })
   sourceWalletId: string;
 
-  @ManyToOne({ entity: 'Wallet', mapToPk: true, fieldName: 'destination_wallet_id', foreignKeyName: 'operations_destination_wallet_id_foreign', updateRule: 'no action', deleteRule: 'no action' })
+  @ManyToOne({
+    entity: 'Wallet',
+    mapToPk: true,
+    fieldName: 'destination_wallet_id',
+    foreignKeyName: 'operations_destination_wallet_id_foreign',
+    updateRule: 'no action',
+    deleteRule: 'no action',
+  })
   destinationWalletId: string;
 
   @Enum({ items: () => EntryType })

@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import {
   BalanceCalculator,
@@ -11,23 +10,28 @@ import {
   WalletKind,
 } from '@app/ledger';
 import type { Money } from '@app/money';
-import { retryOnConflict } from '@app/persistence';
+import { UnitOfWork } from '@app/persistence';
 import { WalletNotFoundError, WalletRepository } from '@app/wallets';
 import { DestinationWalletNotFoundError, SameWalletTransferError } from '../domain/transfers.errors';
 
 /** The funding wallet as the ledger sees it: a system account, never locked, never updated. */
-const FUNDING_ACCOUNT: LedgerAccount = { id: FUNDING_WALLET_ID, kind: WalletKind.SYSTEM, balance: null, lastSequence: null };
+const FUNDING_ACCOUNT: LedgerAccount = {
+  id: FUNDING_WALLET_ID,
+  kind: WalletKind.SYSTEM,
+  balance: null,
+  lastSequence: null,
+};
 
 /**
- * The money-moving use cases. Each is one unit of work (em.transactional):
- * lock the user wallets involved, read their balances under the lock, post
- * one balanced journal entry, commit. A deadlock, serialization failure or
- * lock timeout rolls the whole attempt back and it runs again (bounded).
+ * The money-moving use cases. Each is one unit of work: lock the user
+ * wallets involved, read their balances under the lock, post one balanced
+ * journal entry, commit. A deadlock, serialization failure or lock timeout
+ * rolls the whole attempt back and it runs again (bounded; see UnitOfWork).
  */
 @Injectable()
 export class TransfersService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly unitOfWork: UnitOfWork,
     private readonly wallets: WalletRepository,
     private readonly posting: PostingService,
     private readonly balances: BalanceCalculator,
@@ -39,22 +43,20 @@ export class TransfersService {
    * deposits of different users never wait on each other.
    */
   deposit(userId: string, amount: Money): Promise<Operation> {
-    return retryOnConflict(() =>
-      this.em.transactional(async () => {
-        const [wallet] = await this.wallets.lockForUser(userId);
-        if (!wallet) throw new WalletNotFoundError();
-        const [credit] = this.posting.post({
-          type: EntryType.DEPOSIT,
-          sourceWalletId: FUNDING_WALLET_ID,
-          destinationWalletId: wallet.id,
-          legs: [
-            { account: wallet, amount },
-            { account: FUNDING_ACCOUNT, amount: amount.negated() },
-          ],
-        });
-        return credit;
-      }),
-    );
+    return this.unitOfWork.run(async () => {
+      const [wallet] = await this.wallets.lockForUser(userId);
+      if (!wallet) throw new WalletNotFoundError();
+      const [credit] = this.posting.post({
+        type: EntryType.DEPOSIT,
+        sourceWalletId: FUNDING_WALLET_ID,
+        destinationWalletId: wallet.id,
+        legs: [
+          { account: wallet, amount },
+          { account: FUNDING_ACCOUNT, amount: amount.negated() },
+        ],
+      });
+      return credit;
+    });
   }
 
   /**
@@ -63,26 +65,24 @@ export class TransfersService {
    * insufficient funds (400), destination missing (404).
    */
   transfer(userId: string, destinationId: string, amount: Money): Promise<Operation> {
-    return retryOnConflict(() =>
-      this.em.transactional(async () => {
-        const locked = await this.wallets.lockForUser(userId, destinationId);
-        const source = locked.find((wallet) => wallet.userId === userId);
-        if (source?.id === destinationId) throw new SameWalletTransferError();
-        if (!source) throw new WalletNotFoundError();
-        if (!this.balances.canPay(source, amount)) throw new InsufficientFundsError();
-        const destination = locked.find((wallet) => wallet.id === destinationId);
-        if (!destination) throw new DestinationWalletNotFoundError();
-        const [debit] = this.posting.post({
-          type: EntryType.TRANSFER,
-          sourceWalletId: source.id,
-          destinationWalletId: destination.id,
-          legs: [
-            { account: source, amount: amount.negated() },
-            { account: destination, amount },
-          ],
-        });
-        return debit;
-      }),
-    );
+    return this.unitOfWork.run(async () => {
+      const locked = await this.wallets.lockForUser(userId, destinationId);
+      const source = locked.find((wallet) => wallet.userId === userId);
+      if (source?.id === destinationId) throw new SameWalletTransferError();
+      if (!source) throw new WalletNotFoundError();
+      if (!this.balances.canPay(source, amount)) throw new InsufficientFundsError();
+      const destination = locked.find((wallet) => wallet.id === destinationId);
+      if (!destination) throw new DestinationWalletNotFoundError();
+      const [debit] = this.posting.post({
+        type: EntryType.TRANSFER,
+        sourceWalletId: source.id,
+        destinationWalletId: destination.id,
+        legs: [
+          { account: source, amount: amount.negated() },
+          { account: destination, amount },
+        ],
+      });
+      return debit;
+    });
   }
 }

@@ -38,7 +38,11 @@ export class OperationResponse {
   @ApiProperty({ enum: ['DEPOSIT', 'TRANSFER'] })
   type: string;
 
-  @ApiProperty({ type: String, example: '-50.00', description: 'Signed decimal string: negative on the wallet that pays' })
+  @ApiProperty({
+    type: String,
+    example: '-50.00',
+    description: 'Signed decimal string: negative on the wallet that pays',
+  })
   amount: string;
 
   @ApiProperty({ format: 'date-time', example: '2026-11-24T17:40:00.123Z' })
@@ -59,7 +63,11 @@ export class OperationResponse {
 }
 
 export class OperationsQuery {
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'desc: operations at or before it; asc: at or after it' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'desc: operations at or before it; asc: at or after it',
+  })
   @OptionalTimestamp()
   timestamp?: Date;
 
@@ -71,4 +79,3 @@ export class OperationsQuery {
   @OptionalIntInRange(1, 1000)
   limit?: number;
 }
-

@@ -34,9 +34,7 @@ export class WalletRepository {
    * deadlock. Must run inside a transaction. A missing wallet is simply absent.
    */
   lockForUser(userId: string, otherId?: string): Promise<Wallet[]> {
-    const where = otherId === undefined
-      ? { userId }
-      : { $or: [{ userId }, { id: otherId, kind: WalletKind.USER }] };
-    return this.em.find(Wallet, where, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+    const where = otherId === undefined ? { userId } : { $or: [{ userId }, { id: otherId, kind: WalletKind.USER }] };
+    return this.em.find(Wallet, where, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true });
   }
 }

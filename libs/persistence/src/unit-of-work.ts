@@ -1,0 +1,31 @@
+import { TransactionPropagation } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { retryOnConflict } from './retry';
+
+/**
+ * The transaction of a use case. `run` opens it (in a fork with an empty
+ * identity map, so nothing read before or in a failed attempt leaks in),
+ * flushes at the end, commits, and runs the whole thing again on a deadlock,
+ * serialization failure or lock timeout (bounded). When a caller already
+ * opened one (a cross-cutting concern wrapping the use case, such as
+ * idempotency), the use case joins it and the outermost owner retries.
+ */
+@Injectable()
+export class UnitOfWork {
+  constructor(private readonly em: EntityManager) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.em.isInTransaction()) {
+      return this.em.transactional(
+        async (em) => {
+          const result = await work();
+          await em.flush(); // the caller's next step may need what was written (timestamps)
+          return result;
+        },
+        { propagation: TransactionPropagation.REQUIRED },
+      );
+    }
+    return retryOnConflict(() => this.em.transactional(() => work(), { clear: true }));
+  }
+}
