@@ -131,7 +131,11 @@ describe('amount input rules on both money routes (contract part A)', () => {
       const receiver = await registerUser(t.server);
       const response = await postRaw(sender, '/v1/wallets/transfer', body({ destination: receiver.walletId }, raw));
       expect(response.status).toBe(200);
-      expect(response.body.data).toMatchObject({ type: 'TRANSFER', amount: `-${expected}`, wallet_id: sender.walletId });
+      expect(response.body.data).toMatchObject({
+        type: 'TRANSFER',
+        amount: `-${expected}`,
+        wallet_id: sender.walletId,
+      });
       expect(await balanceOf(receiver)).toBe(expected);
       const [credit] = await operationsOf(receiver);
       expect(credit).toMatchObject({ amount: expected, transfer_id: response.body.data.transfer_id });
@@ -151,7 +155,10 @@ describe('amount input rules on both money routes (contract part A)', () => {
           expect({ status: response.status, body: response.body }).toEqual({
             status: 422,
             body: {
-              status: { success: false, errors: [{ code: 'BAD_REQUEST', message: 'Invalid JSON body.', target: '__all__' }] },
+              status: {
+                success: false,
+                errors: [{ code: 'BAD_REQUEST', message: 'Invalid JSON body.', target: '__all__' }],
+              },
               data: null,
             },
           });

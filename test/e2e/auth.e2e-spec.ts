@@ -4,7 +4,10 @@ import { createTestApp, type TestApp } from '../setup/test-app';
 
 const MISSING = 'Missing data for required field.';
 const INVALID_CREDENTIALS = {
-  status: { success: false, errors: [{ code: 'UNAUTHORIZED', message: 'Invalid username or password.', target: '__all__' }] },
+  status: {
+    success: false,
+    errors: [{ code: 'UNAUTHORIZED', message: 'Invalid username or password.', target: '__all__' }],
+  },
   data: null,
 };
 
@@ -30,7 +33,10 @@ describe('auth (contract part A)', () => {
         .post('/v1/auth/register')
         .send({ username, password: 'pw-1', passwordConfirm: 'pw-1' })
         .expect(200);
-      expect(response.body).toEqual({ status: { success: true, errors: [] }, data: { id: expect.any(String), username } });
+      expect(response.body).toEqual({
+        status: { success: true, errors: [] },
+        data: { id: expect.any(String), username },
+      });
       const cookie = String(response.headers['set-cookie']);
       expect(cookie).toMatch(/^sessionid=/);
       expect(cookie).toMatch(/HttpOnly/);
@@ -47,28 +53,36 @@ describe('auth (contract part A)', () => {
         .send({ username: user.username, password: 'x', passwordConfirm: 'x' })
         .expect(400);
       expect(response.body).toEqual({
-        status: { success: false, errors: [{ code: 'BAD_REQUEST', message: 'This username already taken.', target: 'username' }] },
+        status: {
+          success: false,
+          errors: [{ code: 'BAD_REQUEST', message: 'This username already taken.', target: 'username' }],
+        },
         data: null,
       });
     });
 
-    it.each(['username', 'password', 'passwordConfirm'])('rejects a registration without %s with 422 naming the field', async (field) => {
-      const body: Record<string, string> = { username: uniqueUsername(), password: 'pw', passwordConfirm: 'pw' };
-      delete body[field];
-      const response = await request(t.server).post('/v1/auth/register').send(body).expect(422);
-      expect(response.body).toEqual({
-        status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: field }] },
-        data: null,
-      });
-      expect(response.headers['set-cookie']).toBeUndefined();
-    });
+    it.each(['username', 'password', 'passwordConfirm'])(
+      'rejects a registration without %s with 422 naming the field',
+      async (field) => {
+        const body: Record<string, string> = { username: uniqueUsername(), password: 'pw', passwordConfirm: 'pw' };
+        delete body[field];
+        const response = await request(t.server).post('/v1/auth/register').send(body).expect(422);
+        expect(response.body).toEqual({
+          status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: field }] },
+          data: null,
+        });
+        expect(response.headers['set-cookie']).toBeUndefined();
+      },
+    );
 
     it('rejects a registration with a null field like a missing one', async () => {
       const response = await request(t.server)
         .post('/v1/auth/register')
         .send({ username: null, password: 'pw', passwordConfirm: 'pw' })
         .expect(422);
-      expect(response.body.status.errors).toEqual([{ code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username' }]);
+      expect(response.body.status.errors).toEqual([
+        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username' },
+      ]);
     });
 
     it('answers one 422 error per missing field of an empty body', async () => {
@@ -89,14 +103,19 @@ describe('auth (contract part A)', () => {
       expect(response.body).toEqual({
         status: {
           success: false,
-          errors: [{ code: 'UNPROCESSABLE_ENTITY', message: "Password does not match it's confirmation.", target: '__all__' }],
+          errors: [
+            { code: 'UNPROCESSABLE_ENTITY', message: "Password does not match it's confirmation.", target: '__all__' },
+          ],
         },
         data: null,
       });
       expect(response.headers['set-cookie']).toBeUndefined();
       // The name is still free: nothing was stored.
       await request(t.server).post('/v1/auth/login').send({ username, password: 'pw-1' }).expect(401);
-      await request(t.server).post('/v1/auth/register').send({ username, password: 'pw-1', passwordConfirm: 'pw-1' }).expect(200);
+      await request(t.server)
+        .post('/v1/auth/register')
+        .send({ username, password: 'pw-1', passwordConfirm: 'pw-1' })
+        .expect(200);
     });
   });
 
@@ -104,8 +123,14 @@ describe('auth (contract part A)', () => {
     it('logs in with the right password: answers {id, username} and sets a sessionid cookie that authenticates', async () => {
       const user = await registerUser(t.server);
       const agent = request.agent(t.server);
-      const response = await agent.post('/v1/auth/login').send({ username: user.username, password: user.password }).expect(200);
-      expect(response.body).toEqual({ status: { success: true, errors: [] }, data: { id: user.id, username: user.username } });
+      const response = await agent
+        .post('/v1/auth/login')
+        .send({ username: user.username, password: user.password })
+        .expect(200);
+      expect(response.body).toEqual({
+        status: { success: true, errors: [] },
+        data: { id: user.id, username: user.username },
+      });
       expect(sessionCookie(response)).toBeDefined();
       expect(String(response.headers['set-cookie'])).toMatch(/HttpOnly/);
       expect(String(response.headers['set-cookie'])).toMatch(/SameSite=Lax/);

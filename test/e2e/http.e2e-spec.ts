@@ -24,7 +24,12 @@ const SERVED_ROUTES = [
   'POST /v1/wallets/transfer',
   'GET /healthcheck',
 ];
-const SESSION_ROUTES = ['GET /v1/wallets', 'GET /v1/wallets/operations', 'POST /v1/wallets/deposit', 'POST /v1/wallets/transfer'];
+const SESSION_ROUTES = [
+  'GET /v1/wallets',
+  'GET /v1/wallets/operations',
+  'POST /v1/wallets/deposit',
+  'POST /v1/wallets/transfer',
+];
 
 /** A JSON login body padded with an unknown field to exactly `bytes` bytes. */
 function loginBodyOfSize(bytes: number): string {
@@ -82,7 +87,11 @@ describe('HTTP surface (contract part A)', () => {
 
     it('answers invalid JSON on a money route with 422 BAD_REQUEST and moves nothing', async () => {
       const user = await fundedUser(t.server, '10.00');
-      await user.agent.post('/v1/wallets/deposit').set('Content-Type', 'application/json').send('{"amount": "5.00"').expect(422, INVALID_JSON);
+      await user.agent
+        .post('/v1/wallets/deposit')
+        .set('Content-Type', 'application/json')
+        .send('{"amount": "5.00"')
+        .expect(422, INVALID_JSON);
       expect(await balanceOf(user)).toBe('10.00');
     });
 
@@ -99,8 +108,16 @@ describe('HTTP surface (contract part A)', () => {
 
     it('rejects a JSON array body on login and on the money routes with 422', async () => {
       const user = await fundedUser(t.server, '10.00');
-      await request(t.server).post('/v1/auth/login').set('Content-Type', 'application/json').send('[]').expect(422, NOT_AN_OBJECT);
-      await user.agent.post('/v1/wallets/deposit').set('Content-Type', 'application/json').send('[{"amount": "1.00"}]').expect(422, NOT_AN_OBJECT);
+      await request(t.server)
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .send('[]')
+        .expect(422, NOT_AN_OBJECT);
+      await user.agent
+        .post('/v1/wallets/deposit')
+        .set('Content-Type', 'application/json')
+        .send('[{"amount": "1.00"}]')
+        .expect(422, NOT_AN_OBJECT);
       await user.agent
         .post('/v1/wallets/transfer')
         .set('Content-Type', 'application/json')
@@ -133,7 +150,11 @@ describe('HTTP surface (contract part A)', () => {
     it('refuses an oversized deposit with 413 and moves nothing', async () => {
       const user = await fundedUser(t.server, '10.00');
       const body = `{"amount": "1.00", "pad": "${'p'.repeat(MAX_BODY_BYTES)}"}`;
-      await user.agent.post('/v1/wallets/deposit').set('Content-Type', 'application/json').send(body).expect(413, TOO_LARGE);
+      await user.agent
+        .post('/v1/wallets/deposit')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(413, TOO_LARGE);
       expect(await balanceOf(user)).toBe('10.00');
     });
   });
@@ -182,13 +203,18 @@ describe('HTTP surface (contract part A)', () => {
 
     it('declares the sessionid cookie security scheme and requires it on exactly the session routes', async () => {
       const doc = (await request(t.server).get('/api/doc/openapi.json').expect(200)).body;
-      expect(doc.components.securitySchemes).toEqual({ sessionid: { type: 'apiKey', in: 'cookie', name: 'sessionid' } });
+      expect(doc.components.securitySchemes).toEqual({
+        sessionid: { type: 'apiKey', in: 'cookie', name: 'sessionid' },
+      });
       const secured: string[] = [];
-      for (const [path, operations] of Object.entries<Record<string, { security?: Array<Record<string, string[]>> }>>(doc.paths)) {
+      for (const [path, operations] of Object.entries<Record<string, { security?: Array<Record<string, string[]>> }>>(
+        doc.paths,
+      )) {
         for (const [method, operation] of Object.entries(operations)) {
           for (const requirement of operation.security ?? []) {
             // Every requirement must name a declared scheme, or Swagger UI never sends the cookie.
-            for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes).toHaveProperty(scheme);
+            for (const scheme of Object.keys(requirement))
+              expect(doc.components.securitySchemes).toHaveProperty(scheme);
             if ('sessionid' in requirement) secured.push(`${method.toUpperCase()} ${path}`);
           }
         }

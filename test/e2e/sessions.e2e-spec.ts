@@ -7,8 +7,9 @@ describe('sessions live in PostgreSQL', () => {
   it('keeps a session across a restart of the API and shares it between two instances', async () => {
     const first = await createTestApp();
     const user = await registerUser(first.server);
-    const cookie = (await user.agent.post('/v1/auth/login').send({ username: user.username, password: user.password }).expect(200))
-      .headers['set-cookie'];
+    const cookie = (
+      await user.agent.post('/v1/auth/login').send({ username: user.username, password: user.password }).expect(200)
+    ).headers['set-cookie'];
     await first.close();
 
     const second = await createTestApp();
@@ -33,7 +34,10 @@ describe('sessions live in PostgreSQL', () => {
     await db.connect();
     try {
       const user = await registerUser(t.server);
-      const { rows } = await db.query<{ sid: string }>(`select sid from session where sess->'passport'->'user'->>'id' = $1`, [user.id]);
+      const { rows } = await db.query<{ sid: string }>(
+        `select sid from session where sess->'passport'->'user'->>'id' = $1`,
+        [user.id],
+      );
       expect(rows).toHaveLength(1);
       await db.query('delete from session where sid = $1', [rows[0].sid]);
       await user.agent.get('/v1/wallets').expect(401);
@@ -48,9 +52,12 @@ describe('database sessions of the service', () => {
   it('run with a lock timeout and a statement timeout, so nothing waits forever', async () => {
     const t = await createTestApp();
     try {
-      const [settings] = await t.orm.em.fork().getConnection().execute<{ lock_timeout: string; statement_timeout: string }[]>(
-        `select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout`,
-      );
+      const [settings] = await t.orm.em
+        .fork()
+        .getConnection()
+        .execute<{ lock_timeout: string; statement_timeout: string }[]>(
+          `select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout`,
+        );
       expect(settings).toEqual({ lock_timeout: '5s', statement_timeout: '15s' });
     } finally {
       await t.close();

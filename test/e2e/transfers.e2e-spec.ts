@@ -22,7 +22,12 @@ const UNAUTHORIZED = failure(401, 'UNAUTHORIZED', 'Authentication required.');
 const WALLET_MISSING = failure(404, 'NOT_FOUND', 'Wallet does not exist.');
 const INSUFFICIENT_FUNDS = failure(400, 'BAD_REQUEST', 'Insufficient funds.');
 const DESTINATION_MISSING = failure(404, 'NOT_FOUND', 'Destination wallet does not exist.', 'destination');
-const OWN_WALLET = failure(422, 'UNPROCESSABLE_ENTITY', 'Destination must be another wallet than your own.', 'destination');
+const OWN_WALLET = failure(
+  422,
+  'UNPROCESSABLE_ENTITY',
+  'Destination must be another wallet than your own.',
+  'destination',
+);
 
 describe('deposits and transfers (contract part A)', () => {
   let t: TestApp;
@@ -39,14 +44,15 @@ describe('deposits and transfers (contract part A)', () => {
   }
 
   /** Balance and operations of each user, to prove that a refused request moved nothing. */
-  async function snapshot(...users: RegisteredUser[]): Promise<Array<{ balance: string; operations: OperationJson[] }>> {
-    return Promise.all(users.map(async (user) => ({ balance: await balanceOf(user), operations: await operationsOf(user) })));
+  async function snapshot(
+    ...users: RegisteredUser[]
+  ): Promise<Array<{ balance: string; operations: OperationJson[] }>> {
+    return Promise.all(
+      users.map(async (user) => ({ balance: await balanceOf(user), operations: await operationsOf(user) })),
+    );
   }
 
-  async function expectAnswer(
-    response: request.Test,
-    expected: { status: number; body: unknown },
-  ): Promise<void> {
+  async function expectAnswer(response: request.Test, expected: { status: number; body: unknown }): Promise<void> {
     const { status, body } = await response;
     expect({ status, body }).toEqual(expected);
   }
@@ -96,7 +102,10 @@ describe('deposits and transfers (contract part A)', () => {
 
     it('answers 422 target amount when the amount is missing, and moves nothing', async () => {
       const user = await registerUser(t.server);
-      await expectAnswer(user.agent.post('/v1/wallets/deposit').send({}), failure(422, 'UNPROCESSABLE_ENTITY', MISSING, 'amount'));
+      await expectAnswer(
+        user.agent.post('/v1/wallets/deposit').send({}),
+        failure(422, 'UNPROCESSABLE_ENTITY', MISSING, 'amount'),
+      );
       expect(await snapshot(user)).toEqual([{ balance: '0.00', operations: [] }]);
     });
 
@@ -132,8 +141,9 @@ describe('deposits and transfers (contract part A)', () => {
     it('gives the receiver a positive operation with the same transfer_id', async () => {
       const alice = await fundedUser(t.server, '100.00');
       const bob = await registerUser(t.server);
-      const debit = (await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '40.10' }).expect(200)).body
-        .data as OperationJson;
+      const debit = (
+        await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '40.10' }).expect(200)
+      ).body.data as OperationJson;
       const [credit] = await operationsOf(bob);
       expect(credit).toEqual({
         id: expect.any(String),
@@ -186,12 +196,18 @@ describe('deposits and transfers (contract part A)', () => {
     describe('refusals, in the contract order, moving nothing', () => {
       it('answers 401 without a session', async () => {
         const bob = await registerUser(t.server);
-        await expectAnswer(request(t.server).post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }), UNAUTHORIZED);
+        await expectAnswer(
+          request(t.server).post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }),
+          UNAUTHORIZED,
+        );
         expect(await snapshot(bob)).toEqual([{ balance: '0.00', operations: [] }]);
       });
 
       it('answers 401 before validating the body', async () => {
-        await expectAnswer(request(t.server).post('/v1/wallets/transfer').send({ destination: 'nope', amount: 'nope' }), UNAUTHORIZED);
+        await expectAnswer(
+          request(t.server).post('/v1/wallets/transfer').send({ destination: 'nope', amount: 'nope' }),
+          UNAUTHORIZED,
+        );
       });
 
       it.each(['not-a-uuid', '1bb41739-afb5-41c5-aaee-b344f7066bf', '1bb41739afb541c5aaeeb344f7066bf9x', '', 42])(
@@ -235,7 +251,10 @@ describe('deposits and transfers (contract part A)', () => {
 
       it('reports a bad destination and a bad amount together, one error per field', async () => {
         const alice = await fundedUser(t.server, '10.00');
-        const response = await alice.agent.post('/v1/wallets/transfer').send({ destination: 'x', amount: 'y' }).expect(422);
+        const response = await alice.agent
+          .post('/v1/wallets/transfer')
+          .send({ destination: 'x', amount: 'y' })
+          .expect(422);
         expect(response.body.status.errors).toEqual([
           { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid UUID.', target: 'destination' },
           { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid number.', target: 'amount' },
@@ -245,13 +264,19 @@ describe('deposits and transfers (contract part A)', () => {
       it("rejects a transfer to the caller's own wallet with 422 target destination", async () => {
         const alice = await fundedUser(t.server, '10.00');
         const before = await snapshot(alice);
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' }), OWN_WALLET);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' }),
+          OWN_WALLET,
+        );
         expect(await snapshot(alice)).toEqual(before);
       });
 
       it('checks the own wallet (422) before the funds (400)', async () => {
         const alice = await registerUser(t.server);
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' }), OWN_WALLET);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' }),
+          OWN_WALLET,
+        );
       });
 
       it('recognises the own wallet in upper case too', async () => {
@@ -266,7 +291,10 @@ describe('deposits and transfers (contract part A)', () => {
       it('answers 404 "Wallet does not exist." when the caller has no wallet, before checking funds', async () => {
         const user = await userWithoutWallet();
         const bob = await registerUser(t.server);
-        await expectAnswer(user.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }), WALLET_MISSING);
+        await expectAnswer(
+          user.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }),
+          WALLET_MISSING,
+        );
         expect(await snapshot(bob)).toEqual([{ balance: '0.00', operations: [] }]);
       });
 
@@ -274,14 +302,20 @@ describe('deposits and transfers (contract part A)', () => {
         const alice = await fundedUser(t.server, '10.00');
         const bob = await registerUser(t.server);
         const before = await snapshot(alice, bob);
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '10.01' }), INSUFFICIENT_FUNDS);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '10.01' }),
+          INSUFFICIENT_FUNDS,
+        );
         expect(await snapshot(alice, bob)).toEqual(before);
       });
 
       it('rejects any transfer from an empty wallet with 400', async () => {
         const alice = await registerUser(t.server);
         const bob = await registerUser(t.server);
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '0.01' }), INSUFFICIENT_FUNDS);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '0.01' }),
+          INSUFFICIENT_FUNDS,
+        );
         expect(await snapshot(alice, bob)).toEqual([
           { balance: '0.00', operations: [] },
           { balance: '0.00', operations: [] },
@@ -291,28 +325,40 @@ describe('deposits and transfers (contract part A)', () => {
       it('checks the funds (400) before the destination (404): unaffordable amount to an unknown wallet', async () => {
         const alice = await fundedUser(t.server, '10.00');
         const before = await snapshot(alice);
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: randomUUID(), amount: '10.01' }), INSUFFICIENT_FUNDS);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: randomUUID(), amount: '10.01' }),
+          INSUFFICIENT_FUNDS,
+        );
         expect(await snapshot(alice)).toEqual(before);
       });
 
       it('answers 404 "Destination wallet does not exist." for an affordable amount to an unknown wallet', async () => {
         const alice = await fundedUser(t.server, '10.00');
         const before = await snapshot(alice);
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: randomUUID(), amount: '10.00' }), DESTINATION_MISSING);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: randomUUID(), amount: '10.00' }),
+          DESTINATION_MISSING,
+        );
         expect(await snapshot(alice)).toEqual(before);
       });
 
       it('answers 404 for a transfer to the system funding wallet', async () => {
         const alice = await fundedUser(t.server, '10.00');
         const before = await snapshot(alice);
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: FUNDING_WALLET_ID, amount: '1.00' }), DESTINATION_MISSING);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: FUNDING_WALLET_ID, amount: '1.00' }),
+          DESTINATION_MISSING,
+        );
         expect(await snapshot(alice)).toEqual(before);
       });
 
       it('answers 404 for a transfer to a wallet whose row is gone', async () => {
         const alice = await fundedUser(t.server, '10.00');
         const gone = await userWithoutWallet();
-        await expectAnswer(alice.agent.post('/v1/wallets/transfer').send({ destination: gone.walletId, amount: '1.00' }), DESTINATION_MISSING);
+        await expectAnswer(
+          alice.agent.post('/v1/wallets/transfer').send({ destination: gone.walletId, amount: '1.00' }),
+          DESTINATION_MISSING,
+        );
         expect(await balanceOf(alice)).toBe('10.00');
       });
     });

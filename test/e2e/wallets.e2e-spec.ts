@@ -8,7 +8,10 @@ const MONEY = /^-?[0-9]+\.[0-9]{2}$/;
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,}Z$/;
 
 const unauthorized = {
-  status: { success: false, errors: [{ code: 'UNAUTHORIZED', message: 'Authentication required.', target: '__all__' }] },
+  status: {
+    success: false,
+    errors: [{ code: 'UNAUTHORIZED', message: 'Authentication required.', target: '__all__' }],
+  },
   data: null,
 };
 const walletMissing = {
@@ -53,7 +56,10 @@ describe('wallets (contract part A)', () => {
     });
 
     it('answers 401 for a forged sessionid cookie', async () => {
-      await request(t.server).get('/v1/wallets').set('Cookie', 'sessionid=s%3Aforged.signature').expect(401, unauthorized);
+      await request(t.server)
+        .get('/v1/wallets')
+        .set('Cookie', 'sessionid=s%3Aforged.signature')
+        .expect(401, unauthorized);
     });
 
     it("returns exactly {id, user_id, balance} of the caller's wallet, in snake_case", async () => {
@@ -77,7 +83,11 @@ describe('wallets (contract part A)', () => {
       const alice = await fundedUser(t.server, '5.00');
       const bob = await registerUser(t.server);
       expect(alice.walletId).not.toEqual(bob.walletId);
-      expect((await bob.agent.get('/v1/wallets').expect(200)).body.data).toEqual({ id: bob.walletId, user_id: bob.id, balance: '0.00' });
+      expect((await bob.agent.get('/v1/wallets').expect(200)).body.data).toEqual({
+        id: bob.walletId,
+        user_id: bob.id,
+        balance: '0.00',
+      });
     });
 
     it('answers 404 "Wallet does not exist." when the caller has no wallet', async () => {
@@ -108,7 +118,16 @@ describe('wallets (contract part A)', () => {
       const credit = await deposit(user, '12.5');
       const [operation] = await operationsOf(user);
       expect(Object.keys(operation).sort()).toEqual(
-        ['amount', 'destination_wallet_id', 'id', 'source_wallet_id', 'timestamp', 'transfer_id', 'type', 'wallet_id'].sort(),
+        [
+          'amount',
+          'destination_wallet_id',
+          'id',
+          'source_wallet_id',
+          'timestamp',
+          'transfer_id',
+          'type',
+          'wallet_id',
+        ].sort(),
       );
       expect(operation).toEqual({
         id: credit.id,
@@ -198,7 +217,10 @@ describe('wallets (contract part A)', () => {
 
     it.each(['bad', 'ASC', 'ascending', ''])('rejects order=%p with 422 target order', async (order) => {
       const user = await registerUser(t.server);
-      await user.agent.get('/v1/wallets/operations').query({ order }).expect(422, invalidQuery('order', 'Must be one of: asc, desc.'));
+      await user.agent
+        .get('/v1/wallets/operations')
+        .query({ order })
+        .expect(422, invalidQuery('order', 'Must be one of: asc, desc.'));
     });
 
     it('reports every bad query value at once, one error per field', async () => {
@@ -258,7 +280,9 @@ describe('wallets (contract part A)', () => {
       it('reads a timestamp with a UTC offset as the same moment', async () => {
         const user = await registerUser(t.server);
         const [first, second] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
-        const moment = new Date(new Date(second.timestamp).getTime() + 2 * 3600 * 1000).toISOString().replace('Z', '+02:00');
+        const moment = new Date(new Date(second.timestamp).getTime() + 2 * 3600 * 1000)
+          .toISOString()
+          .replace('Z', '+02:00');
         const ops = await operationsOf(user, { timestamp: moment });
         expect(ops.map((op) => op.id)).toEqual([second.id, first.id]);
       });
@@ -287,16 +311,13 @@ describe('wallets (contract part A)', () => {
         '2026-01-01T24:00:00Z',
         '2026-01-01T10:60:00Z',
         '2026-01-01T10:00:60Z',
-      ])(
-        'rejects timestamp=%p with 422 "Not a valid datetime."',
-        async (timestamp) => {
-          const user = await registerUser(t.server);
-          await user.agent
-            .get('/v1/wallets/operations')
-            .query({ timestamp })
-            .expect(422, invalidQuery('timestamp', 'Not a valid datetime.'));
-        },
-      );
+      ])('rejects timestamp=%p with 422 "Not a valid datetime."', async (timestamp) => {
+        const user = await registerUser(t.server);
+        await user.agent
+          .get('/v1/wallets/operations')
+          .query({ timestamp })
+          .expect(422, invalidQuery('timestamp', 'Not a valid datetime.'));
+      });
     });
   });
 });

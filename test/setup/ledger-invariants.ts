@@ -44,6 +44,8 @@ export interface OperationRow {
   amount: string;
   sequence: number | null;
   balanceAfter: string | null;
+  /** Milliseconds since the epoch, exact (the column is timestamptz(3)). */
+  timestampMs: string;
 }
 
 export interface LedgerSnapshot {
@@ -70,7 +72,8 @@ export async function readLedger(db: Client): Promise<LedgerSnapshot> {
     const operations = await db.query<OperationRow>(
       `select id, transfer_id as "transferId", wallet_id as "walletId", source_wallet_id as "sourceWalletId",
               destination_wallet_id as "destinationWalletId", type, amount::text as amount,
-              sequence::int as sequence, balance_after::text as "balanceAfter"
+              sequence::int as sequence, balance_after::text as "balanceAfter",
+              (extract(epoch from "timestamp") * 1000)::bigint::text as "timestampMs"
          from operations order by wallet_id, sequence nulls last, id`,
     );
     const byWallet = new Map<string, OperationRow[]>();
@@ -107,7 +110,11 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
     if (types.size !== 1) problems.push(`entry ${entry} mixes types ${[...types].join(',')}`);
     if (legs.some((op) => cents(op.amount) === 0n)) problems.push(`entry ${entry} has a zero leg`);
     const [first] = legs;
-    if (legs.some((op) => op.sourceWalletId !== first.sourceWalletId || op.destinationWalletId !== first.destinationWalletId)) {
+    if (
+      legs.some(
+        (op) => op.sourceWalletId !== first.sourceWalletId || op.destinationWalletId !== first.destinationWalletId,
+      )
+    ) {
       problems.push(`entry ${entry} legs disagree on source/destination`);
     }
     if (first.type === 'DEPOSIT' || first.type === 'TRANSFER') {
@@ -118,7 +125,8 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
         problems.push(`${first.type} entry ${entry} is not "source pays, destination receives"`);
       }
       const expectedSource = first.type === 'DEPOSIT' ? FUNDING_WALLET_ID : undefined;
-      if (expectedSource && first.sourceWalletId !== expectedSource) problems.push(`DEPOSIT ${entry} not paid by the funding wallet`);
+      if (expectedSource && first.sourceWalletId !== expectedSource)
+        problems.push(`DEPOSIT ${entry} not paid by the funding wallet`);
       if (first.type === 'TRANSFER' && ledger.wallets.get(first.sourceWalletId)?.kind !== 'USER') {
         problems.push(`TRANSFER ${entry} paid by a non-user wallet`);
       }
@@ -128,7 +136,8 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
   for (const wallet of ledger.wallets.values()) {
     const ops = ledger.byWallet.get(wallet.id) ?? [];
     if (wallet.kind === 'SYSTEM') {
-      if (wallet.balance !== null || wallet.lastSequence !== null) problems.push(`system wallet ${wallet.id} keeps a running balance`);
+      if (wallet.balance !== null || wallet.lastSequence !== null)
+        problems.push(`system wallet ${wallet.id} keeps a running balance`);
       if (ops.some((op) => op.sequence !== null || op.balanceAfter !== null)) {
         problems.push(`system wallet ${wallet.id} has operations with a sequence or balance_after`);
       }
@@ -137,11 +146,21 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
     let running = 0n;
     ops.forEach((op, index) => {
       running += cents(op.amount);
-      if (op.sequence !== index + 1) problems.push(`wallet ${wallet.id}: operation #${index + 1} has sequence ${op.sequence}`);
+      if (op.sequence !== index + 1)
+        problems.push(`wallet ${wallet.id}: operation #${index + 1} has sequence ${op.sequence}`);
       if (op.balanceAfter === null || cents(op.balanceAfter) !== running) {
-        problems.push(`wallet ${wallet.id}: sequence ${op.sequence} balance_after ${op.balanceAfter}, running sum ${money(running)}`);
+        problems.push(
+          `wallet ${wallet.id}: sequence ${op.sequence} balance_after ${op.balanceAfter}, running sum ${money(running)}`,
+        );
       }
-      if (running < 0n) problems.push(`wallet ${wallet.id} went negative (${money(running)}) at sequence ${op.sequence}`);
+      if (running < 0n)
+        problems.push(`wallet ${wallet.id} went negative (${money(running)}) at sequence ${op.sequence}`);
+      // A later sequence never carries an earlier time: "balance at a moment" and paging by time rely on it.
+      if (index > 0 && BigInt(op.timestampMs) < BigInt(ops[index - 1].timestampMs)) {
+        problems.push(
+          `wallet ${wallet.id}: sequence ${op.sequence} is timestamped before sequence ${ops[index - 1].sequence}`,
+        );
+      }
     });
     if (wallet.balance === null || cents(wallet.balance) !== running) {
       problems.push(`wallet ${wallet.id}: stored balance ${wallet.balance}, sum of amounts ${money(running)}`);
@@ -150,7 +169,8 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
     if (last && last.balanceAfter !== wallet.balance) {
       problems.push(`wallet ${wallet.id}: stored balance ${wallet.balance}, last balance_after ${last.balanceAfter}`);
     }
-    if (wallet.lastSequence !== ops.length) problems.push(`wallet ${wallet.id}: last_sequence ${wallet.lastSequence}, ${ops.length} operations`);
+    if (wallet.lastSequence !== ops.length)
+      problems.push(`wallet ${wallet.id}: last_sequence ${wallet.lastSequence}, ${ops.length} operations`);
   }
 
   // The funding wallet takes part in deposits only, as their negation.
@@ -159,7 +179,8 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
   if (funding.some((op) => op.type !== 'DEPOSIT')) problems.push('the funding wallet has non-deposit operations');
   const fundingSum = funding.reduce((sum, op) => sum + cents(op.amount), 0n);
   const depositSum = depositCredits.reduce((sum, op) => sum + cents(op.amount), 0n);
-  if (fundingSum !== -depositSum) problems.push(`funding wallet sums to ${money(fundingSum)}, deposits to ${money(depositSum)}`);
+  if (fundingSum !== -depositSum)
+    problems.push(`funding wallet sums to ${money(fundingSum)}, deposits to ${money(depositSum)}`);
   return problems;
 }
 
@@ -170,7 +191,9 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
 export async function expectSoundLedger(t: TestApp, db: Client): Promise<LedgerSnapshot> {
   const ledger = await readLedger(db);
   expect(ledgerViolations(ledger)).toEqual([]);
-  const { rows } = await db.query<{ total: string }>(`select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations`);
+  const { rows } = await db.query<{ total: string }>(
+    `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations`,
+  );
   expect(rows[0].total).toBe('0.00');
 
   const userWallets = [...ledger.wallets.values()].filter((w) => w.kind === 'USER').length;
