@@ -18,7 +18,11 @@ export interface LedgerAuditReport {
   mismatches: WalletMismatch[];
   /** Journal entries whose legs do not sum to zero. */
   unbalancedEntries: string[];
-  /** User wallets whose sequence is not 1..n, or whose last operation's balance_after is not the stored balance. */
+  /**
+   * User wallets whose sequences are not 1..n, or where some operation's
+   * balance_after is not the running sum of the amounts, or the last one is not
+   * the stored balance.
+   */
   brokenSequences: string[];
 }
 
@@ -39,21 +43,30 @@ export class LedgerAuditQuery {
     const unbalanced = await connection.execute<{ transfer_id: string }[]>(
       `select transfer_id from operations group by transfer_id having sum(amount) <> 0`,
     );
+    // Every operation of a user wallet is checked, not only the last one:
+    // its sequence must be its rank (1..n without gaps) and its balance_after
+    // the running sum of the amounts up to it.
     const wallets = await connection.execute<
       { id: string; stored: string; recomputed: string; sequences_ok: boolean }[]
     >(
-      `select w.id,
+      `with legs as (
+         select o.wallet_id, o.amount, o.sequence, o.balance_after,
+                row_number() over w as rank,
+                sum(o.amount) over w as running
+           from operations o
+           join wallets uw on uw.id = o.wallet_id and uw.kind = 'USER'
+         window w as (partition by o.wallet_id order by o.sequence, o.id rows between unbounded preceding and current row)
+       )
+       select w.id,
               w.balance::text as stored,
-              coalesce(sum(o.amount), 0)::numeric(20,2)::text as recomputed,
-              (count(o.id) = coalesce(w.last_sequence, 0)
-                and coalesce(min(o.sequence), 1) = 1
-                and coalesce(max(o.sequence), 0) = coalesce(w.last_sequence, 0)
-                and count(distinct o.sequence) = count(o.id)
-                and coalesce((select o2.balance_after from operations o2
-                               where o2.wallet_id = w.id and o2.sequence = w.last_sequence), 0) = w.balance
+              coalesce(sum(l.amount), 0)::numeric(20,2)::text as recomputed,
+              (count(l.rank) = coalesce(w.last_sequence, 0)
+                and bool_and(l.sequence is not distinct from l.rank) is not false
+                and bool_and(l.balance_after is not distinct from l.running) is not false
+                and coalesce(max(l.balance_after) filter (where l.sequence = w.last_sequence), 0) = w.balance
               ) as sequences_ok
          from wallets w
-         left join operations o on o.wallet_id = w.id
+         left join legs l on l.wallet_id = w.id
         where w.kind = 'USER'
         group by w.id`,
     );
