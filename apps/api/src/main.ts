@@ -22,7 +22,23 @@ async function main(): Promise<void> {
     if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
   }
   configureApp(app, config);
-  app.getHttpServer().on('close', () => void database.stop());
+  // Stop in order: stop taking requests and close the pools, then stop the
+  // embedded PostgreSQL (if any), so that no server is left running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: shutting down`);
+      void app
+        .close()
+        .then(() => database.stop())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error(error);
+            process.exit(1);
+          },
+        );
+    });
+  }
   await app.listen(config.http.port, config.http.host);
   logger.log(
     `listening on http://${config.http.host}:${config.http.port} (Swagger UI at /api/doc/) in ${Date.now() - startedAt} ms`,

@@ -71,7 +71,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } else if (asRoot) {
     prepareForPostgresUser(dataDir, log);
   }
-  refuseIfAlreadyRunning(dataDir);
+  await stopLeftoverServer(dataDir, log);
 
   try {
     await server.start();
@@ -108,18 +108,45 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** postmaster.pid of a live server means a second start would fail obscurely. */
-function refuseIfAlreadyRunning(dataDir: string): void {
+/**
+ * A live postmaster.pid means a server still runs on this data directory,
+ * typically left behind when a previous API process was killed without its
+ * shutdown. If it is our own (same data directory), stop it; otherwise refuse.
+ */
+async function stopLeftoverServer(dataDir: string, log: (line: string) => void): Promise<void> {
   const pidFile = resolve(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // stale file: PostgreSQL removes it itself
+  const commandLine = readCommandLine(pid);
+  if (!commandLine.includes('postgres') || !commandLine.includes(dataDir)) {
+    throw new Error(
+      `${pidFile} names pid ${pid}, which is not a PostgreSQL server of this data directory; remove the file.`,
+    );
+  }
+  log(`embedded-postgres: stopping a server left running on ${dataDir} (pid ${pid})`);
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  for (let waited = 0; isAlive(pid); waited += 100) {
+    if (waited > 15_000) throw new Error(`The PostgreSQL server (pid ${pid}) on ${dataDir} did not stop.`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
   } catch {
-    return; // stale pid file: PostgreSQL removes it itself on start
+    return false;
   }
-  throw new Error(`An embedded PostgreSQL (pid ${pid}) is already running on ${dataDir}; stop it or set DATABASE_URL.`);
+}
+
+function readCommandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
 }
 
 /**

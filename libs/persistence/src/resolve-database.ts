@@ -18,7 +18,7 @@ export async function resolveDatabase(config: DatabaseConfig, log: (line: string
     port: config.embeddedPort,
     database: 'wallet',
     log: (line) => {
-      if (/error|fatal|panic/i.test(line)) log(line);
+      if (/error|fatal|panic|embedded-postgres:/i.test(line)) log(line);
     },
   });
   log(`embedded PostgreSQL listening on 127.0.0.1:${config.embeddedPort}, data in ${config.embeddedDataDir}`);

@@ -18,6 +18,5 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.use(answeringErrors(passport.initialize()));
   app.use(answeringErrors(passport.session()));
   setupSwagger(app);
-  app.enableShutdownHooks();
   return app;
 }
