@@ -65,7 +65,7 @@ module.exports = {
     {
       name: 'shared-kernel-imports-no-feature',
       severity: 'error',
-      from: { path: '^libs/(errors|config|persistence|http)/' },
+      from: { path: '^libs/(errors|config|persistence|http|idempotency)/' },
       to: { path: `^libs/(${FEATURES})/` },
     },
     {

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124232354_initial } from './Migration20261124232354_initial';
+import { Migration20261124234851_ledger_guarantees } from './Migration20261124234851_ledger_guarantees';
 
 /**
  * Every committed migration, in order. Listed explicitly so that the built
@@ -8,4 +9,5 @@ import { Migration20261124232354_initial } from './Migration20261124232354_initi
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124232354_initial', class: Migration20261124232354_initial },
+  { name: 'Migration20261124234851_ledger_guarantees', class: Migration20261124234851_ledger_guarantees },
 ];

@@ -329,6 +329,11 @@ describe('concurrent money movements (contract part B)', () => {
     const winner = responses.findIndex((r) => r.status === 200);
     expect(responses[winner].body.data).toEqual({ id: rows[0].user_id, username });
     const wallet = await agents[winner].get('/v1/wallets').expect(200);
-    expect(wallet.body.data).toEqual({ id: rows[0].wallet_id, user_id: rows[0].user_id, balance: '0.00' });
+    expect(wallet.body.data).toEqual({
+      id: rows[0].wallet_id,
+      user_id: rows[0].user_id,
+      balance: '0.00',
+      available: '0.00',
+    });
   });
 });

@@ -43,7 +43,12 @@ describe('auth (contract part A)', () => {
       expect(cookie).toMatch(/SameSite=Lax/);
       expect(cookie).not.toMatch(/Secure/);
       const wallet = await agent.get('/v1/wallets').expect(200);
-      expect(wallet.body.data).toEqual({ id: expect.any(String), user_id: response.body.data.id, balance: '0.00' });
+      expect(wallet.body.data).toEqual({
+        id: expect.any(String),
+        user_id: response.body.data.id,
+        balance: '0.00',
+        available: '0.00',
+      });
     });
 
     it('answers 400 with target username when the username is taken', async () => {
@@ -135,7 +140,7 @@ describe('auth (contract part A)', () => {
       expect(String(response.headers['set-cookie'])).toMatch(/HttpOnly/);
       expect(String(response.headers['set-cookie'])).toMatch(/SameSite=Lax/);
       const wallet = await agent.get('/v1/wallets').expect(200);
-      expect(wallet.body.data).toEqual({ id: user.walletId, user_id: user.id, balance: '0.00' });
+      expect(wallet.body.data).toEqual({ id: user.walletId, user_id: user.id, balance: '0.00', available: '0.00' });
     });
 
     it('gives a fresh session id on login and the session id held before no longer authenticates', async () => {

@@ -145,7 +145,12 @@ describe('double entry (contract part B)', () => {
     // What the API reports is the model.
     for (const { user, balance } of accounts) {
       const wallet = await user.agent.get('/v1/wallets').expect(200);
-      expect(wallet.body.data).toEqual({ id: user.walletId, user_id: user.id, balance: money(balance) });
+      expect(wallet.body.data).toEqual({
+        id: user.walletId,
+        user_id: user.id,
+        balance: money(balance),
+        available: money(balance),
+      });
     }
 
     // Ledger-wide: through LedgerAuditQuery and through the raw rows.

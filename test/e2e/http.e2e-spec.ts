@@ -22,6 +22,9 @@ const SERVED_ROUTES = [
   'GET /v1/wallets/operations',
   'POST /v1/wallets/deposit',
   'POST /v1/wallets/transfer',
+  'POST /v1/wallets/holds',
+  'POST /v1/holds/{id}/capture',
+  'POST /v1/holds/{id}/void',
   'GET /healthcheck',
 ];
 const SESSION_ROUTES = [
@@ -29,6 +32,9 @@ const SESSION_ROUTES = [
   'GET /v1/wallets/operations',
   'POST /v1/wallets/deposit',
   'POST /v1/wallets/transfer',
+  'POST /v1/wallets/holds',
+  'POST /v1/holds/{id}/capture',
+  'POST /v1/holds/{id}/void',
 ];
 
 /** A JSON login body padded with an unknown field to exactly `bytes` bytes. */

@@ -62,14 +62,14 @@ describe('wallets (contract part A)', () => {
         .expect(401, unauthorized);
     });
 
-    it("returns exactly {id, user_id, balance} of the caller's wallet, in snake_case", async () => {
+    it("returns exactly {id, user_id, balance, available} of the caller's wallet, in snake_case", async () => {
       const user = await registerUser(t.server);
       const response = await user.agent.get('/v1/wallets').expect(200);
       expect(response.body).toEqual({
         status: { success: true, errors: [] },
-        data: { id: user.walletId, user_id: user.id, balance: '0.00' },
+        data: { id: user.walletId, user_id: user.id, balance: '0.00', available: '0.00' },
       });
-      expect(Object.keys(response.body.data).sort()).toEqual(['balance', 'id', 'user_id']);
+      expect(Object.keys(response.body.data).sort()).toEqual(['available', 'balance', 'id', 'user_id']);
       expect(response.body.data.id).toMatch(UUID);
     });
 
@@ -87,6 +87,7 @@ describe('wallets (contract part A)', () => {
         id: bob.walletId,
         user_id: bob.id,
         balance: '0.00',
+        available: '0.00',
       });
     });
 
@@ -109,7 +110,11 @@ describe('wallets (contract part A)', () => {
     it('returns an empty list for a new wallet', async () => {
       const user = await registerUser(t.server);
       const response = await user.agent.get('/v1/wallets/operations').expect(200);
-      expect(response.body).toEqual({ status: { success: true, errors: [] }, data: expect.any(Array) });
+      expect(response.body).toEqual({
+        status: { success: true, errors: [] },
+        data: expect.any(Array),
+        meta: { next_cursor: null },
+      });
       expect(response.body.data).toEqual([]);
     });
 

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { EnvelopeExceptionFilter, EnvelopeInterceptor, RequestValidationPipe } from '@app/http';
+import { IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
 import { LedgerModule } from '@app/ledger';
 import { PersistenceModule } from '@app/persistence';
 import { ENTITIES } from '@app/schema';
@@ -38,12 +39,15 @@ export class AppModule {
         LedgerModule,
         WalletsModule,
         TransfersModule,
+        IdempotencyModule,
       ],
       controllers: [HealthController],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
+        // Order matters: the envelope wraps whatever idempotency answers (a replay included).
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
       ],
     };
   }

@@ -29,8 +29,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'migration:create': {
         const name = args[0];
-        if (!name) {
-          console.error('migration:create needs a NAME');
+        if (!name || !/^[a-z0-9_]+$/.test(name)) {
+          console.error('migration:create needs a NAME of lower-case letters, digits and underscores');
           return 2;
         }
         await migrateUnderLock(orm, database.url);

@@ -1,6 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { map, type Observable } from 'rxjs';
+import { WithMeta } from './cursor';
 import { success } from './envelope';
 
 const RAW_RESPONSE = 'http:raw-response';
@@ -15,6 +16,9 @@ export class EnvelopeInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const raw = this.reflector.get<boolean>(RAW_RESPONSE, context.getHandler());
-    return raw ? next.handle() : next.handle().pipe(map((data) => success(data ?? null)));
+    if (raw) return next.handle();
+    return next
+      .handle()
+      .pipe(map((data) => (data instanceof WithMeta ? success(data.data, data.meta) : success(data ?? null))));
   }
 }

@@ -21,10 +21,11 @@ export interface EnvelopeError {
 export interface Envelope<T> {
   status: { success: boolean; errors: EnvelopeError[] };
   data: T | null;
+  meta?: object;
 }
 
-export function success<T>(data: T): Envelope<T> {
-  return { status: { success: true, errors: [] }, data };
+export function success<T>(data: T, meta?: object): Envelope<T> {
+  return meta ? { status: { success: true, errors: [] }, data, meta } : { status: { success: true, errors: [] }, data };
 }
 
 export function failure(errors: EnvelopeError[]): Envelope<never> {

@@ -2,6 +2,7 @@ import { HttpException, Logger } from '@nestjs/common';
 import { ALL_FIELDS, DomainError } from '@app/errors';
 import { type Envelope, type ErrorCode, failure, singleError } from './envelope';
 import { ERROR_STATUS } from './error-status.table';
+import { ReplayedFailure } from './idempotent';
 import { RequestValidationError } from './request-validation.error';
 
 export interface ErrorResponse {
@@ -40,6 +41,7 @@ const BODY_ERRORS: Record<string, { status: number; message: string }> = {
  * that every error, wherever it is raised, answers the same way.
  */
 export function toErrorResponse(error: unknown): ErrorResponse {
+  if (error instanceof ReplayedFailure) return { status: error.status, body: error.body as Envelope<never> };
   if (error instanceof RequestValidationError) {
     const { status, code } = ERROR_STATUS[error.code];
     return { status, body: failure(error.fields.map(({ target, message }) => ({ code, message, target }))) };

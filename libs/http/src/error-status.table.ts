@@ -12,6 +12,10 @@ export const ERROR_STATUS: Record<string, { status: number; code: ErrorCode }> =
   ROUTE_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
   PAYLOAD_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  // idempotency
+  INVALID_IDEMPOTENCY_KEY: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, code: 'CONFLICT' },
   // persistence
   CONCURRENT_CONFLICT: { status: 409, code: 'CONFLICT' },
   // auth
@@ -21,8 +25,14 @@ export const ERROR_STATUS: Record<string, { status: number; code: ErrorCode }> =
   PASSWORDS_DIFFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
   // wallets and transfers
   WALLET_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
+  INVALID_CURSOR: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
   DESTINATION_WALLET_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
   SAME_WALLET_TRANSFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  HOLD_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
+  HOLD_FORBIDDEN: { status: 403, code: 'FORBIDDEN' },
+  HOLD_ALREADY_RESOLVED: { status: 409, code: 'CONFLICT' },
+  HOLD_EXPIRED: { status: 409, code: 'CONFLICT' },
+  CAPTURE_EXCEEDS_HOLD: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
   // ledger
   INSUFFICIENT_FUNDS: { status: 400, code: 'BAD_REQUEST' },
   BALANCE_LIMIT_EXCEEDED: { status: 400, code: 'BAD_REQUEST' },

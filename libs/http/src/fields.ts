@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationArguments } from 'class-validator';
 import { InvalidAmountError, Money } from '@app/money';
+import { decodeCursor } from './cursor';
 import { JsonNumber } from './json-body.parser';
 
 /**
@@ -52,7 +53,17 @@ export function RequiredUuid(): PropertyDecorator {
  * a Money after validation. JSON numbers are judged on their source text.
  */
 export function RequiredAmount(): PropertyDecorator {
+  return amountField(false);
+}
+
+/** Like RequiredAmount, but the field may be absent. */
+export function OptionalAmount(): PropertyDecorator {
+  return amountField(true);
+}
+
+function amountField(optional: boolean): PropertyDecorator {
   const transform = Transform(({ value }) => {
+    if (optional && value === undefined) return value;
     try {
       return Money.parseAmount(value instanceof JsonNumber ? value.text : value);
     } catch (error) {
@@ -61,9 +72,9 @@ export function RequiredAmount(): PropertyDecorator {
     }
   });
   const validator = ValidateBy({
-    name: 'requiredAmount',
+    name: optional ? 'optionalAmount' : 'requiredAmount',
     validator: {
-      validate: (value: unknown) => value instanceof Money,
+      validate: (value: unknown) => value instanceof Money || (optional && value === undefined),
       defaultMessage: ({ value }: ValidationArguments) => {
         if (isMissing(value)) return MISSING;
         return value instanceof InvalidAmountError ? value.message : 'Not a valid number.';
@@ -87,11 +98,12 @@ export function OptionalOneOf(values: readonly string[]): PropertyDecorator {
   });
 }
 
-/** Optional integer query value in [min, max], given as decimal digits. */
+/** Optional integer in [min, max]: a query string of digits, or a JSON integer in a body. */
 export function OptionalIntInRange(min: number, max: number): PropertyDecorator {
-  const transform = Transform(({ value }) =>
-    typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value,
-  );
+  const transform = Transform(({ value }) => {
+    const text = value instanceof JsonNumber ? value.text : value;
+    return typeof text === 'string' && /^-?[0-9]{1,10}$/.test(text) ? Number(text) : value;
+  });
   const validator = ValidateBy({
     name: 'optionalIntInRange',
     validator: {
@@ -141,6 +153,33 @@ export function OptionalTimestamp(): PropertyDecorator {
     validator: {
       validate: (value: unknown) => value === undefined || value instanceof Date,
       defaultMessage: () => 'Not a valid datetime.',
+    },
+  });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
+}
+
+const NOT_A_CURSOR = Symbol('not a cursor');
+
+/**
+ * Optional paging cursor (see ./cursor): the field holds what `read` makes of
+ * the decoded position, or the request fails with 422 "Not a valid cursor.".
+ */
+export function OptionalCursor<T extends object>(
+  read: (position: Record<string, unknown>) => T | null,
+): PropertyDecorator {
+  const transform = Transform(({ value }) => {
+    if (value === undefined) return value;
+    const position = typeof value === 'string' ? decodeCursor(value) : null;
+    return (position && read(position)) ?? NOT_A_CURSOR;
+  });
+  const validator = ValidateBy({
+    name: 'optionalCursor',
+    validator: {
+      validate: (value: unknown) => value === undefined || (value !== NOT_A_CURSOR && typeof value === 'object'),
+      defaultMessage: () => 'Not a valid cursor.',
     },
   });
   return (target, key) => {

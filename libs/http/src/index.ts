@@ -12,8 +12,19 @@ export {
   RequiredString,
   RequiredUuid,
   RequiredAmount,
+  OptionalAmount,
   OptionalOneOf,
   OptionalIntInRange,
   OptionalTimestamp,
+  OptionalCursor,
 } from './fields';
 export { ApiEnvelope, ApiErrors, ErrorDto } from './swagger';
+export { encodeCursor, decodeCursor, WithMeta } from './cursor';
+export {
+  Idempotent,
+  IDEMPOTENT_ROUTE,
+  IDEMPOTENCY_HEADER,
+  isValidIdempotencyKey,
+  requestFingerprint,
+  ReplayedFailure,
+} from './idempotent';

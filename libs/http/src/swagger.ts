@@ -41,7 +41,10 @@ function statusSchema(success: boolean, errors: EnvelopeError[]) {
 }
 
 /** Documents a success answer: the envelope with `data` of the given model (or null). */
-export function ApiEnvelope(model: Type<unknown> | null, options: { isArray?: boolean; description?: string } = {}) {
+export function ApiEnvelope(
+  model: Type<unknown> | null,
+  options: { isArray?: boolean; description?: string; meta?: Type<unknown> } = {},
+) {
   const data =
     model === null
       ? { type: 'object', nullable: true, example: null }
@@ -49,11 +52,19 @@ export function ApiEnvelope(model: Type<unknown> | null, options: { isArray?: bo
         ? { type: 'array', items: { $ref: getSchemaPath(model) } }
         : { $ref: getSchemaPath(model) };
   return applyDecorators(
-    ApiExtraModels(ErrorDto, ...(model ? [model] : [])),
+    ApiExtraModels(ErrorDto, ...(model ? [model] : []), ...(options.meta ? [options.meta] : [])),
     ApiResponse({
       status: 200,
       description: options.description ?? 'Success',
-      schema: { type: 'object', required: ['status', 'data'], properties: { status: statusSchema(true, []), data } },
+      schema: {
+        type: 'object',
+        required: ['status', 'data', ...(options.meta ? ['meta'] : [])],
+        properties: {
+          status: statusSchema(true, []),
+          data,
+          ...(options.meta ? { meta: { $ref: getSchemaPath(options.meta) } } : {}),
+        },
+      },
     }),
   );
 }

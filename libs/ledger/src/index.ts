@@ -6,5 +6,12 @@ export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledg
 export { InsufficientFundsError, BalanceLimitExceededError } from './domain/ledger.errors';
 export { PostingService, type Leg, type Posting } from './application/posting.service';
 export { BalanceService } from './application/balance.service';
-export { OperationRepository, type OperationQuery, type SortOrder } from './persistence/operation.repository';
+export {
+  OperationRepository,
+  type OperationPage,
+  type OperationPageQuery,
+  type SortOrder,
+} from './persistence/operation.repository';
+export { Hold, HoldStatus } from './domain/hold.entity';
+export { HoldRepository, type Reservations } from './persistence/hold.repository';
 export { LedgerAuditQuery, type LedgerAuditReport, type WalletMismatch } from './persistence/ledger-audit.query';

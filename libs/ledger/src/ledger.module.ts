@@ -3,14 +3,16 @@ import { Module } from '@nestjs/common';
 import { BalanceService } from './application/balance.service';
 import { PostingService } from './application/posting.service';
 import { BalanceCalculator } from './domain/balance.calculator';
+import { Hold } from './domain/hold.entity';
 import { JournalEntry } from './domain/journal-entry.entity';
 import { Operation } from './domain/operation.entity';
+import { HoldRepository } from './persistence/hold.repository';
 import { LedgerAuditQuery } from './persistence/ledger-audit.query';
 import { OperationRepository } from './persistence/operation.repository';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([JournalEntry, Operation])],
-  providers: [BalanceCalculator, BalanceService, PostingService, OperationRepository, LedgerAuditQuery],
-  exports: [BalanceCalculator, BalanceService, PostingService, OperationRepository, LedgerAuditQuery],
+  imports: [MikroOrmModule.forFeature([JournalEntry, Operation, Hold])],
+  providers: [BalanceCalculator, BalanceService, PostingService, OperationRepository, HoldRepository, LedgerAuditQuery],
+  exports: [BalanceCalculator, BalanceService, PostingService, OperationRepository, HoldRepository, LedgerAuditQuery],
 })
 export class LedgerModule {}

@@ -1,5 +1,6 @@
 import { User } from '@app/auth';
-import { JournalEntry, Operation } from '@app/ledger';
+import { IdempotencyKey } from '@app/idempotency';
+import { Hold, JournalEntry, Operation } from '@app/ledger';
 import { Wallet } from '@app/wallets';
 
 /**
@@ -8,4 +9,4 @@ import { Wallet } from '@app/wallets';
  * whose static registry is cleared when an application closes, which breaks
  * a second application in the same process (tests restart the API).
  */
-export const ENTITIES = [User, Wallet, JournalEntry, Operation];
+export const ENTITIES = [User, Wallet, JournalEntry, Operation, Hold, IdempotencyKey];

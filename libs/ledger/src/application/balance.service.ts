@@ -1,19 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
+import { BalanceCalculator } from '../domain/balance.calculator';
 import { type LedgerAccount, WalletKind } from '../domain/ledger-account';
+import { HoldRepository } from '../persistence/hold.repository';
 import { OperationRepository } from '../persistence/operation.repository';
 
 /**
- * Answers "what is this wallet's balance": O(1) from the stored running
- * balance for user wallets; system wallets have none and are summed on read
- * (only admin and audit reads ever ask for them).
+ * Answers "what is this wallet's balance (at a moment)" and "what may it
+ * spend". For user wallets: now, the stored running balance (O(1)); at a
+ * moment, the balance_after of the last operation at or before it (one index
+ * seek). System wallets keep no running balance and are summed on read (only
+ * admin and audit reads ever ask for them).
  */
 @Injectable()
 export class BalanceService {
-  constructor(private readonly operations: OperationRepository) {}
+  constructor(
+    private readonly operations: OperationRepository,
+    private readonly holds: HoldRepository,
+    private readonly calculator: BalanceCalculator,
+  ) {}
 
-  async balanceOf(account: LedgerAccount): Promise<Money> {
-    if (account.kind === WalletKind.SYSTEM) return this.operations.sumAmounts(account.id);
-    return account.balance ?? Money.ZERO;
+  async balanceOf(account: LedgerAccount, at?: Date): Promise<Money> {
+    if (account.kind === WalletKind.SYSTEM) return this.operations.sumAmounts(account.id, at);
+    if (at === undefined) return account.balance ?? Money.ZERO;
+    return (await this.operations.balanceAfterAt(account.id, at)) ?? Money.ZERO;
+  }
+
+  /** Balance less active holds. Read without the wallet's lock: a snapshot for display. */
+  async availableOf(account: LedgerAccount): Promise<Money> {
+    if (account.kind === WalletKind.SYSTEM) return this.balanceOf(account);
+    const { reserved } = await this.holds.reservationsOf(account.id);
+    return this.calculator.available(account, reserved);
   }
 }

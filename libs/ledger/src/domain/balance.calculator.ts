@@ -24,9 +24,14 @@ export class BalanceCalculator {
     return next;
   }
 
-  /** Whether the account can pay `amount` now. */
-  canPay(account: LedgerAccount, amount: Money): boolean {
-    return account.kind === WalletKind.SYSTEM || !(account.balance ?? Money.ZERO).lessThan(amount);
+  /** What a user wallet may spend: its balance less the money its active holds reserve. */
+  available(account: LedgerAccount, reserved: Money): Money {
+    return (account.balance ?? Money.ZERO).minus(reserved);
+  }
+
+  /** Whether the account can pay `amount` now, out of its available balance. */
+  canPay(account: LedgerAccount, amount: Money, reserved: Money = Money.ZERO): boolean {
+    return account.kind === WalletKind.SYSTEM || !this.available(account, reserved).lessThan(amount);
   }
 
   /** A balance recomputed from scratch: the sum of the amounts (audit, system wallets). */

@@ -36,19 +36,16 @@ export class LedgerAuditQuery {
   constructor(private readonly em: EntityManager) {}
 
   async run(): Promise<LedgerAuditReport> {
-    const connection = this.em.getConnection();
-    const [{ total }] = await connection.execute<{ total: string }[]>(
+    const [{ total }] = await this.em.execute<{ total: string }[]>(
       `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations`,
     );
-    const unbalanced = await connection.execute<{ transfer_id: string }[]>(
+    const unbalanced = await this.em.execute<{ transfer_id: string }[]>(
       `select transfer_id from operations group by transfer_id having sum(amount) <> 0`,
     );
     // Every operation of a user wallet is checked, not only the last one:
     // its sequence must be its rank (1..n without gaps) and its balance_after
     // the running sum of the amounts up to it.
-    const wallets = await connection.execute<
-      { id: string; stored: string; recomputed: string; sequences_ok: boolean }[]
-    >(
+    const wallets = await this.em.execute<{ id: string; stored: string; recomputed: string; sequences_ok: boolean }[]>(
       `with legs as (
          select o.wallet_id, o.amount, o.sequence, o.balance_after,
                 row_number() over w as rank,

@@ -3,6 +3,7 @@ import {
   BalanceCalculator,
   EntryType,
   FUNDING_WALLET_ID,
+  HoldRepository,
   InsufficientFundsError,
   type LedgerAccount,
   type Operation,
@@ -35,6 +36,7 @@ export class TransfersService {
     private readonly wallets: WalletRepository,
     private readonly posting: PostingService,
     private readonly balances: BalanceCalculator,
+    private readonly holds: HoldRepository,
   ) {}
 
   /**
@@ -62,7 +64,8 @@ export class TransfersService {
   /**
    * Moves `amount` from the caller's wallet to `destinationId`. Checks run in
    * the contract's order: own wallet (422), caller has no wallet (404),
-   * insufficient funds (400), destination missing (404).
+   * insufficient available funds (400), destination missing (404). Available
+   * is the balance less active holds, read under the wallet's lock.
    */
   transfer(userId: string, destinationId: string, amount: Money): Promise<Operation> {
     return this.unitOfWork.run(async () => {
@@ -70,7 +73,8 @@ export class TransfersService {
       const source = locked.find((wallet) => wallet.userId === userId);
       if (source?.id === destinationId) throw new SameWalletTransferError();
       if (!source) throw new WalletNotFoundError();
-      if (!this.balances.canPay(source, amount)) throw new InsufficientFundsError();
+      const { reserved } = await this.holds.reservationsOf(source.id);
+      if (!this.balances.canPay(source, amount, reserved)) throw new InsufficientFundsError();
       const destination = locked.find((wallet) => wallet.id === destinationId);
       if (!destination) throw new DestinationWalletNotFoundError();
       const [debit] = this.posting.post({

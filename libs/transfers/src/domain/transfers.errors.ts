@@ -13,3 +13,38 @@ export class SameWalletTransferError extends DomainError {
     super('Destination must be another wallet than your own.', 'destination');
   }
 }
+
+export class HoldNotFoundError extends DomainError {
+  readonly code = 'HOLD_NOT_FOUND';
+  constructor() {
+    super('Hold does not exist.');
+  }
+}
+
+export class HoldForbiddenError extends DomainError {
+  readonly code = 'HOLD_FORBIDDEN';
+  constructor() {
+    super('Only the owner of the paying wallet may capture or void this hold.');
+  }
+}
+
+export class HoldResolvedError extends DomainError {
+  readonly code = 'HOLD_ALREADY_RESOLVED';
+  constructor(status: string) {
+    super(`Hold was already ${status.toLowerCase()}.`);
+  }
+}
+
+export class HoldExpiredError extends DomainError {
+  readonly code = 'HOLD_EXPIRED';
+  constructor() {
+    super('Hold has expired.');
+  }
+}
+
+export class CaptureExceedsHoldError extends DomainError {
+  readonly code = 'CAPTURE_EXCEEDS_HOLD';
+  constructor() {
+    super('Must not exceed the held amount.', 'amount');
+  }
+}

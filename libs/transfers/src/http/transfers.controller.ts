@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, SessionGuard, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors } from '@app/http';
+import { ApiEnvelope, ApiErrors, Idempotent } from '@app/http';
 import { OperationResponse } from '@app/wallets';
 import { TransfersService } from '../application/transfers.service';
 import { DepositRequest, TransferRequest } from './transfers.dto';
@@ -15,6 +15,7 @@ export class TransfersController {
 
   @Post('deposit')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ summary: "Deposit into the caller's wallet (debits the system funding wallet)" })
   @ApiEnvelope(OperationResponse, { description: "The operation credited to the caller's wallet" })
   @ApiErrors(401, 404, 409, 413, 422)
@@ -24,6 +25,7 @@ export class TransfersController {
 
   @Post('transfer')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({
     summary: 'Transfer to another wallet',
     description:

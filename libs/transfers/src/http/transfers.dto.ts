@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { Money } from '@app/money';
 import { RequiredAmount, RequiredUuid } from '@app/http';
 
-const AMOUNT_DOC = {
+export const AMOUNT_DOC = {
   type: String,
   example: '100.00',
   description:

@@ -3,12 +3,33 @@ import { RegistrationListener } from '@app/auth';
 import { BalanceService, type Operation, OperationRepository, type SortOrder } from '@app/ledger';
 import type { Money } from '@app/money';
 import type { Wallet } from '../domain/wallet.entity';
-import { WalletNotFoundError } from '../domain/wallets.errors';
+import { InvalidCursorError, WalletNotFoundError } from '../domain/wallets.errors';
 import { WalletRepository } from '../persistence/wallet.repository';
 
 export interface WalletView {
   wallet: Wallet;
   balance: Money;
+  /** Balance less active holds; absent for a balance at a past moment. */
+  available?: Money;
+}
+
+/** A position in a wallet's history, bound to the wallet and order it was made for. */
+export interface HistoryPosition {
+  walletId: string;
+  order: SortOrder;
+  sequence: number;
+}
+
+export interface HistoryQuery {
+  order: SortOrder;
+  limit: number;
+  timestamp?: Date;
+  after?: HistoryPosition;
+}
+
+export interface HistoryPage {
+  operations: Operation[];
+  next: HistoryPosition | null;
 }
 
 @Injectable()
@@ -24,17 +45,35 @@ export class WalletsService implements RegistrationListener {
     this.wallets.addForUser(userId);
   }
 
-  async walletOf(userId: string): Promise<WalletView> {
+  /** The caller's wallet with its balance and available balance now, or its balance at `at`. */
+  async walletOf(userId: string, at?: Date): Promise<WalletView> {
     const wallet = await this.requireWallet(userId);
-    return { wallet, balance: await this.balances.balanceOf(wallet) };
+    if (at !== undefined) return { wallet, balance: await this.balances.balanceOf(wallet, at) };
+    return {
+      wallet,
+      balance: await this.balances.balanceOf(wallet),
+      available: await this.balances.availableOf(wallet),
+    };
   }
 
-  async operationsOf(
-    userId: string,
-    query: { timestamp?: Date; order: SortOrder; limit: number },
-  ): Promise<Operation[]> {
+  async historyOf(userId: string, query: HistoryQuery): Promise<HistoryPage> {
     const wallet = await this.requireWallet(userId);
-    return this.operations.list({ walletId: wallet.id, ...query });
+    if (query.after && (query.after.walletId !== wallet.id || query.after.order !== query.order)) {
+      throw new InvalidCursorError();
+    }
+    const page = await this.operations.page({
+      walletId: wallet.id,
+      order: query.order,
+      limit: query.limit,
+      timestamp: query.timestamp,
+      afterSequence: query.after?.sequence,
+    });
+    const last = page.operations.at(-1);
+    return {
+      operations: page.operations,
+      next:
+        page.hasMore && last?.sequence ? { walletId: wallet.id, order: query.order, sequence: last.sequence } : null,
+    };
   }
 
   private async requireWallet(userId: string): Promise<Wallet> {

@@ -6,3 +6,10 @@ export class WalletNotFoundError extends DomainError {
     super('Wallet does not exist.');
   }
 }
+
+export class InvalidCursorError extends DomainError {
+  readonly code = 'INVALID_CURSOR';
+  constructor() {
+    super('Not a cursor of this wallet and order.', 'cursor');
+  }
+}

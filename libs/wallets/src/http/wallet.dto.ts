@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Operation, SortOrder } from '@app/ledger';
-import type { Money } from '@app/money';
-import { OptionalIntInRange, OptionalOneOf, OptionalTimestamp } from '@app/http';
-import type { Wallet } from '../domain/wallet.entity';
+import { encodeCursor, OptionalCursor, OptionalIntInRange, OptionalOneOf, OptionalTimestamp } from '@app/http';
+import type { HistoryPosition, WalletView } from '../application/wallets.service';
 
 export class WalletResponse {
   @ApiProperty({ format: 'uuid' })
@@ -11,12 +10,44 @@ export class WalletResponse {
   @ApiProperty({ format: 'uuid' })
   user_id: string;
 
-  @ApiProperty({ type: String, example: '1000.42', description: 'Decimal string with exactly two fraction digits' })
+  @ApiProperty({
+    type: String,
+    example: '1000.42',
+    description: 'Decimal string with exactly two fraction digits; with `at`, the balance at that moment',
+  })
   balance: string;
 
-  static of(wallet: Wallet, balance: Money): WalletResponse {
-    return Object.assign(new WalletResponse(), { id: wallet.id, user_id: wallet.userId, balance: balance.toFixed() });
+  @ApiPropertyOptional({
+    type: String,
+    example: '900.42',
+    description:
+      'balance less the money reserved by active holds: what transfers and new holds may use (absent with `at`)',
+  })
+  available?: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'The moment asked for with `at`' })
+  at?: string;
+
+  static of(view: WalletView, at?: Date): WalletResponse {
+    return Object.assign(new WalletResponse(), {
+      id: view.wallet.id,
+      user_id: view.wallet.userId,
+      balance: view.balance.toFixed(),
+      ...(view.available ? { available: view.available.toFixed() } : {}),
+      ...(at ? { at: at.toISOString() } : {}),
+    });
   }
+}
+
+export class WalletQuery {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description:
+      "The balance the wallet had at this moment: after its last operation at or before it ('0.00' before the first)",
+  })
+  @OptionalTimestamp()
+  at?: Date;
 }
 
 export class OperationResponse {
@@ -78,4 +109,32 @@ export class OperationsQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @OptionalIntInRange(1, 1000)
   limit?: number;
+
+  @ApiPropertyOptional({
+    type: String,
+    description: 'meta.next_cursor of the previous page; valid for the same wallet and order only',
+  })
+  @OptionalCursor(readPosition)
+  cursor?: HistoryPosition;
+}
+
+export class PageMeta {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  next_cursor: string | null;
+}
+
+/** Cursor fields: w = wallet id, o = order, s = sequence of the last operation served. */
+export function cursorOf(position: HistoryPosition): string {
+  return encodeCursor({ w: position.walletId, o: position.order, s: position.sequence });
+}
+
+function readPosition(position: Record<string, unknown>): HistoryPosition | null {
+  const { w, o, s } = position;
+  if (typeof w !== 'string' || (o !== 'asc' && o !== 'desc') || !Number.isSafeInteger(s) || (s as number) < 1)
+    return null;
+  return { walletId: w, order: o, sequence: s as number };
 }

@@ -1,0 +1,4 @@
+export { IdempotencyModule } from './idempotency.module';
+export { IdempotencyInterceptor, REPLAYED_HEADER } from './idempotency.interceptor';
+export { IdempotencyKeyCleaner } from './idempotency-key.cleaner';
+export { IdempotencyKey } from './idempotency-key.entity';

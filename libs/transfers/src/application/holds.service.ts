@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import {
+  BalanceCalculator,
+  EntryType,
+  Hold,
+  HoldRepository,
+  HoldStatus,
+  InsufficientFundsError,
+  PostingService,
+} from '@app/ledger';
+import type { Money } from '@app/money';
+import { UnitOfWork } from '@app/persistence';
+import { WalletNotFoundError, WalletRepository } from '@app/wallets';
+import {
+  CaptureExceedsHoldError,
+  DestinationWalletNotFoundError,
+  HoldExpiredError,
+  HoldForbiddenError,
+  HoldNotFoundError,
+  HoldResolvedError,
+  SameWalletTransferError,
+} from '../domain/transfers.errors';
+
+/**
+ * Two-phase transfers. A hold reserves money on the payer's wallet (checked
+ * against the available balance under the wallet's lock, like a transfer);
+ * capture posts an ordinary TRANSFER entry for all or part of it and
+ * releases the rest; void releases it. Each is one unit of work. Locks are
+ * taken hold first, then wallets in id order; transfers lock wallets only, so
+ * no cycle can form.
+ */
+@Injectable()
+export class HoldsService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly wallets: WalletRepository,
+    private readonly holds: HoldRepository,
+    private readonly posting: PostingService,
+    private readonly balances: BalanceCalculator,
+  ) {}
+
+  /** Same checks, in the same order, as a transfer; then the money is reserved until `expiresInSeconds`. */
+  place(userId: string, destinationId: string, amount: Money, expiresInSeconds: number): Promise<Hold> {
+    return this.unitOfWork.run(async () => {
+      const locked = await this.wallets.lockForUser(userId, destinationId);
+      const source = locked.find((wallet) => wallet.userId === userId);
+      if (source?.id === destinationId) throw new SameWalletTransferError();
+      if (!source) throw new WalletNotFoundError();
+      const { reserved, now } = await this.holds.reservationsOf(source.id);
+      if (!this.balances.canPay(source, amount, reserved)) throw new InsufficientFundsError();
+      if (!locked.some((wallet) => wallet.id === destinationId)) throw new DestinationWalletNotFoundError();
+      const hold = new Hold();
+      hold.sourceWalletId = source.id;
+      hold.destinationWalletId = destinationId;
+      hold.amount = amount;
+      hold.expiresAt = new Date(now.getTime() + expiresInSeconds * 1000);
+      return this.holds.add(hold);
+    });
+  }
+
+  /** Posts `amount` (default: all of it) from payer to destination and releases the rest. */
+  capture(userId: string, holdId: string, amount?: Money): Promise<Hold> {
+    return this.unitOfWork.run(async () => {
+      const hold = await this.holds.lockById(holdId);
+      if (!hold) throw new HoldNotFoundError();
+      const locked = await this.wallets.lockByIds([hold.sourceWalletId, hold.destinationWalletId]);
+      const source = locked.find((wallet) => wallet.id === hold.sourceWalletId)!;
+      const destination = locked.find((wallet) => wallet.id === hold.destinationWalletId)!;
+      if (source.userId !== userId) throw new HoldForbiddenError();
+      const { reserved, now } = await this.holds.reservationsOf(source.id);
+      this.assertPending(hold, now);
+      const captured = amount ?? hold.amount;
+      if (captured.greaterThan(hold.amount)) throw new CaptureExceedsHoldError();
+      // The hold's own reservation is what pays for the capture.
+      if (!this.balances.canPay(source, captured, reserved.minus(hold.amount))) throw new InsufficientFundsError();
+      const [debit] = this.posting.post({
+        type: EntryType.TRANSFER,
+        sourceWalletId: source.id,
+        destinationWalletId: destination.id,
+        legs: [
+          { account: source, amount: captured.negated() },
+          { account: destination, amount: captured },
+        ],
+      });
+      hold.status = HoldStatus.CAPTURED;
+      hold.capturedAmount = captured;
+      hold.transferId = debit.transferId;
+      hold.resolvedAt = now;
+      return hold;
+    });
+  }
+
+  /** Releases the reservation; nothing is posted. */
+  void(userId: string, holdId: string): Promise<Hold> {
+    return this.unitOfWork.run(async () => {
+      const hold = await this.holds.lockById(holdId);
+      if (!hold) throw new HoldNotFoundError();
+      const source = await this.wallets.findById(hold.sourceWalletId);
+      if (source?.userId !== userId) throw new HoldForbiddenError();
+      const now = await this.holds.databaseNow();
+      this.assertPending(hold, now);
+      hold.status = HoldStatus.VOIDED;
+      hold.resolvedAt = now;
+      return hold;
+    });
+  }
+
+  /** Captured or voided: at most once (409). Past its expiry: reserves nothing, cannot be used (409). */
+  private assertPending(hold: Hold, now: Date): void {
+    if (hold.status !== HoldStatus.PENDING) throw new HoldResolvedError(hold.status);
+    if (hold.isExpiredAt(now)) throw new HoldExpiredError();
+  }
+}

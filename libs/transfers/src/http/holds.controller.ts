@@ -1,0 +1,74 @@
+import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiCookieAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, SessionGuard, type SessionUser } from '@app/auth';
+import { ApiEnvelope, ApiErrors, Idempotent } from '@app/http';
+import { HoldsService } from '../application/holds.service';
+import { HoldNotFoundError } from '../domain/transfers.errors';
+import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldRequest } from './holds.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@ApiTags('holds')
+@ApiCookieAuth('sessionid')
+@UseGuards(SessionGuard)
+@Controller('v1')
+export class HoldsController {
+  constructor(private readonly holds: HoldsService) {}
+
+  @Post('wallets/holds')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({
+    summary: "Reserve money on the caller's wallet for a destination (two-phase transfer)",
+    description:
+      'Checked like a transfer, against the available balance: 422 (bad UUID, bad amount, own wallet); ' +
+      '404 caller has no wallet; 400 "Insufficient funds."; 404 "Destination wallet does not exist."',
+  })
+  @ApiEnvelope(HoldResponse)
+  @ApiErrors(400, 401, 404, 409, 413, 422)
+  async place(@CurrentUser() user: SessionUser, @Body() body: PlaceHoldRequest): Promise<HoldResponse> {
+    const hold = await this.holds.place(
+      user.id,
+      body.destination,
+      body.amount,
+      body.expires_in_seconds ?? DEFAULT_HOLD_SECONDS,
+    );
+    return HoldResponse.of(hold);
+  }
+
+  @Post('holds/:id/capture')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Capture a hold: posts a TRANSFER of `amount` (default: all) and releases the rest',
+    description:
+      'Only the payer may capture; a hold is captured or voided at most once (409); an expired hold cannot be captured (409).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(HoldResponse)
+  @ApiErrors(401, 403, 404, 409, 422)
+  async capture(
+    @CurrentUser() user: SessionUser,
+    @Param('id') id: string,
+    @Body() body: CaptureHoldRequest,
+  ): Promise<HoldResponse> {
+    return HoldResponse.of(await this.holds.capture(user.id, holdId(id), body.amount));
+  }
+
+  @Post('holds/:id/void')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({ summary: 'Void a hold: releases the reserved money; nothing is posted' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(HoldResponse)
+  @ApiErrors(401, 403, 404, 409)
+  async void(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<HoldResponse> {
+    return HoldResponse.of(await this.holds.void(user.id, holdId(id)));
+  }
+}
+
+/** A malformed id names no hold. */
+function holdId(id: string): string {
+  if (!UUID.test(id)) throw new HoldNotFoundError();
+  return id.toLowerCase();
+}
