@@ -25,6 +25,13 @@ module.exports = {
       to: { path: '^libs/schema/' },
     },
     {
+      name: 'idempotency-only-from-composition',
+      comment: 'a cross-cutting concern wired by the composition root; routes opt in with @Idempotent() from @app/http',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: '^libs/(schema|idempotency)/' },
+      to: { path: '^libs/idempotency/' },
+    },
+    {
       name: 'testing-only-from-tests',
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: '^libs/testing/' },

@@ -2,7 +2,7 @@
 # Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
 # PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
 
-.PHONY: run test test-e2e migrate migration build lint deps install clean
+.PHONY: run test test-e2e test-long bench migrate migration build lint deps install clean
 
 STAMP := node_modules/.install-stamp
 
@@ -14,6 +14,12 @@ test: install ## type check, dependency rules, unit and e2e tests on a real Post
 
 test-e2e: install
 	npm run --silent test:e2e
+
+test-long: install ## the model-based property test with many more cases (MODEL_RUNS, default 300)
+	npm run --silent test:long
+
+bench: install ## measure the service against pgbench and the seed's design (BENCH_QUICK=1: short run)
+	npm run --silent bench
 
 migrate: install build ## apply pending migrations to DATABASE_URL (or the embedded database)
 	npm run --silent cli -- migrate

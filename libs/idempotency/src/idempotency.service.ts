@@ -1,9 +1,9 @@
-import { LockWaitTimeoutException, TransactionPropagation } from '@mikro-orm/core';
+import { TransactionPropagation } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
 import { toErrorResponse } from '@app/http';
-import { UnitOfWork } from '@app/persistence';
+import { isLockTimeout, UnitOfWork } from '@app/persistence';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors';
 import { IdempotencyKeyRepository } from './idempotency-key.repository';
 
@@ -60,7 +60,7 @@ export class IdempotencyService {
       return await this.keys.claim(userId, key, fingerprint);
     } catch (error) {
       // The first request with this key has held it longer than lock_timeout.
-      if (error instanceof LockWaitTimeoutException) throw new IdempotencyKeyInProgressError();
+      if (isLockTimeout(error)) throw new IdempotencyKeyInProgressError();
       throw error;
     }
   }

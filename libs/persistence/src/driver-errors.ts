@@ -21,3 +21,12 @@ export function isTransientConflict(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === '40001' || code === '40P01' || code === '55P03';
 }
+
+/**
+ * SQLSTATE 55P03: a lock wait ran past lock_timeout. MikroORM's PostgreSQL
+ * converter has no mapping for it (it arrives as a plain DriverException), so
+ * the code is what tells it apart.
+ */
+export function isLockTimeout(error: unknown): boolean {
+  return error instanceof LockWaitTimeoutException || (error as { code?: string } | null)?.code === '55P03';
+}

@@ -1,5 +1,5 @@
 export { MoneyType } from './money.type';
-export { constraintName, isTransientConflict } from './driver-errors';
+export { constraintName, isLockTimeout, isTransientConflict } from './driver-errors';
 export { retryOnConflict, RetriesExhaustedError, type RetryOptions } from './retry';
 export {
   startEmbeddedPostgres,

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import type { Client } from 'pg';
+import { FUNDING_WALLET_ID } from '@app/ledger';
 
 export interface RegisteredUser {
   /** A supertest agent that carries the user's session cookie. */
@@ -69,4 +71,110 @@ export interface OperationJson {
   type: string;
   amount: string;
   timestamp: string;
+}
+
+/** The caller's balance and available balance (`GET /v1/wallets`, asserting 200). */
+export async function fundsOf(user: RegisteredUser): Promise<{ balance: string; available: string }> {
+  const response = await user.agent.get('/v1/wallets').expect(200);
+  return { balance: response.body.data.balance, available: response.body.data.available };
+}
+
+/** Places a hold of `amount` on the user's wallet for `destination` (asserting 200) and returns it. */
+export async function placeHold(
+  user: RegisteredUser,
+  destination: string,
+  amount: string,
+  expiresInSeconds?: number,
+): Promise<HoldJson> {
+  const body =
+    expiresInSeconds === undefined
+      ? { destination, amount }
+      : { destination, amount, expires_in_seconds: expiresInSeconds };
+  const response = await user.agent.post('/v1/wallets/holds').send(body).expect(200);
+  return response.body.data;
+}
+
+/** The wire shape of a hold (contract part B, "Holds"). */
+export interface HoldJson {
+  id: string;
+  source_wallet_id: string;
+  destination_wallet_id: string;
+  amount: string;
+  status: 'PENDING' | 'CAPTURED' | 'VOIDED';
+  expires_at: string;
+  captured_amount: string | null;
+  transfer_id: string | null;
+  created_at: string;
+}
+
+/** The wire shape of `GET /v1/wallets/operations` with its paging meta (contract part B). */
+export interface OperationsPageJson {
+  data: OperationJson[];
+  meta: { next_cursor: string | null };
+}
+
+/**
+ * Posts one DEPOSIT per amount (in cents) into a user wallet straight in SQL,
+ * in one transaction, every operation carrying ONE timestamp: what an API can
+ * hardly produce on demand, and what stable paging and "balance at a moment"
+ * must get right. Every ledger invariant is kept: one journal entry and two
+ * legs per deposit (the funding wallet pays), sequences continuing the
+ * wallet's, balance_after running, wallets.balance/last_sequence updated under
+ * the wallet's lock. The moment is the later of "now" and the wallet's newest
+ * operation, so time never runs backwards along the sequence.
+ * Returns that moment (millisecond precision, like the column).
+ */
+export async function depositsAtOneMoment(db: Client, walletId: string, amounts: bigint[]): Promise<Date> {
+  if (amounts.length === 0 || amounts.some((amount) => amount <= 0n)) throw new Error('positive amounts expected');
+  await db.query('begin');
+  try {
+    const locked = await db.query<{ balance: string; last_sequence: string }>(
+      `select balance::text, last_sequence::text from wallets where id = $1 and kind = 'USER' for update`,
+      [walletId],
+    );
+    if (locked.rowCount !== 1) throw new Error(`no user wallet ${walletId}`);
+    const { balance, last_sequence: lastSequence } = locked.rows[0];
+    const moment = await db.query<{ at: Date }>(
+      `select greatest(clock_timestamp()::timestamptz(3),
+                       coalesce((select max("timestamp") from operations where wallet_id = $1), '-infinity')) as at`,
+      [walletId],
+    );
+    const at = moment.rows[0].at;
+    // Entries and legs in one statement: the foreign keys are checked at its end.
+    await db.query(
+      `with legs as (
+         select gen_random_uuid() as transfer_id, a.amount, a.n,
+                $1::uuid as wallet_id, $3::uuid as funding_id, $5::timestamptz as at
+           from unnest($2::numeric(20,2)[]) with ordinality as a(amount, n)
+       ), entries as (
+         insert into journal_entries (id, type, created_at) select transfer_id, 'DEPOSIT', at from legs
+       )
+       insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
+                               amount, sequence, balance_after, "timestamp")
+       select gen_random_uuid(), transfer_id, wallet_id, funding_id, wallet_id, 'DEPOSIT',
+              amount, $4::bigint + n, $6::numeric + sum(amount) over (order by n), at
+         from legs
+       union all
+       select gen_random_uuid(), transfer_id, funding_id, funding_id, wallet_id, 'DEPOSIT',
+              -amount, null, null, at
+         from legs`,
+      [walletId, amounts.map(moneyText), FUNDING_WALLET_ID, lastSequence, at, balance],
+    );
+    const total = amounts.reduce((sum, amount) => sum + amount, 0n);
+    await db.query(
+      `update wallets set balance = balance + $2::numeric, last_sequence = last_sequence + $3::bigint where id = $1`,
+      [walletId, moneyText(total), amounts.length],
+    );
+    await db.query('commit');
+    return at;
+  } catch (error) {
+    await db.query('rollback');
+    throw error;
+  }
+}
+
+function moneyText(cents: bigint): string {
+  const sign = cents < 0n ? '-' : '';
+  const abs = cents < 0n ? -cents : cents;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
 }

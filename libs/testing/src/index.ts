@@ -6,6 +6,11 @@ export {
   uniqueUsername,
   operationsOf,
   deposit,
+  depositsAtOneMoment,
+  fundsOf,
+  placeHold,
   type RegisteredUser,
   type OperationJson,
+  type OperationsPageJson,
+  type HoldJson,
 } from './builders';

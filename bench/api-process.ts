@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ApiProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the built API (production mode, no watch) as a separate process and waits until it answers. */
+export async function startApi(
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ApiProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MIGRATE_ON_START: 'false',
+      SESSION_SECRET: 'bench-session-secret-bench-session-secret',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let waited = 0; ; waited += 100) {
+    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthcheck`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (waited > 30_000) throw new Error('the API did not start within 30 s');
+    await sleep(100);
+  }
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Logs a user in through HTTP and returns its session cookie. */
+export async function login(url: string, username: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw new Error(`login of ${username} answered ${response.status}`);
+  const cookie = response.headers.get('set-cookie');
+  if (!cookie) throw new Error('no session cookie');
+  return cookie.split(';')[0];
+}

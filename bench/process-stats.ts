@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+export interface ProcessUsage {
+  /** Peak resident set size in MB while sampling. */
+  maxRssMb: number;
+  /** Average CPU use in percent of one core while sampling. */
+  cpuPercent: number;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+/** Samples a process's RSS and CPU (from /proc) until stopped. */
+export function sampleProcess(pid: number, everyMs = 200): { stop(): ProcessUsage } {
+  const startTicks = cpuTicks(pid);
+  const startedAt = process.hrtime.bigint();
+  let maxRss = rssMb(pid);
+  const timer = setInterval(() => {
+    try {
+      maxRss = Math.max(maxRss, rssMb(pid));
+    } catch {
+      // the process ended; keep what was seen
+    }
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      let ticks = 0;
+      try {
+        ticks = cpuTicks(pid) - startTicks;
+        maxRss = Math.max(maxRss, rssMb(pid));
+      } catch {
+        // ended
+      }
+      return { maxRssMb: round(maxRss, 1), cpuPercent: round((ticks / CLOCK_TICKS / seconds) * 100, 0) };
+    },
+  };
+}
+
+export function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
