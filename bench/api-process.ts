@@ -13,7 +13,9 @@ export async function startApi(
   port: number,
   env: Record<string, string> = {},
 ): Promise<ApiProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

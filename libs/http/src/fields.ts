@@ -138,7 +138,9 @@ function isRealDateTime(match: RegExpExecArray): boolean {
 
 /**
  * Optional ISO 8601 timestamp; the field holds a Date after validation. A
- * timestamp without a zone is taken as UTC (the contract's zone).
+ * timestamp without a zone is taken as UTC (the contract's zone). In UTC it
+ * must fall in the years 1 to 9999: PostgreSQL has no year 0 and refuses the
+ * "+010000-..." text Date writes past 9999 (either would be a 500, not a 422).
  */
 export function OptionalTimestamp(): PropertyDecorator {
   const transform = Transform(({ value }) => {
@@ -146,7 +148,9 @@ export function OptionalTimestamp(): PropertyDecorator {
     if (!match || !isRealDateTime(match)) return value;
     const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`;
     const date = new Date(zoned);
-    return Number.isNaN(date.getTime()) ? value : date;
+    if (Number.isNaN(date.getTime())) return value;
+    const year = date.getUTCFullYear();
+    return year >= 1 && year <= 9999 ? date : value;
   });
   const validator = ValidateBy({
     name: 'optionalTimestamp',
