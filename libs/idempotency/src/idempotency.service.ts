@@ -1,11 +1,9 @@
-import { TransactionPropagation } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
 import { toErrorResponse } from '@app/http';
 import { isLockTimeout, UnitOfWork } from '@app/persistence';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors';
-import { IdempotencyKeyRepository } from './idempotency-key.repository';
+import { IdempotencyKeyRepository, type StoredAnswer } from './idempotency-key.repository';
 
 export type Outcome =
   /** The request ran now; a failure was recorded and must be answered as it was raised. */
@@ -14,48 +12,63 @@ export type Outcome =
   /** An earlier request with the key answered this. */
   | { replayed: true; status: number; body: unknown };
 
-/** Failures of the request itself, not of its business: they bind no key (nothing was attempted). */
-const NOT_RECORDED = new Set(['REQUEST_VALIDATION_FAILED', 'INVALID_JSON_BODY']);
+/**
+ * Failures that bind no key: the request itself was invalid (nothing was
+ * attempted), or the key is the problem.
+ */
+const NOT_RECORDED = new Set([
+  'REQUEST_VALIDATION_FAILED',
+  'INVALID_JSON_BODY',
+  'INVALID_IDEMPOTENCY_KEY',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_KEY_IN_PROGRESS',
+]);
 
 /**
  * Runs a keyed request at most once. One transaction holds the claim of the
  * key, the use case's postings and the recorded answer, so a crash leaves
- * either all three or none. The use case runs in a savepoint: when it fails
- * with a business error (insufficient funds, ...) its writes are undone but
- * the failure is recorded under the key and replayed like a success would be.
- * Conflicts (deadlocks, timeouts) and server errors record nothing: the whole
- * transaction is retried or rolled back and the key stays free.
+ * either all three or none. A duplicate waits on the claimed key until that
+ * transaction ends, then replays what it recorded.
+ *
+ * A business failure (insufficient funds, ...) rolls the use case's
+ * transaction back, nothing posted; its answer is then recorded under the key
+ * in a short transaction of its own and replayed like a success would be. (A
+ * crash between the two leaves the key free: a retry runs the request again,
+ * which is safe since nothing was posted.) Conflicts and server errors record
+ * nothing.
  */
 @Injectable()
 export class IdempotencyService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly em: EntityManager,
     private readonly keys: IdempotencyKeyRepository,
   ) {}
 
-  execute(userId: string, key: string, fingerprint: string, action: () => Promise<unknown>): Promise<Outcome> {
-    return this.unitOfWork.run(async () => {
-      const stored = await this.claim(userId, key, fingerprint);
-      if (stored) {
-        if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-        if (stored.status === null || stored.body === null) throw new IdempotencyKeyInProgressError();
-        return { replayed: true, status: stored.status, body: JSON.parse(stored.body) as unknown };
-      }
-      try {
-        const data = await this.em.transactional(() => action(), { propagation: TransactionPropagation.NESTED });
+  async execute(userId: string, key: string, fingerprint: string, action: () => Promise<unknown>): Promise<Outcome> {
+    let attempted = false;
+    try {
+      return await this.unitOfWork.run(async () => {
+        const stored = await this.claim(userId, key, fingerprint);
+        if (stored) return replay(stored, fingerprint);
+        attempted = true;
+        const data = await action();
         await this.keys.record(userId, key, { status: 200, body: JSON.stringify(data ?? null) });
-        return { replayed: false, data };
-      } catch (error) {
-        const answer = recordable(error);
-        if (!answer) throw error;
-        await this.keys.record(userId, key, { status: answer.status, body: JSON.stringify(answer.body) });
-        return { replayed: false, failure: error };
-      }
-    });
+        return { replayed: false, data } as const;
+      });
+    } catch (error) {
+      const answer = attempted ? recordable(error) : null;
+      if (!answer) throw error;
+      const stored = await this.unitOfWork.run(async () => {
+        const taken = await this.claim(userId, key, fingerprint);
+        if (!taken) await this.keys.record(userId, key, { status: answer.status, body: JSON.stringify(answer.body) });
+        return taken;
+      });
+      // A duplicate ran in between and recorded its own answer: that one stands for the key.
+      return stored ? replay(stored, fingerprint) : { replayed: false, failure: error };
+    }
   }
 
-  private async claim(userId: string, key: string, fingerprint: string) {
+  private async claim(userId: string, key: string, fingerprint: string): Promise<StoredAnswer | null> {
     try {
       return await this.keys.claim(userId, key, fingerprint);
     } catch (error) {
@@ -64,6 +77,12 @@ export class IdempotencyService {
       throw error;
     }
   }
+}
+
+function replay(stored: StoredAnswer, fingerprint: string): Outcome {
+  if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
+  if (stored.status === null || stored.body === null) throw new IdempotencyKeyInProgressError();
+  return { replayed: true, status: stored.status, body: JSON.parse(stored.body) as unknown };
 }
 
 /** A business failure (4xx other than 409) with the answer it produces. */

@@ -7,12 +7,21 @@ import { Hold } from './domain/hold.entity';
 import { JournalEntry } from './domain/journal-entry.entity';
 import { Operation } from './domain/operation.entity';
 import { HoldRepository } from './persistence/hold.repository';
+import { LedgerWriter } from './persistence/ledger.writer';
 import { LedgerAuditQuery } from './persistence/ledger-audit.query';
 import { OperationRepository } from './persistence/operation.repository';
 
 @Module({
   imports: [MikroOrmModule.forFeature([JournalEntry, Operation, Hold])],
-  providers: [BalanceCalculator, BalanceService, PostingService, OperationRepository, HoldRepository, LedgerAuditQuery],
+  providers: [
+    BalanceCalculator,
+    BalanceService,
+    PostingService,
+    OperationRepository,
+    HoldRepository,
+    LedgerAuditQuery,
+    LedgerWriter,
+  ],
   exports: [BalanceCalculator, BalanceService, PostingService, OperationRepository, HoldRepository, LedgerAuditQuery],
 })
 export class LedgerModule {}

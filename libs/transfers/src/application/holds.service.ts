@@ -73,7 +73,7 @@ export class HoldsService {
       if (captured.greaterThan(hold.amount)) throw new CaptureExceedsHoldError();
       // The hold's own reservation is what pays for the capture.
       if (!this.balances.canPay(source, captured, reserved.minus(hold.amount))) throw new InsufficientFundsError();
-      const [debit] = this.posting.post({
+      const [debit] = await this.posting.post({
         type: EntryType.TRANSFER,
         sourceWalletId: source.id,
         destinationWalletId: destination.id,

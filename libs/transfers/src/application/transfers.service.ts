@@ -48,7 +48,7 @@ export class TransfersService {
     return this.unitOfWork.run(async () => {
       const [wallet] = await this.wallets.lockForUser(userId);
       if (!wallet) throw new WalletNotFoundError();
-      const [credit] = this.posting.post({
+      const [credit] = await this.posting.post({
         type: EntryType.DEPOSIT,
         sourceWalletId: FUNDING_WALLET_ID,
         destinationWalletId: wallet.id,
@@ -77,7 +77,7 @@ export class TransfersService {
       if (!this.balances.canPay(source, amount, reserved)) throw new InsufficientFundsError();
       const destination = locked.find((wallet) => wallet.id === destinationId);
       if (!destination) throw new DestinationWalletNotFoundError();
-      const [debit] = this.posting.post({
+      const [debit] = await this.posting.post({
         type: EntryType.TRANSFER,
         sourceWalletId: source.id,
         destinationWalletId: destination.id,

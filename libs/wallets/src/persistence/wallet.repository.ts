@@ -1,9 +1,27 @@
-import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { WalletKind } from '@app/ledger';
+import { type LedgerAccount, WalletKind } from '@app/ledger';
 import { Money } from '@app/money';
 import { Wallet } from '../domain/wallet.entity';
+
+/**
+ * A wallet read under its row lock, for one use case to post to. A plain
+ * value, not a managed entity: the ledger writes its new balance in the same
+ * statement as the operations, and nothing else should.
+ */
+export interface LockedWallet extends LedgerAccount {
+  readonly userId: string | null;
+}
+
+interface WalletRow {
+  id: string;
+  user_id: string | null;
+  kind: WalletKind;
+  balance: string | null;
+  last_sequence: string | null;
+}
+
+const LOCKED_COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence';
 
 @Injectable()
 export class WalletRepository {
@@ -33,17 +51,36 @@ export class WalletRepository {
    * wallets takes them in the same order, so two opposite transfers cannot
    * deadlock. Must run inside a transaction. A missing wallet is simply absent.
    */
-  /** Locks the given wallets (FOR UPDATE), in id order like every other lock of several wallets. */
-  lockByIds(ids: string[]): Promise<Wallet[]> {
-    return this.em.find(
-      Wallet,
-      { id: { $in: ids } },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
-    );
+  async lockForUser(userId: string, otherId?: string): Promise<LockedWallet[]> {
+    const rows =
+      otherId === undefined
+        ? await this.em.execute<WalletRow[]>(
+            `select ${LOCKED_COLUMNS} from wallets where user_id = ? order by id for update`,
+            [userId],
+          )
+        : await this.em.execute<WalletRow[]>(
+            `select ${LOCKED_COLUMNS} from wallets where user_id = ? or (id = ? and kind = 'USER') order by id for update`,
+            [userId, otherId],
+          );
+    return rows.map(toLocked);
   }
 
-  lockForUser(userId: string, otherId?: string): Promise<Wallet[]> {
-    const where = otherId === undefined ? { userId } : { $or: [{ userId }, { id: otherId, kind: WalletKind.USER }] };
-    return this.em.find(Wallet, where, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true });
+  /** Locks the given wallets (FOR UPDATE), in id order like every other lock of several wallets. */
+  async lockByIds(ids: string[]): Promise<LockedWallet[]> {
+    const rows = await this.em.execute<WalletRow[]>(
+      `select ${LOCKED_COLUMNS} from wallets where id in (${ids.map(() => '?').join(', ')}) order by id for update`,
+      ids,
+    );
+    return rows.map(toLocked);
   }
+}
+
+function toLocked(row: WalletRow): LockedWallet {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    kind: row.kind,
+    balance: row.balance === null ? null : Money.of(row.balance),
+    lastSequence: row.last_sequence === null ? null : Number(row.last_sequence),
+  };
 }
