@@ -33,7 +33,10 @@ const SETTINGS = QUICK
       histories: [1_000, 100_000, 1_000_000],
       transferConcurrency: [8, 32, 64],
     };
+if (process.env.BENCH_SECONDS) SETTINGS.seconds = Number(process.env.BENCH_SECONDS);
 const MAX_REQUESTS = 200_000;
+/** BENCH_ONLY=<regex>: run only the scenarios whose name matches, and no references (profiling, iterating). */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -88,87 +91,85 @@ async function main(): Promise<void> {
       const n = 1 + ((not + Math.floor(Math.random() * (SETTINGS.wallets - 1))) % SETTINGS.wallets);
       return benchUuid(2, n);
     };
-    const load = (name: string, connections: number, plan: Parameters<typeof runLoad>[3]) =>
-      runLoad(name, api!.url, api!.pid, plan, { connections, seconds: SETTINGS.seconds, maxRequests: MAX_REQUESTS });
-
     const results: LoadResult[] = [];
+    const load = async (name: string, connections: number, plan: Parameters<typeof runLoad>[3]) => {
+      if (ONLY && !ONLY.test(`${name} c${connections}`)) return;
+      const result = await runLoad(name, api!.url, api!.pid, plan, {
+        connections,
+        seconds: SETTINGS.seconds,
+        maxRequests: MAX_REQUESTS,
+      });
+      results.push(result);
+      log(
+        `   ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}`,
+      );
+    };
+
     for (const connections of SETTINGS.transferConcurrency) {
       log(`1. transfers between random wallets, c=${connections}`);
-      results.push(
-        await load('transfer, random pairs', connections, {
-          method: 'POST',
-          next: () => {
-            const source = Math.floor(Math.random() * SETTINGS.sessions);
-            return {
-              path: '/v1/wallets/transfer',
-              cookie: sessions[source],
-              body: { destination: randomWallet(source + 1), amount: '0.01' },
-              idempotent: true,
-            };
-          },
-        }),
-      );
+      await load('transfer, random pairs', connections, {
+        method: 'POST',
+        next: () => {
+          const source = Math.floor(Math.random() * SETTINGS.sessions);
+          return {
+            path: '/v1/wallets/transfer',
+            cookie: sessions[source],
+            body: { destination: randomWallet(source + 1), amount: '0.01' },
+            idempotent: true,
+          };
+        },
+      });
     }
     log('2. transfers out of one hot wallet, c=32');
-    results.push(
-      await load('transfer, one hot source', 32, {
-        method: 'POST',
-        next: () => ({
-          path: '/v1/wallets/transfer',
-          cookie: hotSession,
-          body: { destination: randomWallet(SETTINGS.sessions + 1), amount: '0.01' },
-          idempotent: true,
-        }),
+    await load('transfer, one hot source', 32, {
+      method: 'POST',
+      next: () => ({
+        path: '/v1/wallets/transfer',
+        cookie: hotSession,
+        body: { destination: randomWallet(SETTINGS.sessions + 1), amount: '0.01' },
+        idempotent: true,
       }),
-    );
+    });
     log('3. deposits, c=32');
-    results.push(
-      await load('deposit', 32, {
-        method: 'POST',
-        next: () => ({
-          path: '/v1/wallets/deposit',
-          cookie: pick(sessions),
-          body: { amount: '0.01' },
-          idempotent: true,
-        }),
+    await load('deposit', 32, {
+      method: 'POST',
+      next: () => ({
+        path: '/v1/wallets/deposit',
+        cookie: pick(sessions),
+        body: { amount: '0.01' },
+        idempotent: true,
       }),
-    );
+    });
     for (const [index, history] of histories.entries()) {
       log(`4. balance read, ${history.size} operations`);
-      results.push(
-        await load(`balance read, ${history.size} ops`, 16, {
-          method: 'GET',
-          next: () => ({ path: '/v1/wallets', cookie: historySessions[index] }),
-        }),
-      );
-      results.push(
-        await load(`balance at a moment, ${history.size} ops`, 16, {
-          method: 'GET',
-          next: () => {
-            const second = 1 + Math.floor(Math.random() * history.size);
-            const at = new Date(Date.UTC(2026, 0, 1) + second * 1000).toISOString();
-            return { path: `/v1/wallets?at=${at}`, cookie: historySessions[index] };
-          },
-        }),
-      );
+      await load(`balance read, ${history.size} ops`, 16, {
+        method: 'GET',
+        next: () => ({ path: '/v1/wallets', cookie: historySessions[index] }),
+      });
+      await load(`balance at a moment, ${history.size} ops`, 16, {
+        method: 'GET',
+        next: () => {
+          const second = 1 + Math.floor(Math.random() * history.size);
+          const at = new Date(Date.UTC(2026, 0, 1) + second * 1000).toISOString();
+          return { path: `/v1/wallets?at=${at}`, cookie: historySessions[index] };
+        },
+      });
     }
     const deepest = histories.at(-1)!;
     log(`5. one page (limit 100) deep inside ${deepest.size} operations`);
     const cursor = (sequence: number) =>
       Buffer.from(JSON.stringify({ w: deepest.walletId, o: 'desc', s: sequence })).toString('base64url');
-    results.push(
-      await load(`page of 100, deep in ${deepest.size} ops`, 16, {
-        method: 'GET',
-        next: () => ({
-          path: `/v1/wallets/operations?limit=100&cursor=${cursor(Math.floor(deepest.size / 4 + Math.random() * (deepest.size / 2)))}`,
-          cookie: historySessions.at(-1)!,
-        }),
+    await load(`page of 100, deep in ${deepest.size} ops`, 16, {
+      method: 'GET',
+      next: () => ({
+        path: `/v1/wallets/operations?limit=100&cursor=${cursor(Math.floor(deepest.size / 4 + Math.random() * (deepest.size / 2)))}`,
+        cookie: historySessions.at(-1)!,
       }),
-    );
+    });
 
     log('ceiling: pgbench on the SQL of one transfer');
     const ceilings: PgbenchResult[] = [];
-    for (const connections of SETTINGS.transferConcurrency) {
+    for (const connections of ONLY ? [] : SETTINGS.transferConcurrency) {
       ceilings.push(
         await runPgbench(databaseUrl, { connections, seconds: SETTINGS.seconds, wallets: SETTINGS.wallets }),
       );
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
 
     log("seed design: the wallet's amounts summed in the application on each read");
     const seedDesign: { size: number; msPerRead: number }[] = [];
-    for (const history of histories) {
+    for (const history of ONLY ? [] : histories) {
       seedDesign.push({
         size: history.size,
         msPerRead: await seedDesignBalanceMs(db, history.walletId, 200, QUICK ? 2_000 : 8_000),
