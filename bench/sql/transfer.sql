@@ -18,26 +18,24 @@ INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at, expires_at)
      created_at = excluded.created_at, expires_at = excluded.expires_at
   WHERE idempotency_keys.expires_at <= clock_timestamp() RETURNING 1;
 -- WalletRepository.lockForUser
-SELECT id, user_id, kind, balance::text AS balance, last_sequence FROM wallets
+SELECT id, user_id, kind, balance::text AS balance, last_sequence, pending_holds FROM wallets
  WHERE user_id = ('00000000-0000-4000-8001-' || lpad(to_hex(:src::int), 12, '0'))::uuid
     OR (id = ('00000000-0000-4000-8002-' || lpad(to_hex(:dst::int), 12, '0'))::uuid AND kind = 'USER')
  ORDER BY id FOR UPDATE;
--- HoldRepository.reservationsOf
-SELECT coalesce(sum(amount), 0)::numeric(20,2)::text AS reserved, clock_timestamp() AS now FROM holds
- WHERE source_wallet_id = ('00000000-0000-4000-8002-' || lpad(to_hex(:src::int), 12, '0'))::uuid
-   AND status = 'PENDING' AND expires_at > clock_timestamp();
+-- (HoldRepository.reservationsOf is skipped: the payer has no pending holds)
 -- LedgerWriter.write
 WITH s AS (SELECT id, balance - 0.01 AS balance, last_sequence + 1 AS seq FROM wallets
             WHERE id = ('00000000-0000-4000-8002-' || lpad(to_hex(:src::int), 12, '0'))::uuid),
      d AS (SELECT id, balance + 0.01 AS balance, last_sequence + 1 AS seq FROM wallets
             WHERE id = ('00000000-0000-4000-8002-' || lpad(to_hex(:dst::int), 12, '0'))::uuid),
      ids AS (SELECT gen_random_uuid() AS entry),
-     entry AS (INSERT INTO journal_entries (id, type) SELECT entry, 'TRANSFER' FROM ids),
+     clock AS (SELECT clock_timestamp() AS at),
+     entry AS (INSERT INTO journal_entries (id, type, created_at) SELECT entry, 'TRANSFER', at FROM ids, clock),
      legs AS (
-       INSERT INTO operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after)
-       SELECT gen_random_uuid(), ids.entry, s.id, s.id, d.id, 'TRANSFER', -0.01, s.seq, s.balance FROM s, d, ids
+       INSERT INTO operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp)
+       SELECT gen_random_uuid(), ids.entry, s.id, s.id, d.id, 'TRANSFER', -0.01, s.seq, s.balance, clock.at FROM s, d, ids, clock
        UNION ALL
-       SELECT gen_random_uuid(), ids.entry, d.id, s.id, d.id, 'TRANSFER', 0.01, d.seq, d.balance FROM s, d, ids
+       SELECT gen_random_uuid(), ids.entry, d.id, s.id, d.id, 'TRANSFER', 0.01, d.seq, d.balance, clock.at FROM s, d, ids, clock
        RETURNING id, timestamp),
      moved AS (
        UPDATE wallets SET balance = v.balance, last_sequence = v.seq

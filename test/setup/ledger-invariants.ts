@@ -195,6 +195,13 @@ export async function expectSoundLedger(t: TestApp, db: Client): Promise<LedgerS
     `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations`,
   );
   expect(rows[0].total).toBe('0.00');
+  // Every wallet's pending-holds counter equals its PENDING holds.
+  const counters = await db.query<{ id: string; pending_holds: number; counted: number }>(
+    `select w.id, w.pending_holds, (select count(*)::int from holds h where h.source_wallet_id = w.id and h.status = 'PENDING') as counted
+       from wallets w
+      where w.pending_holds <> (select count(*) from holds h where h.source_wallet_id = w.id and h.status = 'PENDING')`,
+  );
+  expect(counters.rows).toEqual([]);
 
   const userWallets = [...ledger.wallets.values()].filter((w) => w.kind === 'USER').length;
   expect(await runAudit(t)).toEqual({

@@ -29,7 +29,16 @@ export class BalanceService {
   /** Balance less active holds. Read without the wallet's lock: a snapshot for display. */
   async availableOf(account: LedgerAccount): Promise<Money> {
     if (account.kind === WalletKind.SYSTEM) return this.balanceOf(account);
-    const { reserved } = await this.holds.reservationsOf(account.id);
-    return this.calculator.available(account, reserved);
+    return this.calculator.available(account, await this.reservedOn(account));
+  }
+
+  /**
+   * The money active holds reserve on the account. Under the account's lock
+   * (transfers), this is what a payment must leave untouched; a wallet
+   * without pending holds costs no query.
+   */
+  async reservedOn(account: LedgerAccount): Promise<Money> {
+    if (account.pendingHolds === 0) return Money.ZERO;
+    return (await this.holds.reservationsOf(account.id)).reserved;
   }
 }

@@ -8,8 +8,9 @@ const user = (balance: string): LedgerAccount => ({
   kind: WalletKind.USER,
   balance: Money.of(balance),
   lastSequence: 3,
+  pendingHolds: 0,
 });
-const system: LedgerAccount = { id: 's', kind: WalletKind.SYSTEM, balance: null, lastSequence: null };
+const system: LedgerAccount = { id: 's', kind: WalletKind.SYSTEM, balance: null, lastSequence: null, pendingHolds: 0 };
 
 describe('BalanceCalculator', () => {
   const calculator = new BalanceCalculator();

@@ -25,4 +25,10 @@ export interface LedgerAccount {
   readonly kind: WalletKind;
   balance: Money | null;
   lastSequence: number | null;
+  /**
+   * How many of its holds are PENDING (expired ones included, until captured
+   * or voided), kept under the wallet's lock by the hold use cases. Zero means
+   * nothing can be reserved, so the holds need not be read at all.
+   */
+  pendingHolds: number;
 }

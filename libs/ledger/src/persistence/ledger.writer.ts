@@ -19,8 +19,8 @@ export interface EntryDraft {
  * transaction. This is the hot path of every movement of money: one round trip
  * instead of three flushes, and no change tracking where the unit of work adds
  * nothing (the wallets were locked and the numbers computed by the domain).
- * The operations' timestamps come back from PostgreSQL (clock_timestamp() at
- * insert, after the wallets were locked).
+ * The operations' timestamps come back from PostgreSQL (one clock_timestamp()
+ * for the entry, read after the wallets were locked).
  */
 @Injectable()
 export class LedgerWriter {
@@ -54,12 +54,19 @@ export class LedgerWriter {
               from (values ${moved.join(', ')}) as v (id, balance, last_sequence)
              where wallets.id = v.id
           )`;
+    // One clock reading for the whole entry, taken after the wallets were
+    // locked: both legs carry the same timestamp, and within a wallet the
+    // timestamps never decrease as the sequence grows.
     const rows = await this.em.execute<{ id: string; timestamp: Date }[]>(
-      `with entry as (
-         insert into journal_entries (id, type) values (?::uuid, ?)
+      `with clock as (
+         select clock_timestamp() as at
+       ), entry as (
+         insert into journal_entries (id, type, created_at) select ?::uuid, ?, at from clock
        ), legs as (
-         insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after)
-         values ${legs.join(', ')}
+         insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp)
+         select v.*, clock.at
+           from (values ${legs.join(', ')}) as v (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after)
+          cross join clock
          returning id, timestamp
        )${update}
        select id, timestamp from legs`,

@@ -54,6 +54,7 @@ export class HoldsService {
       hold.destinationWalletId = destinationId;
       hold.amount = amount;
       hold.expiresAt = new Date(now.getTime() + expiresInSeconds * 1000);
+      await this.wallets.adjustPendingHolds(source.id, 1);
       return this.holds.add(hold);
     });
   }
@@ -82,6 +83,7 @@ export class HoldsService {
           { account: destination, amount: captured },
         ],
       });
+      await this.wallets.adjustPendingHolds(source.id, -1);
       hold.status = HoldStatus.CAPTURED;
       hold.capturedAmount = captured;
       hold.transferId = debit.transferId;
@@ -99,6 +101,7 @@ export class HoldsService {
       if (source?.userId !== userId) throw new HoldForbiddenError();
       const now = await this.holds.databaseNow();
       this.assertPending(hold, now);
+      await this.wallets.adjustPendingHolds(hold.sourceWalletId, -1);
       hold.status = HoldStatus.VOIDED;
       hold.resolvedAt = now;
       return hold;

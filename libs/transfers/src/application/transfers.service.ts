@@ -3,7 +3,7 @@ import {
   BalanceCalculator,
   EntryType,
   FUNDING_WALLET_ID,
-  HoldRepository,
+  BalanceService,
   InsufficientFundsError,
   type LedgerAccount,
   type Operation,
@@ -21,6 +21,7 @@ const FUNDING_ACCOUNT: LedgerAccount = {
   kind: WalletKind.SYSTEM,
   balance: null,
   lastSequence: null,
+  pendingHolds: 0,
 };
 
 /**
@@ -36,7 +37,7 @@ export class TransfersService {
     private readonly wallets: WalletRepository,
     private readonly posting: PostingService,
     private readonly balances: BalanceCalculator,
-    private readonly holds: HoldRepository,
+    private readonly reservations: BalanceService,
   ) {}
 
   /**
@@ -73,7 +74,7 @@ export class TransfersService {
       const source = locked.find((wallet) => wallet.userId === userId);
       if (source?.id === destinationId) throw new SameWalletTransferError();
       if (!source) throw new WalletNotFoundError();
-      const { reserved } = await this.holds.reservationsOf(source.id);
+      const reserved = await this.reservations.reservedOn(source);
       if (!this.balances.canPay(source, amount, reserved)) throw new InsufficientFundsError();
       const destination = locked.find((wallet) => wallet.id === destinationId);
       if (!destination) throw new DestinationWalletNotFoundError();

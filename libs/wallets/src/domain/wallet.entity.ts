@@ -11,6 +11,7 @@ import { MoneyType } from '@app/persistence';
  * if code ever forgot to. System wallets carry neither (see WalletKind).
  */
 @Entity({ tableName: 'wallets' })
+@Check({ name: 'wallets_pending_holds_check', expression: 'pending_holds >= 0' })
 @Check({
   name: 'wallets_running_balance_check',
   expression: `(kind = 'USER' and balance is not null and balance >= 0 and last_sequence is not null and last_sequence >= 0)
@@ -41,6 +42,9 @@ export class Wallet implements LedgerAccount {
 
   @Property({ type: new BigIntType('number'), nullable: true })
   lastSequence: number | null;
+
+  @Property({ type: 'integer', default: 0 })
+  pendingHolds: number = 0;
 
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', defaultRaw: 'clock_timestamp()' })
   createdAt?: Date;

@@ -19,9 +19,10 @@ interface WalletRow {
   kind: WalletKind;
   balance: string | null;
   last_sequence: string | null;
+  pending_holds: number;
 }
 
-const LOCKED_COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence';
+const LOCKED_COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence, pending_holds';
 
 @Injectable()
 export class WalletRepository {
@@ -65,6 +66,11 @@ export class WalletRepository {
     return rows.map(toLocked);
   }
 
+  /** Counts a hold placed (+1) or resolved (-1) on the paying wallet; takes the wallet's row lock. */
+  async adjustPendingHolds(walletId: string, delta: 1 | -1): Promise<void> {
+    await this.em.execute('update wallets set pending_holds = pending_holds + ? where id = ?', [delta, walletId]);
+  }
+
   /** Locks the given wallets (FOR UPDATE), in id order like every other lock of several wallets. */
   async lockByIds(ids: string[]): Promise<LockedWallet[]> {
     const rows = await this.em.execute<WalletRow[]>(
@@ -82,5 +88,6 @@ function toLocked(row: WalletRow): LockedWallet {
     kind: row.kind,
     balance: row.balance === null ? null : Money.of(row.balance),
     lastSequence: row.last_sequence === null ? null : Number(row.last_sequence),
+    pendingHolds: row.pending_holds,
   };
 }
