@@ -9,6 +9,7 @@ export { jsonBodyParser, JsonNumber, MAX_BODY_BYTES } from './json-body.parser';
 export { RequestValidationPipe, validateInto } from './validation';
 export {
   MISSING,
+  UUID_PATTERN,
   RequiredString,
   RequiredUuid,
   RequiredAmount,

@@ -1,12 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, SessionGuard, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, Idempotent } from '@app/http';
+import { ApiEnvelope, ApiErrors, Idempotent, UUID_PATTERN } from '@app/http';
 import { HoldsService } from '../application/holds.service';
 import { HoldNotFoundError } from '../domain/transfers.errors';
 import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldRequest } from './holds.dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('holds')
 @ApiCookieAuth('sessionid')
@@ -69,6 +67,6 @@ export class HoldsController {
 
 /** A malformed id names no hold. */
 function holdId(id: string): string {
-  if (!UUID.test(id)) throw new HoldNotFoundError();
+  if (!UUID_PATTERN.test(id)) throw new HoldNotFoundError();
   return id.toLowerCase();
 }
