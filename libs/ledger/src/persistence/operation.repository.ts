@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
+import type { EntryType } from '../domain/journal-entry.entity';
 import { Operation } from '../domain/operation.entity';
 
 export type SortOrder = 'asc' | 'desc';
@@ -21,6 +22,34 @@ export interface OperationPage {
   hasMore: boolean;
 }
 
+interface OperationRow {
+  id: string;
+  transfer_id: string;
+  wallet_id: string;
+  source_wallet_id: string;
+  destination_wallet_id: string;
+  type: EntryType;
+  amount: string;
+  sequence: string | null;
+  balance_after: string | null;
+  timestamp: Date;
+}
+
+function toOperation(row: OperationRow): Operation {
+  return Object.assign(new Operation(), {
+    id: row.id,
+    transferId: row.transfer_id,
+    walletId: row.wallet_id,
+    sourceWalletId: row.source_wallet_id,
+    destinationWalletId: row.destination_wallet_id,
+    type: row.type,
+    amount: Money.of(row.amount),
+    sequence: row.sequence === null ? null : Number(row.sequence),
+    balanceAfter: row.balance_after === null ? null : Money.of(row.balance_after),
+    timestamp: new Date(row.timestamp),
+  });
+}
+
 /**
  * Reads of a user wallet's history. Within a wallet, the sequence orders
  * exactly like the timestamps (timestamps are taken under the wallet's lock),
@@ -31,21 +60,34 @@ export interface OperationPage {
 export class OperationRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /**
+   * One page, read as plain rows (a page is read-only; hydrating managed
+   * entities into the identity map only cost memory and time).
+   */
   async page(query: OperationPageQuery): Promise<OperationPage> {
-    const bounds: { $gt?: number; $lt?: number; $gte?: number; $lte?: number } = {};
     const asc = query.order === 'asc';
-    if (query.afterSequence !== undefined) bounds[asc ? '$gt' : '$lt'] = query.afterSequence;
+    const conditions = ['wallet_id = ?'];
+    const params: unknown[] = [query.walletId];
+    if (query.afterSequence !== undefined) {
+      conditions.push(`sequence ${asc ? '>' : '<'} ?`);
+      params.push(query.afterSequence);
+    }
     if (query.timestamp !== undefined) {
       const edge = await this.sequenceBound(query.walletId, query.timestamp, query.order);
       if (edge === null) return { operations: [], hasMore: false };
-      bounds[asc ? '$gte' : '$lte'] = edge;
+      conditions.push(`sequence ${asc ? '>=' : '<='} ?`);
+      params.push(edge);
     }
-    const rows = await this.em.find(
-      Operation,
-      { walletId: query.walletId, ...(Object.keys(bounds).length > 0 ? { sequence: bounds } : {}) },
-      { orderBy: { sequence: query.order }, limit: query.limit + 1 },
+    const rows = await this.em.execute<OperationRow[]>(
+      `select id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
+              amount::text as amount, sequence, balance_after::text as balance_after, timestamp
+         from "operations"
+        where ${conditions.join(' and ')}
+        order by sequence ${asc ? 'asc' : 'desc'}
+        limit ?`,
+      [...params, query.limit + 1],
     );
-    return { operations: rows.slice(0, query.limit), hasMore: rows.length > query.limit };
+    return { operations: rows.slice(0, query.limit).map(toOperation), hasMore: rows.length > query.limit };
   }
 
   /** The balance_after of the wallet's last operation at or before `at` (null: none yet). One index seek. */
