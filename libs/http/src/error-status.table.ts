@@ -9,7 +9,6 @@ export const ERROR_STATUS: Record<string, { status: number; code: ErrorCode }> =
   // http
   REQUEST_VALIDATION_FAILED: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
   INVALID_JSON_BODY: { status: 422, code: 'BAD_REQUEST' },
-  ROUTE_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
   PAYLOAD_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   // idempotency

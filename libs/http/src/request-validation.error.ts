@@ -25,10 +25,3 @@ export class InvalidJsonBodyError extends DomainError {
     super('Invalid JSON body.');
   }
 }
-
-export class RouteNotFoundError extends DomainError {
-  readonly code = 'ROUTE_NOT_FOUND';
-  constructor() {
-    super('Not found.');
-  }
-}

@@ -10,16 +10,15 @@ import {
 } from '@app/ledger';
 import type { Money } from '@app/money';
 import { UnitOfWork } from '@app/persistence';
-import { WalletNotFoundError, WalletRepository } from '@app/wallets';
+import { WalletRepository } from '@app/wallets';
 import {
   CaptureExceedsHoldError,
-  DestinationWalletNotFoundError,
   HoldExpiredError,
   HoldForbiddenError,
   HoldNotFoundError,
   HoldResolvedError,
-  SameWalletTransferError,
 } from '../domain/transfers.errors';
+import { payeeOf, payerOf } from '../domain/payment.rules';
 
 /**
  * Two-phase transfers. A hold reserves money on the payer's wallet (checked
@@ -43,12 +42,10 @@ export class HoldsService {
   place(userId: string, destinationId: string, amount: Money, expiresInSeconds: number): Promise<Hold> {
     return this.unitOfWork.run(async () => {
       const locked = await this.wallets.lockForUser(userId, destinationId);
-      const source = locked.find((wallet) => wallet.userId === userId);
-      if (source?.id === destinationId) throw new SameWalletTransferError();
-      if (!source) throw new WalletNotFoundError();
+      const source = payerOf(locked, userId, destinationId);
       const { reserved, now } = await this.holds.reservationsOf(source.id);
       if (!this.balances.canPay(source, amount, reserved)) throw new InsufficientFundsError();
-      if (!locked.some((wallet) => wallet.id === destinationId)) throw new DestinationWalletNotFoundError();
+      payeeOf(locked, destinationId);
       const hold = new Hold();
       hold.sourceWalletId = source.id;
       hold.destinationWalletId = destinationId;

@@ -13,7 +13,7 @@ import {
 import type { Money } from '@app/money';
 import { UnitOfWork } from '@app/persistence';
 import { WalletNotFoundError, WalletRepository } from '@app/wallets';
-import { DestinationWalletNotFoundError, SameWalletTransferError } from '../domain/transfers.errors';
+import { payeeOf, payerOf } from '../domain/payment.rules';
 
 /** The funding wallet as the ledger sees it: a system account, never locked, never updated. */
 const FUNDING_ACCOUNT: LedgerAccount = {
@@ -71,13 +71,10 @@ export class TransfersService {
   transfer(userId: string, destinationId: string, amount: Money): Promise<Operation> {
     return this.unitOfWork.run(async () => {
       const locked = await this.wallets.lockForUser(userId, destinationId);
-      const source = locked.find((wallet) => wallet.userId === userId);
-      if (source?.id === destinationId) throw new SameWalletTransferError();
-      if (!source) throw new WalletNotFoundError();
+      const source = payerOf(locked, userId, destinationId);
       const reserved = await this.reservations.reservedOn(source);
       if (!this.balances.canPay(source, amount, reserved)) throw new InsufficientFundsError();
-      const destination = locked.find((wallet) => wallet.id === destinationId);
-      if (!destination) throw new DestinationWalletNotFoundError();
+      const destination = payeeOf(locked, destinationId);
       const [debit] = await this.posting.post({
         type: EntryType.TRANSFER,
         sourceWalletId: source.id,
