@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import request from 'supertest';
 import { deposit, depositsAtOneMoment, fundedUser, type RegisteredUser, registerUser } from '@app/testing';
 import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
+import { planOf, queriesDuring } from '../setup/query-plans';
 import { createTestApp, type TestApp } from '../setup/test-app';
 
 /** An operation of a wallet as stored: sequence, balance after it, exact millisecond. */
@@ -218,34 +219,6 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
   });
 
   describe('query plan', () => {
-    interface PlanNode {
-      'Node Type': string;
-      'Index Name'?: string;
-      'Relation Name'?: string;
-      'Scan Direction'?: string;
-      'Actual Rows'?: number;
-      'Actual Loops'?: number;
-      Plans?: PlanNode[];
-    }
-    const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
-    /** The SQL the service really sends while `action` runs, observed through MikroORM's onQuery hook. */
-    async function queriesDuring(action: () => Promise<unknown>): Promise<string[]> {
-      const original = t.orm.config.get('onQuery');
-      const platform = t.orm.em.getPlatform();
-      const seen: string[] = [];
-      t.orm.config.set('onQuery', (sql: string, params: unknown[]) => {
-        seen.push(platform.formatQuery(sql, params as readonly unknown[]));
-        return original(sql, params);
-      });
-      try {
-        await action();
-      } finally {
-        t.orm.config.set('onQuery', original);
-      }
-      return seen;
-    }
-
     it('finds the balance by one backward seek on operations_wallet_timestamp_index, never summing the history', async () => {
       const user = await registerUser(t.server);
       const moment = await depositsAtOneMoment(
@@ -261,16 +234,13 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
       );
       await db.query('analyze operations');
 
-      const sent = await queriesDuring(() => balanceAt(user, iso(moment.getTime())));
+      const sent = await queriesDuring(t, () => balanceAt(user, iso(moment.getTime())));
       const balanceQueries = sent.filter((sql) => /from "operations"/.test(sql));
       expect(balanceQueries).toHaveLength(1);
       const [query] = balanceQueries;
       expect(query).toContain(user.walletId);
 
-      const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-        `explain (analyze, format json) ${query}`,
-      );
-      const nodes = nodesOf(rows[0]['QUERY PLAN'][0].Plan);
+      const nodes = await planOf(db, query, { analyze: true });
       const types = nodes.map((node) => node['Node Type']);
       expect(types).not.toContain('Seq Scan');
       expect(types).not.toContain('Aggregate');

@@ -12,6 +12,14 @@ import {
   type RegisteredUser,
 } from '@app/testing';
 import { connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
+import {
+  failure,
+  UNAUTHORIZED,
+  INSUFFICIENT_FUNDS,
+  DESTINATION_MISSING,
+  OWN_WALLET,
+  KEY_REUSED,
+} from '../setup/expected-failures';
 import { createTestApp, type TestApp } from '../setup/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -19,31 +27,12 @@ const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING = 'Missing data for required field.';
 const MAX_HOLD_SECONDS = 2_592_000;
 
-function failure(status: number, code: string, message: string, target = '__all__') {
-  return { status, body: { status: { success: false, errors: [{ code, message, target }] }, data: null } };
-}
-
-const UNAUTHORIZED = failure(401, 'UNAUTHORIZED', 'Authentication required.');
-const INSUFFICIENT_FUNDS = failure(400, 'BAD_REQUEST', 'Insufficient funds.');
-const DESTINATION_MISSING = failure(404, 'NOT_FOUND', 'Destination wallet does not exist.', 'destination');
-const OWN_WALLET = failure(
-  422,
-  'UNPROCESSABLE_ENTITY',
-  'Destination must be another wallet than your own.',
-  'destination',
-);
 const HOLD_MISSING = failure(404, 'NOT_FOUND', 'Hold does not exist.');
 const NOT_THE_PAYER = failure(403, 'FORBIDDEN', 'Only the owner of the paying wallet may capture or void this hold.');
 const ALREADY_CAPTURED = failure(409, 'CONFLICT', 'Hold was already captured.');
 const ALREADY_VOIDED = failure(409, 'CONFLICT', 'Hold was already voided.');
 const EXPIRED = failure(409, 'CONFLICT', 'Hold has expired.');
 const EXCEEDS_HOLD = failure(422, 'UNPROCESSABLE_ENTITY', 'Must not exceed the held amount.', 'amount');
-const KEY_REUSED = failure(
-  422,
-  'UNPROCESSABLE_ENTITY',
-  'This Idempotency-Key was already used with a different request.',
-  'Idempotency-Key',
-);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

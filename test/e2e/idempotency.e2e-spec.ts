@@ -12,21 +12,12 @@ import {
   type RegisteredUser,
 } from '@app/testing';
 import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
+import { failure, INSUFFICIENT_FUNDS, KEY_REUSED } from '../setup/expected-failures';
 import { createTestApp, type TestApp } from '../setup/test-app';
 
 const KEY = 'Idempotency-Key';
 const REPLAYED = 'idempotent-replayed';
 
-function failure(status: number, code: string, message: string, target = '__all__') {
-  return { status, body: { status: { success: false, errors: [{ code, message, target }] }, data: null } };
-}
-
-const KEY_REUSED = failure(
-  422,
-  'UNPROCESSABLE_ENTITY',
-  'This Idempotency-Key was already used with a different request.',
-  KEY,
-);
 const INVALID_KEY = failure(422, 'UNPROCESSABLE_ENTITY', 'Must be 1 to 255 printable ASCII characters.', KEY);
 const KEY_IN_PROGRESS = failure(
   409,
@@ -34,7 +25,6 @@ const KEY_IN_PROGRESS = failure(
   'A request with this Idempotency-Key is still in progress; retry it later.',
   KEY,
 );
-const INSUFFICIENT_FUNDS = failure(400, 'BAD_REQUEST', 'Insufficient funds.');
 
 function newKey(label = 'key'): string {
   return `${label}-${randomUUID()}`;

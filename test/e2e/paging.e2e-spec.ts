@@ -10,6 +10,7 @@ import {
   registerUser,
 } from '@app/testing';
 import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
+import { planOf, queriesDuring } from '../setup/query-plans';
 import { createTestApp, type TestApp } from '../setup/test-app';
 
 type Order = 'asc' | 'desc';
@@ -420,41 +421,6 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
   });
 
   describe('query plans', () => {
-    interface PlanNode {
-      'Node Type': string;
-      'Index Name'?: string;
-      'Relation Name'?: string;
-      'Scan Direction'?: string;
-      Plans?: PlanNode[];
-    }
-
-    const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
-    /**
-     * The SQL the service really sends while `action` runs (as MikroORM formats
-     * it for the driver), observed through MikroORM's onQuery hook.
-     */
-    async function queriesDuring(action: () => Promise<unknown>): Promise<string[]> {
-      const original = t.orm.config.get('onQuery');
-      const platform = t.orm.em.getPlatform();
-      const seen: string[] = [];
-      t.orm.config.set('onQuery', (sql: string, params: unknown[]) => {
-        seen.push(platform.formatQuery(sql, params as readonly unknown[]));
-        return original(sql, params);
-      });
-      try {
-        await action();
-      } finally {
-        t.orm.config.set('onQuery', original);
-      }
-      return seen;
-    }
-
-    async function planOf(sql: string): Promise<PlanNode[]> {
-      const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`explain (format json) ${sql}`);
-      return nodesOf(rows[0]['QUERY PLAN'][0].Plan);
-    }
-
     let user: RegisteredUser;
 
     beforeAll(async () => {
@@ -480,13 +446,13 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     ] as const) {
       it(`order=${order}: the page query walks operations_wallet_sequence_unique ${direction.toLowerCase()}, with no sort and no sequential scan`, async () => {
         const first = await page(user, { order, limit: 10 });
-        const sent = await queriesDuring(() => page(user, { order, limit: 10, cursor: first.meta.next_cursor! }));
+        const sent = await queriesDuring(t, () => page(user, { order, limit: 10, cursor: first.meta.next_cursor! }));
         const pageQueries = sent.filter((sql) => /from "operations"/.test(sql));
         expect(pageQueries).toHaveLength(1);
         const [pageQuery] = pageQueries;
         expect(pageQuery).toContain(user.walletId);
 
-        const nodes = await planOf(pageQuery);
+        const nodes = await planOf(db, pageQuery);
         const scans = nodes.filter((node) => node['Relation Name'] === 'operations');
         expect(scans).toEqual([
           expect.objectContaining({
@@ -505,12 +471,12 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     }
 
     it('a timestamp is turned into a sequence bound by one seek on operations_wallet_timestamp_index', async () => {
-      const sent = await queriesDuring(() =>
+      const sent = await queriesDuring(t, () =>
         page(user, { order: 'desc', limit: 10, timestamp: new Date().toISOString() }),
       );
       const operationQueries = sent.filter((sql) => /from "operations"/.test(sql));
       expect(operationQueries).toHaveLength(2);
-      const [bound, rows] = await Promise.all(operationQueries.map(planOf));
+      const [bound, rows] = await Promise.all(operationQueries.map((sql) => planOf(db, sql)));
       expect(bound.filter((node) => node['Relation Name'] === 'operations')).toEqual([
         expect.objectContaining({ 'Index Name': 'operations_wallet_timestamp_index' }),
       ]);

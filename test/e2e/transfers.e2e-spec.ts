@@ -9,25 +9,18 @@ import {
   type OperationJson,
   type RegisteredUser,
 } from '@app/testing';
+import {
+  failure,
+  UNAUTHORIZED,
+  WALLET_MISSING,
+  INSUFFICIENT_FUNDS,
+  DESTINATION_MISSING,
+  OWN_WALLET,
+} from '../setup/expected-failures';
 import { createTestApp, type TestApp } from '../setup/test-app';
 
 const FUNDING_WALLET_ID = '00000000-0000-4000-8000-000000000001';
 const MISSING = 'Missing data for required field.';
-
-function failure(status: number, code: string, message: string, target = '__all__') {
-  return { status, body: { status: { success: false, errors: [{ code, message, target }] }, data: null } };
-}
-
-const UNAUTHORIZED = failure(401, 'UNAUTHORIZED', 'Authentication required.');
-const WALLET_MISSING = failure(404, 'NOT_FOUND', 'Wallet does not exist.');
-const INSUFFICIENT_FUNDS = failure(400, 'BAD_REQUEST', 'Insufficient funds.');
-const DESTINATION_MISSING = failure(404, 'NOT_FOUND', 'Destination wallet does not exist.', 'destination');
-const OWN_WALLET = failure(
-  422,
-  'UNPROCESSABLE_ENTITY',
-  'Destination must be another wallet than your own.',
-  'destination',
-);
 
 describe('deposits and transfers (contract part A)', () => {
   let t: TestApp;

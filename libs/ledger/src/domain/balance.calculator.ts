@@ -33,9 +33,4 @@ export class BalanceCalculator {
   canPay(account: LedgerAccount, amount: Money, reserved: Money = Money.ZERO): boolean {
     return account.kind === WalletKind.SYSTEM || !this.available(account, reserved).lessThan(amount);
   }
-
-  /** A balance recomputed from scratch: the sum of the amounts (audit, system wallets). */
-  fromAmounts(amounts: Iterable<Money>): Money {
-    return Money.sum(amounts);
-  }
 }

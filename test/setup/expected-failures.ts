@@ -1,0 +1,21 @@
+/** An expected failure answer: status and the contract's envelope with one error. */
+export function failure(status: number, code: string, message: string, target = '__all__') {
+  return { status, body: { status: { success: false, errors: [{ code, message, target }] }, data: null } };
+}
+
+export const UNAUTHORIZED = failure(401, 'UNAUTHORIZED', 'Authentication required.');
+export const WALLET_MISSING = failure(404, 'NOT_FOUND', 'Wallet does not exist.');
+export const INSUFFICIENT_FUNDS = failure(400, 'BAD_REQUEST', 'Insufficient funds.');
+export const DESTINATION_MISSING = failure(404, 'NOT_FOUND', 'Destination wallet does not exist.', 'destination');
+export const OWN_WALLET = failure(
+  422,
+  'UNPROCESSABLE_ENTITY',
+  'Destination must be another wallet than your own.',
+  'destination',
+);
+export const KEY_REUSED = failure(
+  422,
+  'UNPROCESSABLE_ENTITY',
+  'This Idempotency-Key was already used with a different request.',
+  'Idempotency-Key',
+);
