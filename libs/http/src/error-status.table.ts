@@ -32,7 +32,11 @@ export const ERROR_STATUS: Record<string, { status: number; code: ErrorCode }> =
   HOLD_ALREADY_RESOLVED: { status: 409, code: 'CONFLICT' },
   HOLD_EXPIRED: { status: 409, code: 'CONFLICT' },
   CAPTURE_EXCEEDS_HOLD: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  TRANSFER_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
+  NOT_REVERSIBLE: { status: 409, code: 'CONFLICT' },
+  ALREADY_REVERSED: { status: 409, code: 'CONFLICT' },
   // ledger
   INSUFFICIENT_FUNDS: { status: 400, code: 'BAD_REQUEST' },
   BALANCE_LIMIT_EXCEEDED: { status: 400, code: 'BAD_REQUEST' },
+  WALLET_FROZEN: { status: 403, code: 'FORBIDDEN' },
 };

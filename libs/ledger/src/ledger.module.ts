@@ -7,6 +7,7 @@ import { Hold } from './domain/hold.entity';
 import { JournalEntry } from './domain/journal-entry.entity';
 import { Operation } from './domain/operation.entity';
 import { HoldRepository } from './persistence/hold.repository';
+import { JournalRepository } from './persistence/journal.repository';
 import { LedgerWriter } from './persistence/ledger.writer';
 import { LedgerAuditQuery } from './persistence/ledger-audit.query';
 import { OperationRepository } from './persistence/operation.repository';
@@ -21,7 +22,16 @@ import { OperationRepository } from './persistence/operation.repository';
     HoldRepository,
     LedgerAuditQuery,
     LedgerWriter,
+    JournalRepository,
   ],
-  exports: [BalanceCalculator, BalanceService, PostingService, OperationRepository, HoldRepository, LedgerAuditQuery],
+  exports: [
+    BalanceCalculator,
+    BalanceService,
+    PostingService,
+    OperationRepository,
+    HoldRepository,
+    JournalRepository,
+    LedgerAuditQuery,
+  ],
 })
 export class LedgerModule {}

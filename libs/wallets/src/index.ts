@@ -2,5 +2,5 @@ export { WalletsModule } from './wallets.module';
 export { WalletsService, type WalletView } from './application/wallets.service';
 export { Wallet } from './domain/wallet.entity';
 export { WalletNotFoundError } from './domain/wallets.errors';
-export { WalletRepository, type LockedWallet } from './persistence/wallet.repository';
+export { WalletRepository, type LockedWallet, type Locked } from './persistence/wallet.repository';
 export { OperationResponse, WalletResponse } from './http/wallet.dto';

@@ -1,0 +1,1 @@
+export { AdminAction, AdminActionType } from './domain/admin-action.entity';
