@@ -16,4 +16,9 @@ export {
 } from './persistence/operation.repository';
 export { Hold, HoldStatus } from './domain/hold.entity';
 export { HoldRepository, type Reservations } from './persistence/hold.repository';
-export { LedgerAuditQuery, type LedgerAuditReport, type WalletMismatch } from './persistence/ledger-audit.query';
+export {
+  LedgerAuditor,
+  type LedgerAuditReport,
+  type WalletMismatch,
+  type ChainBreak,
+} from './application/ledger-auditor';

@@ -1,6 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { BalanceService } from './application/balance.service';
+import { LedgerAuditor } from './application/ledger-auditor';
 import { PostingService } from './application/posting.service';
 import { BalanceCalculator } from './domain/balance.calculator';
 import { Hold } from './domain/hold.entity';
@@ -21,6 +22,7 @@ import { OperationRepository } from './persistence/operation.repository';
     OperationRepository,
     HoldRepository,
     LedgerAuditQuery,
+    LedgerAuditor,
     LedgerWriter,
     JournalRepository,
   ],
@@ -31,7 +33,7 @@ import { OperationRepository } from './persistence/operation.repository';
     OperationRepository,
     HoldRepository,
     JournalRepository,
-    LedgerAuditQuery,
+    LedgerAuditor,
   ],
 })
 export class LedgerModule {}
