@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
+import { UnitOfWork } from '@app/persistence';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
 import { type AuditedOperation, type AuditedWallet, LedgerAuditQuery } from '../persistence/ledger-audit.query';
 
@@ -49,13 +50,21 @@ const LISTED = 100;
  * head; each system leg's hash against its entry's user leg; each entry's and
  * the whole ledger's sum. Detects a row edited, deleted or inserted with SQL
  * behind the service's back, and names the first break. Reads in keyset
- * batches; runs outside any transaction a payment would wait on.
+ * batches (bounded memory), all in one read-only snapshot, so that payments
+ * posted meanwhile neither wait for it nor show up half-seen.
  */
 @Injectable()
 export class LedgerAuditor {
-  constructor(private readonly query: LedgerAuditQuery) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly query: LedgerAuditQuery,
+  ) {}
 
-  async run(): Promise<LedgerAuditReport> {
+  run(): Promise<LedgerAuditReport> {
+    return this.unitOfWork.snapshot(() => this.audit());
+  }
+
+  private async audit(): Promise<LedgerAuditReport> {
     const total = Money.of(await this.query.total());
     const unbalancedEntries = await this.query.unbalancedEntries(LISTED);
     const audit = new Audit();

@@ -42,4 +42,10 @@ export class JournalRepository {
       reversedBy: row.reversed_by,
     };
   }
+
+  /** The REVERSAL entry of `id`, if one is committed (journal_entries_reverses_id_unique). */
+  async reversalOf(id: string): Promise<string | null> {
+    const [row] = await this.em.execute<{ id: string }[]>(`select id from journal_entries where reverses_id = ?`, [id]);
+    return row?.id ?? null;
+  }
 }

@@ -100,9 +100,11 @@ export class TransfersService {
    * Posts a REVERSAL: the transfer's amount moves back from its payee to its
    * payer, through the same path, locks and checks as a transfer (the payee
    * must still hold the money; neither wallet may be frozen). At most once per
-   * transfer: the unique index on journal_entries.reverses_id decides when
-   * two reversals race; the read before it only gives the common case its
-   * answer without taking locks.
+   * transfer: the unique index on journal_entries.reverses_id decides. The
+   * reads before it give the answer in the common case: once without locks,
+   * and again under the wallets' locks (a reversal racing this one holds them
+   * until it commits), so that the loser of a race hears "already reversed"
+   * rather than the funds check its winner made fail.
    */
   reverse(entryId: string): Promise<Reversal> {
     return this.unitOfWork.run(async () => {
@@ -111,6 +113,7 @@ export class TransfersService {
       if (entry.type !== EntryType.TRANSFER) throw new NotReversibleError(entry.type);
       if (entry.reversedBy) throw new AlreadyReversedError();
       const { wallets, now } = await this.wallets.lockByIds([entry.sourceWalletId, entry.destinationWalletId]);
+      if (await this.journal.reversalOf(entry.id)) throw new AlreadyReversedError();
       const payer = wallets.find((wallet) => wallet.id === entry.destinationWalletId)!;
       try {
         const operations = await this.payments.pay({

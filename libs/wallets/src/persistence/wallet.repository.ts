@@ -53,8 +53,13 @@ export class WalletRepository {
     return this.em.findOne(Wallet, { userId });
   }
 
+  /** Read as stored now (refresh: a freeze may have changed it since this request first read it). */
   findById(id: string): Promise<Wallet | null> {
-    return this.em.findOne(Wallet, { id });
+    return this.em.findOne(Wallet, { id }, { refresh: true });
+  }
+
+  findByUserIds(userIds: string[]): Promise<Wallet[]> {
+    return userIds.length === 0 ? Promise.resolve([]) : this.em.find(Wallet, { userId: { $in: userIds } });
   }
 
   addForUser(userId: string): Wallet {
