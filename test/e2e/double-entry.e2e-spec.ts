@@ -17,7 +17,10 @@ import { createTestApp, type TestApp } from '../setup/test-app';
 const SEED = Number(process.env.LEDGER_TEST_SEED ?? 20261124);
 
 const INSUFFICIENT_FUNDS = {
-  status: { success: false, errors: [{ code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__' }] },
+  status: {
+    success: false,
+    errors: [{ code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__', reason: 'INSUFFICIENT_FUNDS' }],
+  },
   data: null,
 };
 

@@ -97,7 +97,7 @@ describe('deposits and transfers (contract part A)', () => {
       const user = await registerUser(t.server);
       await expectAnswer(
         user.agent.post('/v1/wallets/deposit').send({}),
-        failure(422, 'UNPROCESSABLE_ENTITY', MISSING, 'amount'),
+        failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'amount'),
       );
       expect(await snapshot(user)).toEqual([{ balance: '0.00', operations: [] }]);
     });
@@ -210,7 +210,7 @@ describe('deposits and transfers (contract part A)', () => {
           const before = await snapshot(alice);
           await expectAnswer(
             alice.agent.post('/v1/wallets/transfer').send({ destination, amount: '1.00' }),
-            failure(422, 'UNPROCESSABLE_ENTITY', 'Not a valid UUID.', 'destination'),
+            failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', 'Not a valid UUID.', 'destination'),
           );
           expect(await snapshot(alice)).toEqual(before);
         },
@@ -220,7 +220,7 @@ describe('deposits and transfers (contract part A)', () => {
         const alice = await fundedUser(t.server, '10.00');
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ amount: '1.00' }),
-          failure(422, 'UNPROCESSABLE_ENTITY', MISSING, 'destination'),
+          failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'destination'),
         );
         expect(await balanceOf(alice)).toBe('10.00');
       });
@@ -237,7 +237,7 @@ describe('deposits and transfers (contract part A)', () => {
         const before = await snapshot(alice, bob);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount }),
-          failure(422, 'UNPROCESSABLE_ENTITY', message, 'amount'),
+          failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', message, 'amount'),
         );
         expect(await snapshot(alice, bob)).toEqual(before);
       });
@@ -249,8 +249,18 @@ describe('deposits and transfers (contract part A)', () => {
           .send({ destination: 'x', amount: 'y' })
           .expect(422);
         expect(response.body.status.errors).toEqual([
-          { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid UUID.', target: 'destination' },
-          { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid number.', target: 'amount' },
+          {
+            code: 'UNPROCESSABLE_ENTITY',
+            message: 'Not a valid UUID.',
+            target: 'destination',
+            reason: 'REQUEST_VALIDATION_FAILED',
+          },
+          {
+            code: 'UNPROCESSABLE_ENTITY',
+            message: 'Not a valid number.',
+            target: 'amount',
+            reason: 'REQUEST_VALIDATION_FAILED',
+          },
         ]);
       });
 

@@ -51,13 +51,3 @@ function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
-
-/** A stored failure answer, replayed as it was first sent. */
-export class ReplayedFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(`replayed ${status}`);
-  }
-}

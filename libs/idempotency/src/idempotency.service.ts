@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@app/errors';
-import { toErrorResponse } from '@app/http';
 import { isLockTimeout, UnitOfWork } from '@app/persistence';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors';
 import { IdempotencyKeyRepository, type StoredAnswer } from './idempotency-key.repository';
@@ -13,16 +11,11 @@ export type Outcome =
   | { replayed: true; status: number; body: unknown };
 
 /**
- * Failures that bind no key: the request itself was invalid (nothing was
- * attempted), or the key is the problem.
+ * The answer a failure of the use case gets, when it is to be recorded under
+ * the key and replayed; null when it binds no key. The HTTP layer decides
+ * (see the interceptor): this service knows no HTTP.
  */
-const NOT_RECORDED = new Set([
-  'REQUEST_VALIDATION_FAILED',
-  'INVALID_JSON_BODY',
-  'INVALID_IDEMPOTENCY_KEY',
-  'IDEMPOTENCY_KEY_REUSED',
-  'IDEMPOTENCY_KEY_IN_PROGRESS',
-]);
+export type RecordableAnswer = (error: unknown) => { status: number; body: unknown } | null;
 
 /**
  * Runs a keyed request at most once. One transaction holds the claim of the
@@ -44,7 +37,13 @@ export class IdempotencyService {
     private readonly keys: IdempotencyKeyRepository,
   ) {}
 
-  async execute(userId: string, key: string, fingerprint: string, action: () => Promise<unknown>): Promise<Outcome> {
+  async execute(
+    userId: string,
+    key: string,
+    fingerprint: string,
+    action: () => Promise<unknown>,
+    recordable: RecordableAnswer,
+  ): Promise<Outcome> {
     let attempted = false;
     try {
       return await this.unitOfWork.run(async () => {
@@ -83,11 +82,4 @@ function replay(stored: StoredAnswer, fingerprint: string): Outcome {
   if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
   if (stored.status === null || stored.body === null) throw new IdempotencyKeyInProgressError();
   return { replayed: true, status: stored.status, body: JSON.parse(stored.body) as unknown };
-}
-
-/** A business failure (4xx other than 409) with the answer it produces. */
-function recordable(error: unknown): { status: number; body: unknown } | null {
-  if (!(error instanceof DomainError) || NOT_RECORDED.has(error.code)) return null;
-  const { status, body } = toErrorResponse(error);
-  return status >= 400 && status < 500 && status !== 409 ? { status, body } : null;
 }

@@ -3,7 +3,8 @@ export { BalanceCalculator } from './domain/balance.calculator';
 export { JournalEntry, EntryType } from './domain/journal-entry.entity';
 export { Operation } from './domain/operation.entity';
 export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledger-account';
-export { InsufficientFundsError, BalanceLimitExceededError } from './domain/ledger.errors';
+export { InsufficientFundsError, BalanceLimitExceededError, type LedgerErrorCode } from './domain/ledger.errors';
+export { LEDGER_ERRORS } from './http/ledger-error.table';
 export { PostingService, type Leg, type Posting } from './application/posting.service';
 export { BalanceService } from './application/balance.service';
 export {

@@ -1,6 +1,7 @@
 export { WalletsModule } from './wallets.module';
 export { WalletsService, type WalletView } from './application/wallets.service';
 export { Wallet } from './domain/wallet.entity';
-export { WalletNotFoundError } from './domain/wallets.errors';
+export { WalletNotFoundError, type WalletsErrorCode } from './domain/wallets.errors';
+export { WALLETS_ERRORS } from './http/wallets-error.table';
 export { WalletRepository, type LockedWallet } from './persistence/wallet.repository';
 export { OperationResponse, WalletResponse } from './http/wallet.dto';

@@ -1,6 +1,9 @@
 import { DomainError } from '@app/errors';
 
-export class AuthenticationRequiredError extends DomainError {
+/** Codes of the failures auth raises; each has its HTTP spec in http/auth-error.table.ts. */
+export type AuthErrorCode = 'AUTHENTICATION_REQUIRED' | 'INVALID_CREDENTIALS' | 'USERNAME_TAKEN' | 'PASSWORDS_DIFFER';
+
+export class AuthenticationRequiredError extends DomainError<AuthErrorCode> {
   readonly code = 'AUTHENTICATION_REQUIRED';
   constructor() {
     super('Authentication required.');
@@ -8,21 +11,21 @@ export class AuthenticationRequiredError extends DomainError {
 }
 
 /** Same answer for an unknown user and a wrong password: usernames are not disclosed. */
-export class InvalidCredentialsError extends DomainError {
+export class InvalidCredentialsError extends DomainError<AuthErrorCode> {
   readonly code = 'INVALID_CREDENTIALS';
   constructor() {
     super('Invalid username or password.');
   }
 }
 
-export class UsernameTakenError extends DomainError {
+export class UsernameTakenError extends DomainError<AuthErrorCode> {
   readonly code = 'USERNAME_TAKEN';
   constructor() {
     super('This username already taken.', 'username');
   }
 }
 
-export class PasswordsDifferError extends DomainError {
+export class PasswordsDifferError extends DomainError<AuthErrorCode> {
   readonly code = 'PASSWORDS_DIFFER';
   constructor() {
     super("Password does not match it's confirmation.");

@@ -1,13 +1,16 @@
 import { DomainError } from '@app/errors';
 
-export class InsufficientFundsError extends DomainError {
+/** Codes of the failures the ledger raises; each has its HTTP spec in http/ledger-error.table.ts. */
+export type LedgerErrorCode = 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT_EXCEEDED';
+
+export class InsufficientFundsError extends DomainError<LedgerErrorCode> {
   readonly code = 'INSUFFICIENT_FUNDS';
   constructor() {
     super('Insufficient funds.');
   }
 }
 
-export class BalanceLimitExceededError extends DomainError {
+export class BalanceLimitExceededError extends DomainError<LedgerErrorCode> {
   readonly code = 'BALANCE_LIMIT_EXCEEDED';
   constructor() {
     super('The resulting balance would exceed the largest balance a wallet can hold.', 'amount');

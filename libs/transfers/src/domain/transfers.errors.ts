@@ -1,48 +1,58 @@
 import { DomainError } from '@app/errors';
 
-export class DestinationWalletNotFoundError extends DomainError {
+/** Codes of the failures transfers and holds raise; each has its HTTP spec in http/transfers-error.table.ts. */
+export type TransfersErrorCode =
+  | 'DESTINATION_WALLET_NOT_FOUND'
+  | 'SAME_WALLET_TRANSFER'
+  | 'HOLD_NOT_FOUND'
+  | 'HOLD_FORBIDDEN'
+  | 'HOLD_ALREADY_RESOLVED'
+  | 'HOLD_EXPIRED'
+  | 'CAPTURE_EXCEEDS_HOLD';
+
+export class DestinationWalletNotFoundError extends DomainError<TransfersErrorCode> {
   readonly code = 'DESTINATION_WALLET_NOT_FOUND';
   constructor() {
     super('Destination wallet does not exist.', 'destination');
   }
 }
 
-export class SameWalletTransferError extends DomainError {
+export class SameWalletTransferError extends DomainError<TransfersErrorCode> {
   readonly code = 'SAME_WALLET_TRANSFER';
   constructor() {
     super('Destination must be another wallet than your own.', 'destination');
   }
 }
 
-export class HoldNotFoundError extends DomainError {
+export class HoldNotFoundError extends DomainError<TransfersErrorCode> {
   readonly code = 'HOLD_NOT_FOUND';
   constructor() {
     super('Hold does not exist.');
   }
 }
 
-export class HoldForbiddenError extends DomainError {
+export class HoldForbiddenError extends DomainError<TransfersErrorCode> {
   readonly code = 'HOLD_FORBIDDEN';
   constructor() {
     super('Only the owner of the paying wallet may capture or void this hold.');
   }
 }
 
-export class HoldResolvedError extends DomainError {
+export class HoldResolvedError extends DomainError<TransfersErrorCode> {
   readonly code = 'HOLD_ALREADY_RESOLVED';
   constructor(status: string) {
     super(`Hold was already ${status.toLowerCase()}.`);
   }
 }
 
-export class HoldExpiredError extends DomainError {
+export class HoldExpiredError extends DomainError<TransfersErrorCode> {
   readonly code = 'HOLD_EXPIRED';
   constructor() {
     super('Hold has expired.');
   }
 }
 
-export class CaptureExceedsHoldError extends DomainError {
+export class CaptureExceedsHoldError extends DomainError<TransfersErrorCode> {
   readonly code = 'CAPTURE_EXCEEDS_HOLD';
   constructor() {
     super('Must not exceed the held amount.', 'amount');
