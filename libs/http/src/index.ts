@@ -30,10 +30,3 @@ export {
 } from './fields';
 export { ApiEnvelope, ApiErrors, ErrorDto, documentErrorReasons, errorReasons } from './swagger';
 export { encodeCursor, decodeCursor, WithMeta } from './cursor';
-export {
-  Idempotent,
-  IDEMPOTENT_ROUTE,
-  IDEMPOTENCY_HEADER,
-  isValidIdempotencyKey,
-  requestFingerprint,
-} from './idempotent';

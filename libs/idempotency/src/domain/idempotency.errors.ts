@@ -1,5 +1,5 @@
 import { DomainError } from '@app/errors';
-import { IDEMPOTENCY_HEADER } from '@app/http';
+import { IDEMPOTENCY_HEADER } from './idempotency-key.rules';
 
 /** Codes of the failures idempotency raises; each has its HTTP spec in its error table. */
 export type IdempotencyErrorCode = 'INVALID_IDEMPOTENCY_KEY' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS';

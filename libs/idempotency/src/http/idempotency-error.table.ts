@@ -1,5 +1,5 @@
 import type { ErrorSpec } from '@app/http';
-import type { IdempotencyErrorCode } from './idempotency.errors';
+import type { IdempotencyErrorCode } from '../domain/idempotency.errors';
 
 /** What idempotency's failures mean on the wire; a code missing here fails the type check. */
 export const IDEMPOTENCY_ERRORS = {

@@ -1,7 +1,23 @@
+/**
+ * Idempotency keys: who owns the transaction and the retry.
+ *
+ * - The transaction: this service opens the unit of work (`UnitOfWork.run`)
+ *   around the claim of the key, the use case and the recorded answer. The use
+ *   case's own `UnitOfWork.run` finds a transaction open and joins it
+ *   (propagation REQUIRED): one commit for key, postings and answer.
+ * - The retry: belongs to the outermost unit of work, here this service's
+ *   (libs/persistence/src/unit-of-work.ts). A deadlock, serialization failure
+ *   or lock timeout inside the use case aborts the whole transaction, so the
+ *   whole of it (claim included) runs again, at most a bounded number of
+ *   times, then CONCURRENT_CONFLICT (409) and nothing is recorded. The joined
+ *   use case never retries on its own: its attempt is not separable from the
+ *   claim. Without a key, the use case's unit of work is the outermost and
+ *   owns both.
+ */
 import { Injectable } from '@nestjs/common';
 import { isLockTimeout, UnitOfWork } from '@app/persistence';
-import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors';
-import { IdempotencyKeyRepository, type StoredAnswer } from './idempotency-key.repository';
+import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../domain/idempotency.errors';
+import { IdempotencyKeyRepository, type StoredAnswer } from '../persistence/idempotency-key.repository';
 
 export type Outcome =
   /** The request ran now; a failure was recorded and must be answered as it was raised. */

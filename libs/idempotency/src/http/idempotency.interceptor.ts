@@ -3,19 +3,12 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DomainError } from '@app/errors';
-import {
-  ERROR_TABLE,
-  type Envelope,
-  type ErrorTable,
-  IDEMPOTENCY_HEADER,
-  IDEMPOTENT_ROUTE,
-  isValidIdempotencyKey,
-  PrebuiltFailure,
-  requestFingerprint,
-  toErrorResponse,
-} from '@app/http';
-import { InvalidIdempotencyKeyError } from './idempotency.errors';
-import { IdempotencyService } from './idempotency.service';
+import { ERROR_TABLE, type Envelope, type ErrorTable, PrebuiltFailure, toErrorResponse } from '@app/http';
+import { IdempotencyService } from '../application/idempotency.service';
+import { InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
+import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from '../domain/idempotency-key.rules';
+import { IDEMPOTENT_ROUTE } from './idempotent.decorator';
+import { requestFingerprint } from './request-fingerprint';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
