@@ -268,6 +268,7 @@ describe('wallets (contract part A)', () => {
             code: 'UNPROCESSABLE_ENTITY',
             message: 'Must be greater than or equal to 1 and less than or equal to 1000.',
             target: 'limit',
+            reason: 'REQUEST_VALIDATION_FAILED',
           },
         ]),
       );
