@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import passport from 'passport';
 import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
-import { answeringErrors, jsonBodyParser } from '@app/http';
+import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser } from '@app/http';
 import { setupSwagger } from './swagger';
 
 /**
@@ -13,10 +13,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
-  app.use(answeringErrors(jsonBodyParser()));
-  app.use(answeringErrors(app.get(SessionMiddleware).handler));
-  app.use(answeringErrors(passport.initialize()));
-  app.use(answeringErrors(passport.session()));
+  const errors = app.get<ErrorTable>(ERROR_TABLE);
+  app.use(answeringErrors(jsonBodyParser(), errors));
+  app.use(answeringErrors(app.get(SessionMiddleware).handler, errors));
+  app.use(answeringErrors(passport.initialize(), errors));
+  app.use(answeringErrors(passport.session(), errors));
   setupSwagger(app);
   return app;
 }
