@@ -81,7 +81,12 @@ async function main(): Promise<void> {
     await hashSeededChains(db);
     await db.query('vacuum analyze');
     execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'admin'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        ADMIN_USERNAME: ADMIN.username,
+        ADMIN_PASSWORD: ADMIN.password,
+      },
       stdio: 'ignore',
     });
     const [{ count }] = (await db.query<{ count: string }>('select count(*)::text as count from operations')).rows;
@@ -116,7 +121,8 @@ async function main(): Promise<void> {
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
         const { rssMb, hwmMb } = memory(api.pid);
         peakRssMb = Math.max(peakRssMb, rssMb);
-        if (!response.ok) throw new Error(`the audit answered ${response.status} after ${seconds.toFixed(1)} s: ${body}`);
+        if (!response.ok)
+          throw new Error(`the audit answered ${response.status} after ${seconds.toFixed(1)} s: ${body}`);
         const answer = (JSON.parse(body) as { data: AuditAnswer }).data;
         if (!answer.chain_ok || !answer.balanced || answer.operations_checked !== expected) {
           throw new Error(`the audit is not clean (expected ${expected} operations): ${body}`);
