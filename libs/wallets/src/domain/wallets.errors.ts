@@ -5,6 +5,7 @@ export type WalletsErrorCode =
   | 'WALLET_NOT_FOUND'
   | 'INVALID_CURSOR'
   | 'SYSTEM_WALLET'
+  | 'SYSTEM_WALLET_HISTORY'
   | 'WALLET_ALREADY_FROZEN'
   | 'WALLET_NOT_FROZEN';
 
@@ -40,5 +41,13 @@ export class WalletNotFrozenError extends DomainError<WalletsErrorCode> {
   readonly code = 'WALLET_NOT_FROZEN';
   constructor() {
     super('Wallet is not frozen.');
+  }
+}
+
+/** The funding wallet's legs carry no sequence: they are checked by the audit, not paged. */
+export class SystemWalletHistoryError extends DomainError<WalletsErrorCode> {
+  readonly code = 'SYSTEM_WALLET_HISTORY';
+  constructor() {
+    super('The system funding wallet keeps no sequence to page by; the ledger audit checks its legs.');
   }
 }
