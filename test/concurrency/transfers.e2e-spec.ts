@@ -2,9 +2,9 @@ import type { Client } from 'pg';
 import request from 'supertest';
 import { FUNDING_WALLET_ID } from '@app/ledger';
 import { balanceOf, fundedUser, type RegisteredUser, registerUser, uniqueUsername } from '@app/testing';
-import { cents, connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
-import { seededRandom } from '../setup/seeded-random';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { cents, connectDb, expectSoundLedger, money } from '@app/testing';
+import { seededRandom } from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 /**
  * Contract part B, "Concurrency": many requests at the same moment never

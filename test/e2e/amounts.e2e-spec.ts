@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { balanceOf, fundedUser, operationsOf, registerUser, type RegisteredUser } from '@app/testing';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { createTestApp, type TestApp } from '@app/testing';
 
 /**
  * The contract's amount input rules through both money routes. Bodies are sent

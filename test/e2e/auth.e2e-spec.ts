@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { registerUser, uniqueUsername } from '@app/testing';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { createTestApp, type TestApp } from '@app/testing';
 
 const MISSING = 'Missing data for required field.';
 const INVALID_CREDENTIALS = {

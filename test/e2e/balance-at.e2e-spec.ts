@@ -1,9 +1,9 @@
 import type { Client } from 'pg';
 import request from 'supertest';
 import { deposit, depositsAtOneMoment, fundedUser, type RegisteredUser, registerUser } from '@app/testing';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { planOf, queriesDuring } from '../setup/query-plans';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { connectDb, expectSoundLedger } from '@app/testing';
+import { planOf, queriesDuring } from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 /** An operation of a wallet as stored: sequence, balance after it, exact millisecond. */
 interface StoredOperation {

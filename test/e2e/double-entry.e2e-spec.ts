@@ -9,9 +9,9 @@ import {
   money,
   readLedger,
   runAudit,
-} from '../setup/ledger-invariants';
-import { seededRandom } from '../setup/seeded-random';
-import { createTestApp, type TestApp } from '../setup/test-app';
+} from '@app/testing';
+import { seededRandom } from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 /** Reproducible: the same seed gives the same mix (override with LEDGER_TEST_SEED to explore). */
 const SEED = Number(process.env.LEDGER_TEST_SEED ?? 20261124);

@@ -11,7 +11,7 @@ import {
   type OperationJson,
   type RegisteredUser,
 } from '@app/testing';
-import { connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
+import { connectDb, expectSoundLedger, money } from '@app/testing';
 import {
   failure,
   UNAUTHORIZED,
@@ -19,8 +19,8 @@ import {
   DESTINATION_MISSING,
   OWN_WALLET,
   KEY_REUSED,
-} from '../setup/expected-failures';
-import { createTestApp, type TestApp } from '../setup/test-app';
+} from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { balanceOf, fundedUser, registerUser } from '@app/testing';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { createTestApp, type TestApp } from '@app/testing';
 
 const MAX_BODY_BYTES = 16 * 1024;
 

@@ -11,9 +11,9 @@ import {
   type OperationJson,
   type RegisteredUser,
 } from '@app/testing';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { failure, INSUFFICIENT_FUNDS, KEY_REUSED } from '../setup/expected-failures';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { connectDb, expectSoundLedger } from '@app/testing';
+import { failure, INSUFFICIENT_FUNDS, KEY_REUSED } from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 const KEY = 'Idempotency-Key';
 const REPLAYED = 'idempotent-replayed';

@@ -9,9 +9,9 @@ import {
   type RegisteredUser,
   registerUser,
 } from '@app/testing';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { planOf, queriesDuring } from '../setup/query-plans';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { connectDb, expectSoundLedger } from '@app/testing';
+import { planOf, queriesDuring } from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 type Order = 'asc' | 'desc';
 

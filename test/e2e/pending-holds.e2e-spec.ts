@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { fundedUser, registerUser } from '@app/testing';
-import { expectSoundLedger } from '../setup/ledger-invariants';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { expectSoundLedger } from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 /**
  * wallets.pending_holds lets a payment skip reading the holds of a wallet that

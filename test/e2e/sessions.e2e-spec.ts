@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { registerUser } from '@app/testing';
-import { createTestApp } from '../setup/test-app';
+import { createTestApp } from '@app/testing';
 
 describe('sessions live in PostgreSQL', () => {
   it('keeps a session across a restart of the API and shares it between two instances', async () => {

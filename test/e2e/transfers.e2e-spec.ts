@@ -16,8 +16,8 @@ import {
   INSUFFICIENT_FUNDS,
   DESTINATION_MISSING,
   OWN_WALLET,
-} from '../setup/expected-failures';
-import { createTestApp, type TestApp } from '../setup/test-app';
+} from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 const FUNDING_WALLET_ID = '00000000-0000-4000-8000-000000000001';
 const MISSING = 'Missing data for required field.';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { deposit, fundedUser, type OperationJson, operationsOf, registerUser, type RegisteredUser } from '@app/testing';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { createTestApp, type TestApp } from '@app/testing';
 
 const FUNDING_WALLET_ID = '00000000-0000-4000-8000-000000000001';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -4,8 +4,8 @@ import type { Client } from 'pg';
 import type { Response } from 'supertest';
 import { FUNDING_WALLET_ID } from '@app/ledger';
 import { type RegisteredUser, registerUser } from '@app/testing';
-import { connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { connectDb, expectSoundLedger, money } from '@app/testing';
+import { createTestApp, type TestApp } from '@app/testing';
 
 /**
  * A model-based test of the money contract (part A transfers and deposits,

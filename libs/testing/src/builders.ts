@@ -61,6 +61,15 @@ export async function deposit(user: RegisteredUser, amount: string): Promise<Ope
   return response.body.data;
 }
 
+/** Transfers `amount` from `from` to the wallet `toWalletId` (asserting 200) and returns the debit operation. */
+export async function transfer(from: RegisteredUser, toWalletId: string, amount: string): Promise<OperationJson> {
+  const response = await from.agent
+    .post('/v1/wallets/transfer')
+    .send({ destination: toWalletId, amount })
+    .expect(200);
+  return response.body.data;
+}
+
 /** The wire shape of an operation (contract part A). */
 export interface OperationJson {
   id: string;
