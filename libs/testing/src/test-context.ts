@@ -12,6 +12,7 @@ import {
   operationsOf,
   placeHold,
   registerUser,
+  snapshot,
   transfer,
   type HoldJson,
   type OperationJson,
@@ -166,9 +167,7 @@ export class TestContext implements TestApp {
 
   /** Balance and operations of each user, to prove that a refused request moved nothing. */
   snapshot(...users: RegisteredUser[]): Promise<Array<{ balance: string; operations: OperationJson[] }>> {
-    return Promise.all(
-      users.map(async (user) => ({ balance: await balanceOf(user), operations: await operationsOf(user) })),
-    );
+    return snapshot(...users);
   }
 
   // The ledger and the database, seen from outside the service.
