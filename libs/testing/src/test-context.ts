@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
+import { RequestContext } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AdminService } from '@app/admin';
 import type { LedgerAuditReport } from '@app/ledger';
 import type { Client } from 'pg';
 import {
@@ -127,6 +129,18 @@ export class TestContext implements TestApp {
 
   fundedUser(amount: string): Promise<RegisteredUser> {
     return fundedUser(this.server, amount);
+  }
+
+  /** Makes a registered user an admin the way the command line does (`make admin`: AdminService.promote). */
+  promote(user: RegisteredUser): ReturnType<AdminService['promote']> {
+    return RequestContext.create(this.orm.em, () => this.app.get(AdminService).promote(user.username, user.password));
+  }
+
+  /** A registered user with the admin role. */
+  async adminUser(): Promise<RegisteredUser> {
+    const user = await this.registerUser();
+    await this.promote(user);
+    return user;
   }
 
   /** A registered user whose wallet row is gone (the original's "user without a wallet"). */
