@@ -1,7 +1,4 @@
-import { Client } from 'pg';
-import { fundedUser, registerUser } from '@app/testing';
-import { expectSoundLedger } from '../setup/ledger-invariants';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext } from '@app/testing';
 
 /**
  * wallets.pending_holds lets a payment skip reading the holds of a wallet that
@@ -9,26 +6,15 @@ import { createTestApp, type TestApp } from '../setup/test-app';
  * transfer could spend reserved money.
  */
 describe('pending holds counter', () => {
-  let t: TestApp;
-  let db: Client;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
+  const ctx = useTestContext();
 
   const counter = async (walletId: string) =>
-    (await db.query<{ pending_holds: number }>('select pending_holds from wallets where id = $1', [walletId])).rows[0]
-      .pending_holds;
+    (await ctx.db.query<{ pending_holds: number }>('select pending_holds from wallets where id = $1', [walletId]))
+      .rows[0].pending_holds;
 
   it('counts holds placed, and uncounts them when captured or voided', async () => {
-    const payer = await fundedUser(t.server, '100.00');
-    const payee = await registerUser(t.server);
+    const payer = await ctx.fundedUser('100.00');
+    const payee = await ctx.registerUser();
     const place = async (amount: string) =>
       (await payer.agent.post('/v1/wallets/holds').send({ destination: payee.walletId, amount }).expect(200)).body.data
         .id;
@@ -47,12 +33,12 @@ describe('pending holds counter', () => {
     await payer.agent.post(`/v1/holds/${first}/void`).expect(409);
     await payee.agent.post(`/v1/holds/${second}/void`).expect(403);
     expect(await counter(payer.walletId)).toBe(0);
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 
   it('still protects reserved money when the payer transfers (the counter makes the holds be read)', async () => {
-    const payer = await fundedUser(t.server, '30.00');
-    const payee = await registerUser(t.server);
+    const payer = await ctx.fundedUser('30.00');
+    const payee = await ctx.registerUser();
     await payer.agent.post('/v1/wallets/holds').send({ destination: payee.walletId, amount: '25.00' }).expect(200);
     const refused = await payer.agent
       .post('/v1/wallets/transfer')
@@ -67,8 +53,8 @@ describe('pending holds counter', () => {
   });
 
   it('refuses a negative counter in the database', async () => {
-    const user = await registerUser(t.server);
-    await expect(db.query('update wallets set pending_holds = -1 where id = $1', [user.walletId])).rejects.toThrow(
+    const user = await ctx.registerUser();
+    await expect(ctx.db.query('update wallets set pending_holds = -1 where id = $1', [user.walletId])).rejects.toThrow(
       /wallets_pending_holds_check/,
     );
   });

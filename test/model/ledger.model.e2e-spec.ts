@@ -1,15 +1,10 @@
-import { RequestContext } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Client } from 'pg';
 import type { Response } from 'supertest';
-import { AdminService } from '@app/admin';
 import type { ErrorCode } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { type RegisteredUser, registerUser } from '@app/testing';
-import type { ErrorReason } from '../setup/error-reasons';
-import { connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { type TestContext, useTestContext, type RegisteredUser, money, type ErrorReason } from '@app/testing';
 
 /**
  * A model-based test of the money contract (part A transfers and deposits,
@@ -74,7 +69,7 @@ interface Model {
 }
 
 interface Real {
-  db: Client;
+  ctx: TestContext;
   admin: RegisteredUser;
   users: RegisteredUser[];
 }
@@ -614,7 +609,7 @@ class Expire extends Step {
   async apply(model: Model, real: Real) {
     const candidates = model.holds.filter(isUnsettled);
     const hold = candidates[this.pick % candidates.length];
-    await databaseClockPast(real.db, hold.expiresAt);
+    await real.ctx.databaseClockPast(hold.expiresAt);
     hold.status = 'EXPIRED';
     stats.expiries++;
     // An expired hold can no longer be captured.
@@ -648,9 +643,9 @@ class ResolveExpiring extends Step {
     const payer = real.users[hold.payer];
     const payee = real.users[hold.payee];
     const expiresAt = Date.parse(hold.expiresAt);
-    const before = await databaseNow(real.db, 'before');
+    const before = await databaseNow(real.ctx.db, 'before');
     const response = await payer.agent.post(`/v1/holds/${hold.id}/${this.action}`).send({});
-    const after = await databaseNow(real.db, 'after');
+    const after = await databaseNow(real.ctx.db, 'after');
     if (response.status === 409) {
       expectAnswer(response, 409, RESOLVED.EXPIRED);
       expect({ expired: 'by the time it answered', ok: after >= expiresAt }).toEqual({
@@ -936,15 +931,6 @@ async function databaseNow(db: Client, side: 'before' | 'after'): Promise<number
   return Number(rows[0].ms);
 }
 
-/** Polls PostgreSQL's clock (the service's reference for expiry) until it is past `moment`. */
-async function databaseClockPast(db: Client, moment: string): Promise<void> {
-  for (;;) {
-    const { rows } = await db.query<{ past: boolean }>(`select clock_timestamp() > $1::timestamptz as past`, [moment]);
-    if (rows[0].past) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * Every user's balance and available balance, as GET /v1/wallets answers them,
  * are the model's. A hold placed to expire and not yet settled by an Expire
@@ -953,10 +939,10 @@ async function databaseClockPast(db: Client, moment: string): Promise<void> {
  * not, or (expiring while they ran) may count either way.
  */
 async function expectWalletsMatch(model: Model, real: Real): Promise<void> {
-  const before = await databaseNow(real.db, 'before');
+  const before = await databaseNow(real.ctx.db, 'before');
   const answers = [];
   for (const user of real.users) answers.push(await user.agent.get('/v1/wallets').expect(200));
-  const after = await databaseNow(real.db, 'after');
+  const after = await databaseNow(real.ctx.db, 'after');
 
   answers.forEach((answer, index) => {
     const user = real.users[index];
@@ -987,7 +973,7 @@ async function expectWalletsMatch(model: Model, real: Real): Promise<void> {
 
 /** The holds of this run's users, as stored, agree with the model's. */
 async function expectHoldsMatch(model: Model, real: Real): Promise<void> {
-  const { rows } = await real.db.query<{
+  const { rows } = await real.ctx.db.query<{
     id: string;
     status: string;
     amount: string;
@@ -1077,20 +1063,13 @@ const commandArbitraries: fc.Arbitrary<Command>[] = [
 // ---------------------------------------------------------------------------------------------
 
 describe('the ledger against a model of the contract (fast-check)', () => {
-  let t: TestApp;
-  let db: Client;
+  const ctx = useTestContext();
   let admin: RegisteredUser;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    db = await connectDb(t.databaseUrl);
     // One admin for every run (made as `make admin` does), who reverses, freezes and audits.
-    admin = await registerUser(t.server);
-    await RequestContext.create(t.orm.em, () => t.app.get(AdminService).promote(admin.username, admin.password));
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
+    admin = await ctx.registerUser();
+    await ctx.promote(admin);
   });
 
   it(
@@ -1105,7 +1084,7 @@ describe('the ledger against a model of the contract (fast-check)', () => {
           fc.commands(commandArbitraries, { maxCommands: MAX_COMMANDS, size: 'max' }),
           async (openings, commands) => {
             stats.runs++;
-            const users = await Promise.all(openings.map(() => registerUser(t.server)));
+            const users = await Promise.all(openings.map(() => ctx.registerUser()));
             const model: Model = {
               users: users.length,
               balances: [...openings],
@@ -1124,11 +1103,11 @@ describe('the ledger against a model of the contract (fast-check)', () => {
                 model.unreversible.push({ id: opening.body.data.transfer_id, type: 'DEPOSIT' });
               }
             }
-            const real: Real = { db, admin, users };
+            const real: Real = { ctx, admin, users };
             await expectWalletsMatch(model, real);
             await fc.asyncModelRun(() => ({ model, real }), commands);
             await expectHoldsMatch(model, real);
-            await expectSoundLedger(t, db);
+            await ctx.expectLedgerInvariants();
             await expectCleanAudit(real);
           },
         ),
