@@ -599,6 +599,18 @@ describe('Idempotency-Key (contract part B)', () => {
       expect(await balanceOf(user)).toBe('4.00');
     });
 
+    it('purges a backlog of expired keys batch after batch, each batch one short statement', async () => {
+      const user = await ctx.registerUser();
+      const keys = Array.from({ length: 5 }, (_, i) => newKey(`backlog-${i}`));
+      for (const key of keys) await depositWithKey(user, key, '0.01').expect(200);
+      await ctx.db.query(`update idempotency_keys set expires_at = now() - interval '1 second' where user_id = $1`, [
+        user.id,
+      ]);
+      const statements = await ctx.queriesDuring(() => ctx.app.get(IdempotencyKeyCleaner).purge(2));
+      expect(statements.filter((sql) => /delete from idempotency_keys/i.test(sql)).length).toBeGreaterThanOrEqual(3);
+      expect((await storedKeys(user.id)).size).toBe(0);
+    });
+
     it('lets a new request take over an expired key that was not purged yet, whatever its body', async () => {
       const user = await ctx.registerUser();
       const key = newKey();

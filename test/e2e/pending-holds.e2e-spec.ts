@@ -1,3 +1,4 @@
+import { HoldExpirySweeper } from '@app/transfers';
 import { useTestContext } from '@app/testing';
 
 /**
@@ -50,6 +51,45 @@ describe('pending holds counter', () => {
       balance: '25.00',
       available: '0.00',
     });
+  });
+
+  it('marks holds past their expiry EXPIRED and uncounts them, so a payment no longer reads them', async () => {
+    const payer = await ctx.fundedUser('50.00');
+    const payee = await ctx.registerUser();
+    const place = async (seconds: number) =>
+      (
+        await payer.agent
+          .post('/v1/wallets/holds')
+          .send({ destination: payee.walletId, amount: '10.00', expires_in_seconds: seconds })
+          .expect(200)
+      ).body.data.id as string;
+    const expiring = [await place(1), await place(1)];
+    const lasting = await place(3600);
+    expect(await counter(payer.walletId)).toBe(3);
+    await ctx.databaseClockPast(new Date(Date.now() + 1_100));
+
+    expect(await ctx.app.get(HoldExpirySweeper).sweep()).toBeGreaterThanOrEqual(2);
+    const { rows } = await ctx.db.query<{ id: string; status: string; resolved: boolean }>(
+      `select id, status, resolved_at = expires_at as resolved from holds where source_wallet_id = $1 order by expires_at`,
+      [payer.walletId],
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({ status: 'EXPIRED', resolved: true }),
+      expect.objectContaining({ status: 'EXPIRED', resolved: true }),
+      { id: lasting, status: 'PENDING', resolved: null },
+    ]);
+    expect(rows.slice(0, 2).map((row) => row.id).sort()).toEqual([...expiring].sort());
+    expect(await counter(payer.walletId)).toBe(1);
+    // An EXPIRED hold answers as an expired one did, and the lasting hold still reserves its money.
+    const capture = await payer.agent.post(`/v1/holds/${expiring[0]}/capture`).send({}).expect(409);
+    expect(capture.body.status.errors[0]).toMatchObject({ reason: 'HOLD_EXPIRED', message: 'Hold has expired.' });
+    await payer.agent.post(`/v1/holds/${expiring[1]}/void`).expect(409);
+    expect((await payer.agent.get('/v1/wallets').expect(200)).body.data).toMatchObject({
+      balance: '50.00',
+      available: '40.00',
+    });
+    expect(await ctx.app.get(HoldExpirySweeper).sweep()).toBe(0);
+    await ctx.expectLedgerInvariants();
   });
 
   it('refuses a negative counter in the database', async () => {
