@@ -108,6 +108,57 @@ describe('HTTP surface (contract part A)', () => {
       },
     );
 
+    it.each([
+      // Under the 16 KiB limit: deep enough for the code after the parser to recurse out of stack,
+      // or for the parser itself to.
+      ['arrays 3,000 levels', '['.repeat(3000) + ']'.repeat(3000)],
+      ['arrays 8,000 levels', '['.repeat(8000) + ']'.repeat(8000)],
+      ['objects 3,200 levels', '{"":'.repeat(3200) + '1' + '}'.repeat(3200)],
+    ])('refuses JSON %s deep (under the size limit) with 422, not a 500', async (_what, text) => {
+      expect(text.length).toBeLessThan(MAX_BODY_BYTES);
+      const user = await ctx.fundedUser('10.00');
+      await user.agent
+        .post('/v1/wallets/deposit')
+        .set('Content-Type', 'application/json')
+        .send(text)
+        .expect(422, failure('BAD_REQUEST', 'JSON_TOO_DEEP', 'JSON body nested too deeply (32 levels at most).'));
+      expect(await balanceOf(user)).toBe('10.00');
+    });
+
+    it('reads brackets inside strings as text, not as nesting', async () => {
+      const username = `${'['.repeat(40)}x`;
+      const response = await request(ctx.server)
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ username, password: 'x' }));
+      expect(response.status).toBe(401);
+    });
+
+    it.each([
+      ['gzip', 'not gzip at all'],
+      ['deflate', 'not deflate'],
+      ['br', 'xx'],
+    ])('answers a body that does not decode with its Content-Encoding %s with 400, not a 500', async (encoding, body) => {
+      await request(ctx.server)
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send(body)
+        .expect(
+          400,
+          failure('BAD_REQUEST', 'MALFORMED_BODY_ENCODING', 'Request body does not decode with its Content-Encoding.'),
+        );
+    });
+
+    it('answers an unknown Content-Encoding with 415', async () => {
+      await request(ctx.server)
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'bogus')
+        .send('{}')
+        .expect(415, failure('UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_ENCODING', 'Unsupported content encoding.'));
+    });
+
     it('answers invalid JSON on a money route with 422 BAD_REQUEST and moves nothing', async () => {
       const user = await ctx.fundedUser('10.00');
       await user.agent

@@ -45,10 +45,12 @@ export function mergeErrorTables<T extends readonly Readonly<Record<string, Erro
 }
 
 /** The codes libs/http itself raises. */
-export type HttpErrorCode = 'REQUEST_VALIDATION_FAILED' | 'INVALID_JSON_BODY';
+export type HttpErrorCode = 'REQUEST_VALIDATION_FAILED' | 'INVALID_JSON_BODY' | 'JSON_TOO_DEEP' | 'MALFORMED_BODY_ENCODING';
 
 export const HTTP_ERRORS = {
   REQUEST_VALIDATION_FAILED: { status: 422, code: 'UNPROCESSABLE_ENTITY', bindsNoIdempotencyKey: true },
   // The original answered a body that is not JSON with 422 and code BAD_REQUEST.
   INVALID_JSON_BODY: { status: 422, code: 'BAD_REQUEST', bindsNoIdempotencyKey: true },
+  JSON_TOO_DEEP: { status: 422, code: 'BAD_REQUEST', bindsNoIdempotencyKey: true },
+  MALFORMED_BODY_ENCODING: { status: 400, code: 'BAD_REQUEST', bindsNoIdempotencyKey: true },
 } satisfies Record<HttpErrorCode, ErrorSpec>;

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { text } from 'express';
 import { parse } from 'lossless-json';
-import { InvalidJsonBodyError } from './request-validation.error';
+import { InvalidJsonBodyError, JsonTooDeepError, MalformedBodyEncodingError } from './request-validation.error';
 
 /**
  * A JSON number as the client wrote it. Amounts must be judged on their text
@@ -18,6 +18,34 @@ export class JsonNumber {
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
+/** Far more than any request of this API nests; the parser recurses once per level. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether `text` opens more than `limit` arrays or objects inside each other (brackets in strings don't count). */
+function nestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (char === 0x5c) escaped = true;
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x7b || char === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (char === 0x7d || char === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** zlib's errors (a gzip/deflate/br body that does not decode) carry a Z_ code and no body-parser type. */
+function isDecodingError(error: unknown): boolean {
+  const { type, code } = error as { type?: string; code?: string };
+  return type === undefined && typeof code === 'string' && code.startsWith('Z_');
+}
+
 /**
  * Parses `application/json` (and `+json`) bodies without losing any number's
  * text. Bodies of other types are left unparsed (`req.body` stays `{}`).
@@ -26,7 +54,7 @@ export function jsonBodyParser() {
   const readText = text({ type: ['application/json', 'application/*+json'], limit: MAX_BODY_BYTES });
   return (req: Request, res: Response, next: NextFunction): void => {
     readText(req, res, (error?: unknown) => {
-      if (error) return next(error);
+      if (error) return next(isDecodingError(error) ? new MalformedBodyEncodingError() : error);
       if (typeof req.body !== 'string') {
         req.body = {};
         return next();
@@ -35,6 +63,7 @@ export function jsonBodyParser() {
         req.body = {};
         return next();
       }
+      if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) return next(new JsonTooDeepError(MAX_JSON_DEPTH));
       try {
         req.body = parse(req.body, null, (value) => new JsonNumber(value));
         return next();

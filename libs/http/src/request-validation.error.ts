@@ -26,3 +26,19 @@ export class InvalidJsonBodyError extends DomainError<HttpErrorCode> {
     super('Invalid JSON body.');
   }
 }
+
+/** A body nested deeper than any request of this API needs: refused before parsing (a parser would recurse that deep). */
+export class JsonTooDeepError extends DomainError<HttpErrorCode> {
+  readonly code = 'JSON_TOO_DEEP';
+  constructor(limit: number) {
+    super(`JSON body nested too deeply (${limit} levels at most).`);
+  }
+}
+
+/** A body whose Content-Encoding (gzip, deflate, br) does not decode. */
+export class MalformedBodyEncodingError extends DomainError<HttpErrorCode> {
+  readonly code = 'MALFORMED_BODY_ENCODING';
+  constructor() {
+    super('Request body does not decode with its Content-Encoding.');
+  }
+}
