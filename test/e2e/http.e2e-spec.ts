@@ -138,17 +138,24 @@ describe('HTTP surface (contract part A)', () => {
       ['gzip', 'not gzip at all'],
       ['deflate', 'not deflate'],
       ['br', 'xx'],
-    ])('answers a body that does not decode with its Content-Encoding %s with 400, not a 500', async (encoding, body) => {
-      await request(ctx.server)
-        .post('/v1/auth/login')
-        .set('Content-Type', 'application/json')
-        .set('Content-Encoding', encoding)
-        .send(body)
-        .expect(
-          400,
-          failure('BAD_REQUEST', 'MALFORMED_BODY_ENCODING', 'Request body does not decode with its Content-Encoding.'),
-        );
-    });
+    ])(
+      'answers a body that does not decode with its Content-Encoding %s with 400, not a 500',
+      async (encoding, body) => {
+        await request(ctx.server)
+          .post('/v1/auth/login')
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', encoding)
+          .send(body)
+          .expect(
+            400,
+            failure(
+              'BAD_REQUEST',
+              'MALFORMED_BODY_ENCODING',
+              'Request body does not decode with its Content-Encoding.',
+            ),
+          );
+      },
+    );
 
     it('answers an unknown Content-Encoding with 415', async () => {
       await request(ctx.server)

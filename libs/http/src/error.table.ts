@@ -45,7 +45,8 @@ export function mergeErrorTables<T extends readonly Readonly<Record<string, Erro
 }
 
 /** The codes libs/http itself raises. */
-export type HttpErrorCode = 'REQUEST_VALIDATION_FAILED' | 'INVALID_JSON_BODY' | 'JSON_TOO_DEEP' | 'MALFORMED_BODY_ENCODING';
+export type HttpErrorCode =
+  'REQUEST_VALIDATION_FAILED' | 'INVALID_JSON_BODY' | 'JSON_TOO_DEEP' | 'MALFORMED_BODY_ENCODING';
 
 export const HTTP_ERRORS = {
   REQUEST_VALIDATION_FAILED: { status: 422, code: 'UNPROCESSABLE_ENTITY', bindsNoIdempotencyKey: true },
