@@ -26,7 +26,17 @@ describe('loadConfig', () => {
   });
 
   it('demands a real session secret in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).session.secret).toBe('x'.repeat(32));
+    const url = 'postgres://u@h:5432/db';
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: url })).toThrow(/SESSION_SECRET/);
+    expect(
+      loadConfig({ NODE_ENV: 'production', DATABASE_URL: url, SESSION_SECRET: 'x'.repeat(32) }).session.secret,
+    ).toBe('x'.repeat(32));
+  });
+
+  it('demands DATABASE_URL in production, in one line naming it (no embedded database there)', () => {
+    const attempt = () => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/^Invalid configuration: DATABASE_URL must be set in production/);
+    expect(() => attempt()).not.toThrow(/\n/);
   });
 });

@@ -64,6 +64,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  if (production && url === undefined) {
+    // The embedded PostgreSQL serves local runs only (its binaries are not in the image).
+    problems.push('DATABASE_URL must be set in production (postgres://user:password@host:5432/db)');
+  }
   const secret = env.SESSION_SECRET || (production ? '' : 'dev-only-session-secret-change-me');
   if (production && secret.length < 32) {
     problems.push('SESSION_SECRET must be set to at least 32 characters in production');
@@ -91,7 +95,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
   };
   if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+    throw new ConfigError(
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0]}`
+        : `Invalid configuration:\n- ${problems.join('\n- ')}`,
+    );
   }
   return config;
 }
