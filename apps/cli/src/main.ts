@@ -2,8 +2,14 @@ import { RequestContext } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { NestFactory } from '@nestjs/core';
 import { AdminService } from '@app/admin';
-import { type AppConfig, loadConfig } from '@app/config';
-import { migrateUnderLock, ormOptions, resolveDatabase } from '@app/persistence';
+import { type AppConfig, ConfigError, loadConfig } from '@app/config';
+import {
+  DatabaseUnreachableError,
+  migrateUnderLock,
+  ormOptions,
+  resolveDatabase,
+  waitForDatabase,
+} from '@app/persistence';
 import { migrationsList } from '../../../migrations';
 import { ENTITIES } from '@app/schema';
 import { CliAdminModule } from './admin.module';
@@ -23,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   if (command === 'admin') return makeAdmin(config);
   const database = await resolveDatabase(config.database, (line) => console.log(line));
+  // A one-shot migrate job may start before its database listens (docker-compose): retry for a bounded time.
+  if (!database.embedded) await waitForDatabase(database.url, { log: (line) => console.log(line) });
   const orm = await MikroORM.init(
     ormOptions({ url: database.url, poolSize: 2, debug: config.database.debug, migrationsList, entities: ENTITIES }),
   );
@@ -111,7 +119,9 @@ async function makeAdmin(config: AppConfig): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.stack : error);
+    // Configuration and reachability errors are one line for the operator; anything else keeps its stack.
+    const expected = error instanceof ConfigError || error instanceof DatabaseUnreachableError;
+    console.error(error instanceof Error ? (expected ? error.message : error.stack) : error);
     process.exit(1);
   },
 );

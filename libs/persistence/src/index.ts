@@ -9,6 +9,7 @@ export {
   type EmbeddedPostgresOptions,
 } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
+export { waitForDatabase, DatabaseUnreachableError, type WaitForDatabaseOptions } from './wait-for-database';
 export { ormOptions, type OrmParams } from './orm.options';
 export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
