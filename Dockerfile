@@ -1,5 +1,7 @@
 # Container path of the service (the README's `make run` is the local path).
-# Build: docker build -t wallet-ledger .   Run: see docker-compose.yml.
+# Build: docker build -t wallet-ledger .   (podman: add --format docker, or
+# HEALTHCHECK is dropped.)  Run: see docker-compose.yml; `make test-container`
+# builds and runs it.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -19,9 +21,10 @@ ENV NODE_ENV=production \
     PORT=8080 \
     MIGRATE_ON_START=false
 WORKDIR /app
-COPY --from=build --chown=node:node /app/package.json ./
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
+# Owned by root, readable by all: the service (user node) cannot rewrite its own code.
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
