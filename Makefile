@@ -1,8 +1,8 @@
-# The interface a person reads: each target calls one npm script.
+# The interface a person reads: each target calls one npm script (test-container: one script under scripts/).
 # Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
 # PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
 
-.PHONY: run test test-e2e test-long bench migrate migration admin build lint deps install clean
+.PHONY: run test test-e2e test-long test-container bench migrate migration admin build lint deps install clean
 
 STAMP := node_modules/.install-stamp
 
@@ -17,6 +17,9 @@ test-e2e: install
 
 test-long: install ## the model-based property test with many more cases (MODEL_RUNS, default 300)
 	npm run --silent test:long
+
+test-container: ## build the image, run docker-compose.yml on rootful podman and walk the API (skipped, saying why, where podman cannot run)
+	scripts/test-container.sh
 
 bench: install ## measure the service against pgbench and the seed's design (BENCH_QUICK=1: short run)
 	npm run --silent bench
