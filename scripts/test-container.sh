@@ -99,7 +99,7 @@ BUILD_TIME=$((SECONDS - start))
 current="$(podman image inspect --format '{{.Id}}' "$IMAGE")"
 if [ -n "$previous" ] && [ "$previous" != "$current" ]; then podman rmi "$previous" > /dev/null 2>&1 || true; fi
 SIZE_MB=$(($(podman image inspect --format '{{.Size}}' "$IMAGE") / 1000000))
-say "image $IMAGE: $SIZE_MB MB, built in $BUILD_TIME s (layer cache as left by earlier runs)"
+say "image $IMAGE: $SIZE_MB MB, built in $BUILD_TIME s (cached layers reused where their inputs are unchanged)"
 podman image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q '"Test"' ||
   { say "FAILED: the image has no HEALTHCHECK"; exit 1; }
 
