@@ -1,3 +1,5 @@
+import { type ObservabilityConfig, readObservabilityConfig } from './observability.config';
+
 /**
  * The one environment schema. Read and validated once at boot; every other
  * module receives the typed slices below and never touches process.env.
@@ -32,6 +34,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   http: HttpConfig;
   session: SessionConfig;
+  observability: ObservabilityConfig;
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       secret,
       maxAgeSeconds: int('SESSION_MAX_AGE_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     },
+    observability: readObservabilityConfig(env, production, problems),
   };
   if (problems.length > 0) {
     throw new ConfigError(

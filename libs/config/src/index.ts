@@ -6,3 +6,10 @@ export {
   type HttpConfig,
   type SessionConfig,
 } from './app.config';
+export {
+  type ObservabilityConfig,
+  type LogLevel,
+  type LogFormat,
+  LOG_LEVELS,
+  LOG_FORMATS,
+} from './observability.config';
