@@ -1,6 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { ALL_FIELDS, DomainError } from '@app/errors';
 import { type Envelope, type ErrorCode, failure, singleError } from './envelope';
+import { describeUnexpectedError } from './error-description';
 import type { ErrorTable } from './error.table';
 import { PrebuiltFailure } from './prebuilt-failure';
 import { RequestValidationError } from './request-validation.error';
@@ -91,6 +92,7 @@ export function toErrorResponse(error: unknown, table: ErrorTable): ErrorRespons
     const { status, reason, message } = bodyError;
     return { status, body: singleError(STATUS_CODES[status], reason, message) };
   }
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  // Never error.stack as is: a driver error's message embeds its SQL with the parameters.
+  logger.error(describeUnexpectedError(error));
   return { status: 500, body: singleError('INTERNAL_ERROR', 'INTERNAL_ERROR', 'Internal server error.') };
 }

@@ -11,6 +11,7 @@ export {
 export { ErrorTableModule } from './error-table.module';
 export { toErrorResponse, type ErrorResponse, NON_DOMAIN_REASONS, type NonDomainReason } from './error-response';
 export { PrebuiltFailure } from './prebuilt-failure';
+export { describeUnexpectedError } from './error-description';
 export { EnvelopeExceptionFilter } from './exception.filter';
 export { EnvelopeInterceptor, RawResponse } from './envelope.interceptor';
 export { answeringErrors } from './express-middleware';

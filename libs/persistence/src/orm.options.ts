@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import type { MigrationObject } from '@mikro-orm/core';
+import type { LoggerNamespace, MigrationObject } from '@mikro-orm/core';
+import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 
 export interface OrmParams {
@@ -15,6 +16,9 @@ export interface OrmParams {
 
 /** Where `migration:create` writes and where the schema snapshot lives. */
 export const MIGRATIONS_DIR = join(process.cwd(), 'migrations');
+
+const SAFE_DEBUG_NAMESPACES: LoggerNamespace[] = ['query', 'info'];
+const sqlLogger = new Logger('MikroORM');
 
 export function ormOptions(params: OrmParams) {
   return defineConfig({
@@ -35,7 +39,14 @@ export function ormOptions(params: OrmParams) {
         application_name: 'wallet-ledger',
       },
     },
-    debug: params.debug,
+    // DB_DEBUG logs each statement with placeholders ($1, $2), never its
+    // parameter values (password hashes, session data, amounts): MikroORM
+    // inlines them only under the 'query-params' namespace, left out here.
+    debug: params.debug ? SAFE_DEBUG_NAMESPACES : false,
+    // Through Nest's logger (pino in the API): one JSON line per statement,
+    // carrying the request id of the request that ran it.
+    logger: (message: string) => sqlLogger.log(message),
+    colors: false,
     discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
     migrations: {
