@@ -1,6 +1,8 @@
 export { IdempotencyModule } from './idempotency.module';
 export { Idempotent } from './http/idempotent.decorator';
 export { IdempotencyInterceptor, REPLAYED_HEADER } from './http/idempotency.interceptor';
+export { IdempotencyObserver } from './application/idempotency.observer';
+export { IDEMPOTENT_ROUTE } from './http/idempotent.decorator';
 export { IDEMPOTENCY_ERRORS } from './http/idempotency-error.table';
 export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';
 export { type IdempotencyErrorCode } from './domain/idempotency.errors';

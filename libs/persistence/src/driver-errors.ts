@@ -13,6 +13,12 @@ export function constraintName(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The SQLSTATE of a driver error (MikroORM copies pg's `code`), if it has one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
 /** SQLSTATE 40001 (serialization failure), 40P01 (deadlock), 55P03 (lock timeout). */
 export function isTransientConflict(error: unknown): boolean {
   if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {

@@ -1,5 +1,6 @@
 export { MoneyType } from './money.type';
-export { constraintName, isLockTimeout, isTransientConflict } from './driver-errors';
+export { constraintName, isLockTimeout, isTransientConflict, sqlStateOf } from './driver-errors';
+export { ConflictRetryObserver } from './conflict-retry.observer';
 export { retryOnConflict, RetriesExhaustedError, type RetryOptions, type PersistenceErrorCode } from './retry';
 export {
   startEmbeddedPostgres,

@@ -61,3 +61,19 @@ describe('retryOnConflict', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('retryOnConflict reporting', () => {
+  it('tells onRetry the SQLSTATE of each conflict it retries, not of the one it gives up on', async () => {
+    const seen: string[] = [];
+    const codes = ['40P01', '55P03', '40001'];
+    await expect(
+      retryOnConflict(
+        async () => {
+          throw Object.assign(new Error('conflict'), { code: codes.shift() ?? '40P01' });
+        },
+        { attempts: 3, baseDelayMs: 1, onRetry: (sqlState) => seen.push(sqlState) },
+      ),
+    ).rejects.toBeInstanceOf(RetriesExhaustedError);
+    expect(seen).toEqual(['40P01', '55P03']);
+  });
+});

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '@app/errors';
-import { isTransientConflict } from './driver-errors';
+import { isTransientConflict, sqlStateOf } from './driver-errors';
 
 export interface RetryOptions {
   attempts: number;
   baseDelayMs: number;
+  /** Told of each conflict that is about to be retried (metrics), with its SQLSTATE. */
+  onRetry?: (sqlState: string) => void;
 }
 
 /** Codes of the failures libs/persistence raises; the composition root gives them their HTTP spec. */
@@ -27,7 +29,7 @@ export class RetriesExhaustedError extends DomainError<PersistenceErrorCode> {
  * so nothing of the failed attempt remains. Bounded, with jittered backoff.
  */
 export async function retryOnConflict<T>(useCase: () => Promise<T>, options: Partial<RetryOptions> = {}): Promise<T> {
-  const { attempts, baseDelayMs } = { ...DEFAULTS, ...options };
+  const { attempts, baseDelayMs, onRetry } = { ...DEFAULTS, ...options };
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
@@ -36,6 +38,7 @@ export async function retryOnConflict<T>(useCase: () => Promise<T>, options: Par
       if (!isTransientConflict(error)) throw error;
       lastError = error;
       if (attempt < attempts) {
+        onRetry?.(sqlStateOf(error) ?? 'unknown');
         await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       }
     }

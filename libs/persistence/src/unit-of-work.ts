@@ -1,6 +1,7 @@
 import { IsolationLevel, TransactionPropagation } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ConflictRetryObserver } from './conflict-retry.observer';
 import { retryOnConflict } from './retry';
 
 /**
@@ -13,7 +14,10 @@ import { retryOnConflict } from './retry';
  */
 @Injectable()
 export class UnitOfWork {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    @Optional() private readonly retries?: ConflictRetryObserver,
+  ) {}
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.em.isInTransaction()) {
@@ -26,7 +30,9 @@ export class UnitOfWork {
         { propagation: TransactionPropagation.REQUIRED },
       );
     }
-    return retryOnConflict(() => this.em.transactional(() => work(), { clear: true }));
+    return retryOnConflict(() => this.em.transactional(() => work(), { clear: true }), {
+      onRetry: (sqlState) => this.retries?.retrying(sqlState),
+    });
   }
 
   /**

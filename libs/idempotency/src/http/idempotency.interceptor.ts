@@ -1,9 +1,17 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+  Optional,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DomainError } from '@app/errors';
 import { ERROR_TABLE, type Envelope, type ErrorTable, PrebuiltFailure, toErrorResponse } from '@app/http';
+import { IdempotencyObserver } from '../application/idempotency.observer';
 import { IdempotencyService } from '../application/idempotency.service';
 import { InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
 import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from '../domain/idempotency-key.rules';
@@ -24,6 +32,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
     @Inject(ERROR_TABLE) private readonly errors: ErrorTable,
+    @Optional() private readonly observer?: IdempotencyObserver,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -49,6 +58,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if ('failure' in outcome) throw outcome.failure;
       return outcome.data;
     }
+    this.observer?.replayed();
     const response = context.switchToHttp().getResponse<Response>();
     response.setHeader(REPLAYED_HEADER, 'true');
     // A stored failure is the whole envelope as first sent: answered as is, whatever it carries.

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Money } from '@app/money';
 import { BalanceCalculator } from '../domain/balance.calculator';
@@ -8,6 +8,7 @@ import { UnbalancedEntryError } from '../domain/ledger.errors';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
 import { Operation } from '../domain/operation.entity';
 import { LedgerWriter } from '../persistence/ledger.writer';
+import { PostingObserver } from './posting.observer';
 
 export interface Leg {
   account: LedgerAccount;
@@ -43,9 +44,10 @@ export class PostingService {
   constructor(
     private readonly balances: BalanceCalculator,
     private readonly writer: LedgerWriter,
+    @Optional() private readonly observer?: PostingObserver,
   ) {}
 
-  post(posting: Posting): Promise<Operation[]> {
+  async post(posting: Posting): Promise<Operation[]> {
     const total = Money.sum(posting.legs.map((leg) => leg.amount));
     if (!total.isZero()) throw new UnbalancedEntryError(total.toFixed());
 
@@ -80,7 +82,7 @@ export class PostingService {
     for (const operation of operations) {
       if (!operation.hash) operation.hash = operationHash(hashedFields(operation), anchor);
     }
-    return this.writer.write({
+    const written = await this.writer.write({
       id: entryId,
       type: posting.type,
       at: posting.at,
@@ -88,6 +90,8 @@ export class PostingService {
       operations,
       accounts: moved,
     });
+    this.observer?.entryPosted(posting.type);
+    return written;
   }
 }
 
