@@ -3,6 +3,7 @@
  * Dependencies point one way: http -> application -> domain, persistence -> domain;
  * admin -> transfers -> wallets -> ledger -> money; auth imports no other feature;
  * nothing imports apps/ (but libs/testing boots the API's composition root);
+ * libs/observability is imported by the composition root only;
  * libs/testing only from tests; cross-lib imports go
  * through each lib's index.ts (the @app/<lib> alias).
  */
@@ -38,10 +39,27 @@ module.exports = {
       comment:
         'a cross-cutting concern wired by the composition root; routes opt in with @Idempotent() from ' +
         '@app/idempotency, so features may import it from their http/ folders only (not domain, application, ' +
-        'persistence); libs/http must not import it (idempotency builds on libs/http)',
+        'persistence); libs/http must not import it (idempotency builds on libs/http); libs/observability binds its ' +
+        'observer and reads its route marker',
       severity: 'error',
-      from: { path: '^libs/', pathNot: ['^libs/(schema|idempotency)/', '^libs/[^/]+/src/http/'] },
+      from: { path: '^libs/', pathNot: ['^libs/(schema|idempotency|observability)/', '^libs/[^/]+/src/http/'] },
       to: { path: '^libs/idempotency/' },
+    },
+    {
+      name: 'observability-only-from-composition',
+      comment:
+        'logs, readiness and metrics are wired by the composition root; the libraries it observes declare observer ' +
+        'interfaces (PostingObserver, ConflictRetryObserver, IdempotencyObserver) and never import it',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: '^libs/(observability|testing)/' },
+      to: { path: '^libs/observability/' },
+    },
+    {
+      name: 'telemetry-packages-only-in-observability',
+      comment: 'prom-client, pino and terminus stay behind libs/observability (the ledger knows no metrics library)',
+      severity: 'error',
+      from: { path: '^(libs|apps)/', pathNot: '^libs/observability/' },
+      to: { path: 'node_modules/(prom-client|pino|pino-http|pino-pretty|nestjs-pino|@nestjs/terminus)/' },
     },
     {
       name: 'testing-only-from-tests',

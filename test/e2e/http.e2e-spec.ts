@@ -30,6 +30,8 @@ const SERVED_ROUTES = [
   'POST /v1/holds/{id}/capture',
   'POST /v1/holds/{id}/void',
   'GET /healthcheck',
+  'GET /readyz',
+  'GET /metrics',
   'GET /v1/auth/me',
   'GET /v1/admin/users',
   'GET /v1/admin/wallets/{id}',

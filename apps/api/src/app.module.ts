@@ -6,6 +6,7 @@ import type { AppConfig } from '@app/config';
 import { EnvelopeExceptionFilter, EnvelopeInterceptor, ErrorTableModule, RequestValidationPipe } from '@app/http';
 import { IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
 import { LedgerModule } from '@app/ledger';
+import { ObservabilityModule, RefusalMetricsInterceptor } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
@@ -21,6 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ObservabilityModule.forRoot(config),
         ErrorTableModule.forRoot(ERRORS),
         PersistenceModule.forRoot({
           url: databaseUrl,
@@ -54,6 +56,8 @@ export class AppModule {
         // Order matters: the envelope wraps whatever idempotency answers (a replay included).
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
+        // Inside idempotency: a refused money movement is counted once, its replays as replays.
+        { provide: APP_INTERCEPTOR, useExisting: RefusalMetricsInterceptor },
       ],
     };
   }

@@ -15,7 +15,8 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database.url), {
     bodyParser: false,
-    logger: config.production ? ['error', 'warn', 'log'] : ['error', 'warn', 'log', 'debug'],
+    // Held until configureApp hands Nest's logger to pino (LOG_LEVEL decides what is written).
+    bufferLogs: true,
   });
   if (config.database.migrateOnStart) {
     const applied = await migrateUnderLock(app.get(MikroORM), database.url);

@@ -4,7 +4,7 @@
  * database checks are methods of the context; what needs only a registered
  * user (its agent) is also exported as a plain function.
  */
-export { TestContext, useTestContext, type TestContextOptions } from './test-context';
+export { TestContext, useTestContext, type TestContextOptions, type LogLine } from './test-context';
 export { testDatabaseEnv, databaseUrl, workerDatabaseUrl, type TestDatabaseEnv } from './test-database';
 export {
   balanceOf,

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RequestContext } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -34,7 +38,15 @@ export interface TestContextOptions {
   listen?: boolean;
   /** Boot on this database instead of the worker's (e.g. one a test migrated itself). */
   databaseUrl?: string;
+  /**
+   * Write the app's log lines (JSON, from LOG_LEVEL info unless `env` says
+   * otherwise) to a file of this context, read with logText() / logLines().
+   */
+  captureLogs?: boolean;
 }
+
+/** One JSON log line as pino wrote it. */
+export type LogLine = Record<string, unknown> & { level: string; msg?: string; requestId?: string };
 
 /**
  * One e2e test context, in the shape of immich's `server/test/medium.factory.ts`:
@@ -52,8 +64,11 @@ export interface TestContextOptions {
 export class TestContext implements TestApp {
   private booted?: { app: TestApp; db: Client };
   private readonly clients = new Set<Client>();
+  private readonly logFile?: string;
 
-  constructor(private readonly options: TestContextOptions = {}) {}
+  constructor(private readonly options: TestContextOptions = {}) {
+    if (options.captureLogs) this.logFile = join(tmpdir(), `wallet-ledger-${randomUUID()}.log`);
+  }
 
   /** A started context; the caller closes it (`await ctx.close()`). */
   static async create(options: TestContextOptions = {}): Promise<TestContext> {
@@ -64,7 +79,10 @@ export class TestContext implements TestApp {
 
   async start(): Promise<void> {
     if (this.booted) return;
-    const app = await createTestApp(this.options.env, this.options.databaseUrl);
+    const env = this.logFile
+      ? { LOG_LEVEL: 'info', ...this.options.env, LOG_FORMAT: 'json', LOG_DESTINATION: this.logFile }
+      : this.options.env;
+    const app = await createTestApp(env, this.options.databaseUrl);
     try {
       if (this.options.listen) {
         await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
@@ -87,6 +105,27 @@ export class TestContext implements TestApp {
       await booted.db.end();
       await booted.app.close();
     }
+    if (this.logFile) rmSync(this.logFile, { force: true });
+  }
+
+  /** Everything the app logged so far (captureLogs: true), as written. */
+  logText(): string {
+    if (!this.logFile)
+      throw new Error('This test context does not capture logs: create it with { captureLogs: true }.');
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw error;
+    }
+  }
+
+  /** The captured lines, parsed (each line must be one JSON object). */
+  logLines(): LogLine[] {
+    return this.logText()
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as LogLine);
   }
 
   private get started(): { app: TestApp; db: Client } {

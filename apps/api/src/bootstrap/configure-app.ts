@@ -3,6 +3,7 @@ import passport from 'passport';
 import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser } from '@app/http';
+import { useObservability } from '@app/observability';
 import { setupSwagger } from './swagger';
 
 /**
@@ -10,6 +11,7 @@ import { setupSwagger } from './swagger';
  * the e2e tests so that they exercise exactly what production runs.
  */
 export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+  useObservability(app); // first: request id, access line and timing for every request, Nest's logger on pino
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);

@@ -60,6 +60,12 @@ export class SessionMiddleware implements OnApplicationShutdown {
     });
   }
 
+  /** The store pool's connections right now, for the metrics. */
+  poolUsage(): { used: number; free: number; pending: number; max: number } {
+    const { totalCount, idleCount, waitingCount, options } = this.pool;
+    return { used: totalCount - idleCount, free: idleCount, pending: waitingCount, max: options.max ?? 10 };
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.store.close();
     await this.pool.end();

@@ -1,0 +1,7 @@
+export { ObservabilityModule } from './observability.module';
+export { useObservability } from './use-observability';
+export { ReadinessState } from './readiness/readiness.state';
+export { RefusalMetricsInterceptor } from './metrics/refusals.interceptor';
+export { Metrics } from './metrics/metrics.service';
+export { REQUEST_ID_HEADER } from './logging/request-id';
+export { REDACTED_PATHS, REDACTION_CENSOR } from './logging/redaction';

@@ -1,0 +1,160 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { SessionMiddleware } from '@app/auth';
+import type { EntryType } from '@app/ledger';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+/**
+ * The API's Prometheus metrics (README, "Observability", lists each one).
+ * Each app has its own registry; the process's default metrics (event-loop
+ * lag, heap, GC, CPU) live in one registry per process, since they describe
+ * the process, and are served beside them.
+ *
+ * Bound by ObservabilityModule as the ledger's PostingObserver, the unit of
+ * work's ConflictRetryObserver and idempotency's IdempotencyObserver: the
+ * libraries tell, this counts.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request arriving to its response finished, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly entriesPosted = new Counter({
+    name: 'ledger_journal_entries_posted_total',
+    help: 'Journal entries written by the ledger, by entry type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly movementsRefused = new Counter({
+    name: 'ledger_movements_refused_total',
+    help: 'Money-moving requests refused with a 4xx, by error reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly idempotentReplays = new Counter({
+    name: 'idempotency_replays_total',
+    help: 'Requests answered by replaying the stored answer of their Idempotency-Key',
+    registers: [this.registry],
+  });
+
+  private readonly conflictRetries = new Counter({
+    name: 'db_conflict_retries_total',
+    help: 'Use cases run again after a lock conflict, by SQLSTATE (40P01 deadlock, 40001 serialization, 55P03 lock timeout)',
+    labelNames: ['sqlstate'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly modules: ModuleRef,
+  ) {
+    const pools = () => this.poolUsage();
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'Connections of each database pool by state: used, free, pending (requests waiting for one)',
+      labelNames: ['pool', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [pool, usage] of Object.entries(pools())) {
+          for (const state of ['used', 'free', 'pending'] as const) this.set({ pool, state }, usage[state]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'db_pool_max_connections',
+      help: 'Size limit of each database pool',
+      labelNames: ['pool'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [pool, usage] of Object.entries(pools())) this.set({ pool }, usage.max);
+      },
+    });
+  }
+
+  requestFinished(method: string, route: string, status: number, seconds: number): void {
+    const label = HTTP_METHODS.has(method) ? method : 'OTHER';
+    this.httpDuration.observe({ method: label, route, status_code: String(status) }, seconds);
+  }
+
+  /** PostingObserver */
+  entryPosted(type: EntryType): void {
+    this.entriesPosted.inc({ type });
+  }
+
+  movementRefused(reason: string): void {
+    this.movementsRefused.inc({ reason });
+  }
+
+  /** IdempotencyObserver */
+  replayed(): void {
+    this.idempotentReplays.inc();
+  }
+
+  /** ConflictRetryObserver */
+  retrying(sqlState: string): void {
+    this.conflictRetries.inc({ sqlstate: sqlState });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text a Prometheus scrape reads: the process's default metrics, then the app's. */
+  async scrape(): Promise<string> {
+    return `${await processRegistry().metrics()}\n${await this.registry.metrics()}`;
+  }
+
+  private poolUsage(): Record<string, PoolUsage> {
+    const usage: Record<string, PoolUsage> = {};
+    const pool = (this.orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+    if (pool) {
+      usage.orm = {
+        used: pool.numUsed(),
+        free: pool.numFree(),
+        pending: pool.numPendingAcquires(),
+        max: pool.max,
+      };
+    }
+    const sessions = this.modules.get(SessionMiddleware, { strict: false }) as SessionMiddleware | undefined;
+    if (sessions) usage.sessions = sessions.poolUsage();
+    return usage;
+  }
+}
+
+interface PoolUsage {
+  used: number;
+  free: number;
+  pending: number;
+  max: number;
+}
+
+/** knex's pool (tarn.js), as far as the metrics read it. */
+interface TarnPool {
+  max: number;
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+let defaultMetrics: Registry | undefined;
+
+/** Node's default metrics (nodejs_eventloop_lag_seconds and the rest), once per process. */
+function processRegistry(): Registry {
+  if (!defaultMetrics) {
+    defaultMetrics = new Registry();
+    collectDefaultMetrics({ register: defaultMetrics });
+  }
+  return defaultMetrics;
+}

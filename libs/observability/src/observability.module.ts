@@ -1,0 +1,64 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '@app/config';
+import { IdempotencyObserver } from '@app/idempotency';
+import { PostingObserver } from '@app/ledger';
+import { ConflictRetryObserver } from '@app/persistence';
+import { RequestLogging } from './logging/request-logging';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsController } from './metrics/metrics.controller';
+import { Metrics } from './metrics/metrics.service';
+import { RefusalMetricsInterceptor } from './metrics/refusals.interceptor';
+import { MigrationsIndicator } from './readiness/migrations.indicator';
+import { ReadinessController } from './readiness/readiness.controller';
+import { ReadinessState } from './readiness/readiness.state';
+
+/**
+ * Logs, readiness and metrics of the API, imported by the composition root.
+ * Global, because it binds the observers the libraries declare (the ledger's
+ * PostingObserver, the unit of work's ConflictRetryObserver, idempotency's
+ * IdempotencyObserver) to the metrics, and those are injected where the
+ * libraries' own modules are. The HTTP side is mounted by `useObservability`
+ * (first middleware, Nest's logger) from configureApp.
+ */
+@Module({})
+export class ObservabilityModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const logging = new RequestLogging(config);
+    return {
+      module: ObservabilityModule,
+      global: true,
+      imports: [
+        // Nest's Logger over our pino logger; the request context is bound by RequestLogging's middleware.
+        LoggerModule.forRoot({ pinoHttp: { logger: logging.root }, useExisting: true }),
+        // Not-ready answers are logged by ReadinessController in one line; terminus' own logger writes around pino.
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: config.observability.metricsEnabled
+        ? [ReadinessController, MetricsController]
+        : [ReadinessController],
+      providers: [
+        { provide: RequestLogging, useValue: logging },
+        Metrics,
+        HttpMetricsMiddleware,
+        RefusalMetricsInterceptor,
+        ReadinessState,
+        MigrationsIndicator,
+        { provide: PostingObserver, useExisting: Metrics },
+        { provide: ConflictRetryObserver, useExisting: Metrics },
+        { provide: IdempotencyObserver, useExisting: Metrics },
+      ],
+      exports: [
+        RequestLogging,
+        Metrics,
+        HttpMetricsMiddleware,
+        RefusalMetricsInterceptor,
+        ReadinessState,
+        PostingObserver,
+        ConflictRetryObserver,
+        IdempotencyObserver,
+      ],
+    };
+  }
+}
