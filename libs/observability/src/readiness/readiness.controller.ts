@@ -70,7 +70,11 @@ export class ReadinessController {
       status: 'error',
       info: { lifecycle: { status: 'up' }, database: { status: 'up' } },
       error: { migrations: { status: 'down', pending: 1, next: 'Migration20260101000000' } },
-      details: {},
+      details: {
+        lifecycle: { status: 'up' },
+        database: { status: 'up' },
+        migrations: { status: 'down', pending: 1, next: 'Migration20260101000000' },
+      },
     },
   })
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
