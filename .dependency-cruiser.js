@@ -1,11 +1,11 @@
 /**
  * The architecture, written down and checked (`make deps`, part of `make test`).
  * Dependencies point one way: http -> application -> domain, persistence -> domain;
- * transfers -> wallets -> ledger -> money; auth imports no other feature;
+ * admin -> transfers -> wallets -> ledger -> money; auth imports no other feature;
  * nothing imports apps/; libs/testing only from tests; cross-lib imports go
  * through each lib's index.ts (the @app/<lib> alias).
  */
-const FEATURES = 'auth|wallets|transfers|ledger';
+const FEATURES = 'auth|wallets|transfers|ledger|admin';
 
 module.exports = {
   forbidden: [
@@ -55,6 +55,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/ledger/' },
       to: { path: '^libs/(wallets|transfers|auth)/' },
+    },
+    {
+      name: 'admin-on-top',
+      comment: 'operators act through the features; no feature depends on the admin tools',
+      severity: 'error',
+      from: { path: '^libs/(auth|wallets|transfers|ledger)/' },
+      to: { path: '^libs/admin/' },
     },
     {
       name: 'wallets-below-transfers',

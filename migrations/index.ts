@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124232354_initial } from './Migration20261124232354_initial';
 import { Migration20261124234851_ledger_guarantees } from './Migration20261124234851_ledger_guarantees';
 import { Migration20261125003120_wallet_pending_holds } from './Migration20261125003120_wallet_pending_holds';
+import { Migration20261127161519_admin_tools } from './Migration20261127161519_admin_tools';
 
 /**
  * Every committed migration, in order. Listed explicitly so that the built
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124232354_initial', class: Migration20261124232354_initial },
   { name: 'Migration20261124234851_ledger_guarantees', class: Migration20261124234851_ledger_guarantees },
   { name: 'Migration20261125003120_wallet_pending_holds', class: Migration20261125003120_wallet_pending_holds },
+  { name: 'Migration20261127161519_admin_tools', class: Migration20261127161519_admin_tools },
 ];

@@ -251,7 +251,15 @@ describe('double entry (contract part B)', () => {
     try {
       const report = await runAudit(t);
       expect(report.mismatches).toEqual([{ walletId: user.walletId, stored: '10.01', recomputed: '10.00' }]);
-      expect(report.brokenSequences).toEqual([user.walletId]);
+      expect(report.chainOk).toBe(false);
+      expect(report.firstBreak).toEqual({
+        walletId: user.walletId,
+        operationId: null,
+        sequence: null,
+        problem: 'balance',
+        expected: '10.00',
+        found: '10.01',
+      });
       expect(report.total).toBe('0.00');
       expect(ledgerViolations(await readLedger(db))).toEqual([
         `wallet ${user.walletId}: stored balance 10.01, sum of amounts 10.00`,

@@ -1,6 +1,6 @@
 import { RequestContext } from '@mikro-orm/core';
 import { Client } from 'pg';
-import { FUNDING_WALLET_ID, LedgerAuditQuery, type LedgerAuditReport } from '@app/ledger';
+import { FUNDING_WALLET_ID, LedgerAuditor, type LedgerAuditReport } from '@app/ledger';
 import type { TestApp } from './test-app';
 
 /**
@@ -90,7 +90,7 @@ export async function readLedger(db: Client): Promise<LedgerSnapshot> {
 
 /** Runs the service's audit outside an HTTP request, in a request context of its own. */
 export function runAudit(t: TestApp): Promise<LedgerAuditReport> {
-  return RequestContext.create(t.orm.em, () => t.app.get(LedgerAuditQuery).run());
+  return RequestContext.create(t.orm.em, () => t.app.get(LedgerAuditor).run());
 }
 
 /**
@@ -208,9 +208,11 @@ export async function expectSoundLedger(t: TestApp, db: Client): Promise<LedgerS
     balanced: true,
     total: '0.00',
     walletsChecked: userWallets,
+    operationsChecked: ledger.operations.length,
     mismatches: [],
     unbalancedEntries: [],
-    brokenSequences: [],
+    chainOk: true,
+    firstBreak: null,
   });
   return ledger;
 }

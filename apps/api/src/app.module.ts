@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { AuthModule } from '@app/auth';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AdminModule } from '@app/admin';
+import { AuthGuard, AuthModule } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { EnvelopeExceptionFilter, EnvelopeInterceptor, RequestValidationPipe } from '@app/http';
 import { IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
@@ -40,9 +41,12 @@ export class AppModule {
         WalletsModule,
         TransfersModule,
         IdempotencyModule,
+        AdminModule,
       ],
       controllers: [HealthController],
       providers: [
+        // Every route needs a session unless it is @Public(); admin routes need the admin role.
+        { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
         // Order matters: the envelope wraps whatever idempotency answers (a replay included).

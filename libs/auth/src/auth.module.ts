@@ -6,7 +6,8 @@ import { RegistrationListener } from './application/registration.listener';
 import { PasswordHasher } from './domain/password.hasher';
 import { User } from './domain/user.entity';
 import { AuthController } from './http/auth.controller';
-import { LoginGuard, SessionGuard } from './http/guards';
+import { AuthGuard } from './http/auth.guard';
+import { LoginGuard } from './http/guards';
 import { LocalStrategy } from './http/local.strategy';
 import { SESSION_OPTIONS, SessionMiddleware, type SessionOptions } from './http/session.middleware';
 import { SessionSerializer } from './http/session.serializer';
@@ -38,13 +39,13 @@ export class AuthModule {
         UserRepository,
         LocalStrategy,
         SessionSerializer,
-        SessionGuard,
+        AuthGuard,
         LoginGuard,
         SessionMiddleware,
         { provide: SESSION_OPTIONS, useValue: options.session },
         { provide: RegistrationListener, useExisting: options.registrationListener },
       ],
-      exports: [AuthService, PasswordHasher, UserRepository, SessionGuard, SessionMiddleware],
+      exports: [AuthService, PasswordHasher, UserRepository, AuthGuard, SessionMiddleware],
     };
   }
 }

@@ -1,8 +1,14 @@
 export { AuthModule, type AuthModuleOptions } from './auth.module';
-export { AuthService } from './application/auth.service';
+export { AuthService, type AdminOutcome } from './application/auth.service';
 export { RegistrationListener } from './application/registration.listener';
-export { User } from './domain/user.entity';
+export { User, Role } from './domain/user.entity';
 export { type SessionUser } from './domain/session-user';
-export { AuthenticationRequiredError, InvalidCredentialsError, UsernameTakenError } from './domain/auth.errors';
-export { SessionGuard, CurrentUser } from './http/guards';
+export {
+  AuthenticationRequiredError,
+  AdminRequiredError,
+  InvalidCredentialsError,
+  UsernameTakenError,
+} from './domain/auth.errors';
+export { CurrentUser } from './http/guards';
+export { AuthGuard, Authenticated, Public } from './http/auth.guard';
 export { SessionMiddleware, SESSION_COOKIE, type SessionOptions } from './http/session.middleware';

@@ -20,11 +20,15 @@ export const ERROR_STATUS: Record<string, { status: number; code: ErrorCode }> =
   // auth
   AUTHENTICATION_REQUIRED: { status: 401, code: 'UNAUTHORIZED' },
   INVALID_CREDENTIALS: { status: 401, code: 'UNAUTHORIZED' },
+  ADMIN_REQUIRED: { status: 403, code: 'FORBIDDEN' },
   USERNAME_TAKEN: { status: 400, code: 'BAD_REQUEST' },
   PASSWORDS_DIFFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
   // wallets and transfers
   WALLET_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
   INVALID_CURSOR: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  SYSTEM_WALLET: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  WALLET_ALREADY_FROZEN: { status: 409, code: 'CONFLICT' },
+  WALLET_NOT_FROZEN: { status: 409, code: 'CONFLICT' },
   DESTINATION_WALLET_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
   SAME_WALLET_TRANSFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
   HOLD_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
@@ -32,7 +36,11 @@ export const ERROR_STATUS: Record<string, { status: number; code: ErrorCode }> =
   HOLD_ALREADY_RESOLVED: { status: 409, code: 'CONFLICT' },
   HOLD_EXPIRED: { status: 409, code: 'CONFLICT' },
   CAPTURE_EXCEEDS_HOLD: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  TRANSFER_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
+  NOT_REVERSIBLE: { status: 409, code: 'CONFLICT' },
+  ALREADY_REVERSED: { status: 409, code: 'CONFLICT' },
   // ledger
   INSUFFICIENT_FUNDS: { status: 400, code: 'BAD_REQUEST' },
   BALANCE_LIMIT_EXCEEDED: { status: 400, code: 'BAD_REQUEST' },
+  WALLET_FROZEN: { status: 403, code: 'FORBIDDEN' },
 };

@@ -27,6 +27,19 @@ export function RequiredString(options: { maxLength: number }): PropertyDecorato
   });
 }
 
+/** Like RequiredString, but the field may be absent (or null). */
+export function OptionalString(options: { maxLength: number }): PropertyDecorator {
+  return ValidateBy({
+    name: 'optionalString',
+    validator: {
+      validate: (value: unknown) =>
+        isMissing(value) || (typeof value === 'string' && value.length <= options.maxLength),
+      defaultMessage: ({ value }: ValidationArguments) =>
+        typeof value !== 'string' ? 'Not a valid string.' : `Longer than maximum length ${options.maxLength}.`,
+    },
+  });
+}
+
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

@@ -11,6 +11,7 @@ export {
   MISSING,
   UUID_PATTERN,
   RequiredString,
+  OptionalString,
   RequiredUuid,
   RequiredAmount,
   OptionalAmount,

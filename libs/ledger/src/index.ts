@@ -3,7 +3,9 @@ export { BalanceCalculator } from './domain/balance.calculator';
 export { JournalEntry, EntryType } from './domain/journal-entry.entity';
 export { Operation } from './domain/operation.entity';
 export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledger-account';
-export { InsufficientFundsError, BalanceLimitExceededError } from './domain/ledger.errors';
+export { InsufficientFundsError, BalanceLimitExceededError, WalletFrozenError } from './domain/ledger.errors';
+export { GENESIS_HASH, operationHash, encodeOperation, type HashedFields } from './domain/operation-hash';
+export { JournalRepository, type EntrySummary } from './persistence/journal.repository';
 export { PostingService, type Leg, type Posting } from './application/posting.service';
 export { BalanceService } from './application/balance.service';
 export {
@@ -14,4 +16,9 @@ export {
 } from './persistence/operation.repository';
 export { Hold, HoldStatus } from './domain/hold.entity';
 export { HoldRepository, type Reservations } from './persistence/hold.repository';
-export { LedgerAuditQuery, type LedgerAuditReport, type WalletMismatch } from './persistence/ledger-audit.query';
+export {
+  LedgerAuditor,
+  type LedgerAuditReport,
+  type WalletMismatch,
+  type ChainBreak,
+} from './application/ledger-auditor';

@@ -1,4 +1,4 @@
-import { TransactionPropagation } from '@mikro-orm/core';
+import { IsolationLevel, TransactionPropagation } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { retryOnConflict } from './retry';
@@ -27,5 +27,18 @@ export class UnitOfWork {
       );
     }
     return retryOnConflict(() => this.em.transactional(() => work(), { clear: true }));
+  }
+
+  /**
+   * A read-only REPEATABLE READ transaction: every read of `work` sees one
+   * snapshot, however many statements it takes (the ledger audit reads in
+   * batches while payments go on).
+   */
+  snapshot<T>(work: () => Promise<T>): Promise<T> {
+    return this.em.transactional(() => work(), {
+      clear: true,
+      readOnly: true,
+      isolationLevel: IsolationLevel.REPEATABLE_READ,
+    });
   }
 }

@@ -1,4 +1,8 @@
 export { TransfersModule } from './transfers.module';
-export { TransfersService } from './application/transfers.service';
+export { TransfersService, type Reversal } from './application/transfers.service';
 export { HoldsService } from './application/holds.service';
-export { DestinationWalletNotFoundError, SameWalletTransferError } from './domain/transfers.errors';
+export {
+  DestinationWalletNotFoundError,
+  SameWalletTransferError,
+  TransferNotFoundError,
+} from './domain/transfers.errors';

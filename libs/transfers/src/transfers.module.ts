@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { WalletsModule } from '@app/wallets';
 import { HoldsService } from './application/holds.service';
+import { PaymentsService } from './application/payments.service';
 import { TransfersService } from './application/transfers.service';
 import { HoldsController } from './http/holds.controller';
 import { TransfersController } from './http/transfers.controller';
@@ -8,7 +9,7 @@ import { TransfersController } from './http/transfers.controller';
 @Module({
   imports: [WalletsModule],
   controllers: [TransfersController, HoldsController],
-  providers: [TransfersService, HoldsService],
+  providers: [PaymentsService, TransfersService, HoldsService],
   exports: [TransfersService, HoldsService],
 })
 export class TransfersModule {}

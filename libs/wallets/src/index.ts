@@ -1,6 +1,12 @@
 export { WalletsModule } from './wallets.module';
-export { WalletsService, type WalletView } from './application/wallets.service';
+export {
+  WalletsService,
+  type WalletView,
+  type HistoryPage,
+  type HistoryQuery,
+  type HistoryPosition,
+} from './application/wallets.service';
 export { Wallet } from './domain/wallet.entity';
 export { WalletNotFoundError } from './domain/wallets.errors';
-export { WalletRepository, type LockedWallet } from './persistence/wallet.repository';
-export { OperationResponse, WalletResponse } from './http/wallet.dto';
+export { WalletRepository, type LockedWallet, type Locked } from './persistence/wallet.repository';
+export { OperationResponse, WalletResponse, OperationsQuery, PageMeta, cursorOf } from './http/wallet.dto';

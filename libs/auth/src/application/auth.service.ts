@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { constraintName, UnitOfWork } from '@app/persistence';
-import { InvalidCredentialsError, UsernameTakenError } from '../domain/auth.errors';
+import { AuthenticationRequiredError, InvalidCredentialsError, UsernameTakenError } from '../domain/auth.errors';
 import { PasswordHasher } from '../domain/password.hasher';
 import type { SessionUser } from '../domain/session-user';
+import { Role, type User } from '../domain/user.entity';
 import { UserRepository } from '../persistence/user.repository';
 import { RegistrationListener } from './registration.listener';
 
@@ -15,14 +16,18 @@ export class AuthService {
     private readonly listener: RegistrationListener,
   ) {}
 
-  /** Creates the user and (through the listener) its wallet in one unit of work. */
-  async register(username: string, password: string): Promise<SessionUser> {
+  /**
+   * Creates the user and (through the listener) its wallet in one unit of
+   * work. Public registration always makes a `user`; only `ensureAdmin` (the
+   * command line) makes an admin.
+   */
+  async register(username: string, password: string, role: Role = Role.USER): Promise<SessionUser> {
     // Hashing is slow on purpose: do it before the transaction opens.
     const passwordHash = await this.hasher.hash(password);
     try {
       return await this.unitOfWork.run(async () => {
         if (await this.users.findByUsername(username)) throw new UsernameTakenError();
-        const user = this.users.add(username, passwordHash);
+        const user = this.users.add(username, passwordHash, role);
         await this.listener.userRegistered(user.id);
         return { id: user.id, username: user.username };
       });
@@ -39,4 +44,35 @@ export class AuthService {
     if (!user || !valid) throw new InvalidCredentialsError();
     return { id: user.id, username: user.username };
   }
+
+  /** The logged-in user as stored now, role included (401 when the user is gone). */
+  async principalOf(id: string): Promise<Required<SessionUser>> {
+    const role = await this.users.roleOf(id);
+    const user = role === null ? null : await this.users.findById(id);
+    if (!user || role === null) throw new AuthenticationRequiredError();
+    return { id: user.id, username: user.username, role };
+  }
+
+  searchUsers(prefix: string, afterUsername: string | undefined, limit: number): Promise<User[]> {
+    return this.users.search(prefix, afterUsername, limit);
+  }
+
+  /**
+   * Makes `username` an admin: registers it (with its wallet) when unknown,
+   * promotes it otherwise (its password is left as it is). Joins the caller's
+   * unit of work, so the caller can log the action in the same transaction.
+   */
+  async ensureAdmin(username: string, password: string): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
+    const existing = await this.users.findByUsername(username);
+    if (!existing) {
+      const user = await this.register(username, password, Role.ADMIN);
+      return { user, outcome: 'created' };
+    }
+    const user = { id: existing.id, username: existing.username };
+    if (existing.role === Role.ADMIN) return { user, outcome: 'unchanged' };
+    await this.users.setRole(existing.id, Role.ADMIN);
+    return { user, outcome: 'promoted' };
+  }
 }
+
+export type AdminOutcome = 'created' | 'promoted' | 'unchanged';

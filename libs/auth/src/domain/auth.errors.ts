@@ -7,6 +7,13 @@ export class AuthenticationRequiredError extends DomainError {
   }
 }
 
+export class AdminRequiredError extends DomainError {
+  readonly code = 'ADMIN_REQUIRED';
+  constructor() {
+    super('This route is for admins only.');
+  }
+}
+
 /** Same answer for an unknown user and a wrong password: usernames are not disclosed. */
 export class InvalidCredentialsError extends DomainError {
   readonly code = 'INVALID_CREDENTIALS';

@@ -1,5 +1,12 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+
+export const Role = {
+  USER: 'user',
+  /** Reaches /v1/admin/: made only from the command line (`make admin`), never by registration. */
+  ADMIN: 'admin',
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
 
 @Entity({ tableName: 'users' })
 export class User {
@@ -13,6 +20,9 @@ export class User {
   /** argon2id PHC string (salt and parameters included). Never serialised. */
   @Property({ type: 'text', hidden: true, lazy: false })
   passwordHash: string;
+
+  @Enum({ items: () => Role, default: Role.USER })
+  role: Role = Role.USER;
 
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', defaultRaw: 'clock_timestamp()' })
   createdAt?: Date;

@@ -1,11 +1,12 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiEnvelope, ApiErrors } from '@app/http';
 import { AuthService } from '../application/auth.service';
 import { PasswordsDifferError } from '../domain/auth.errors';
 import type { SessionUser } from '../domain/session-user';
-import { LoginRequest, RegisterRequest, UserResponse } from './auth.dto';
+import { LoginRequest, PrincipalResponse, RegisterRequest, UserResponse } from './auth.dto';
+import { Authenticated, Public } from './auth.guard';
 import { CurrentUser, LoginGuard } from './guards';
 import { SESSION_COOKIE } from './session.middleware';
 
@@ -15,6 +16,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Register a user, create its wallet (balance "0.00") and log it in' })
   @ApiEnvelope(UserResponse)
@@ -27,6 +29,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Public()
   @HttpCode(200)
   @UseGuards(LoginGuard)
   @ApiOperation({ summary: 'Log in: sets the `sessionid` cookie (a fresh session id)' })
@@ -37,7 +40,17 @@ export class AuthController {
     return UserResponse.of(user);
   }
 
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'Who is logged in, with the role as stored now (the admin console starts here)' })
+  @ApiEnvelope(PrincipalResponse)
+  @ApiErrors(401)
+  async me(@CurrentUser() user: SessionUser): Promise<PrincipalResponse> {
+    return PrincipalResponse.of(await this.auth.principalOf(user.id));
+  }
+
   @Post('logout')
+  @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Log out: destroys the session; the old cookie then answers 401' })
   @ApiEnvelope(null)

@@ -36,3 +36,18 @@ export class UserResponse {
     return Object.assign(new UserResponse(), { id: user.id, username: user.username });
   }
 }
+
+export class PrincipalResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'alice' })
+  username: string;
+
+  @ApiProperty({ enum: ['user', 'admin'] })
+  role: string;
+
+  static of(user: { id: string; username: string; role: string }): PrincipalResponse {
+    return Object.assign(new PrincipalResponse(), { id: user.id, username: user.username, role: user.role });
+  }
+}

@@ -1,20 +1,10 @@
-import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { validateInto } from '@app/http';
-import { AuthenticationRequiredError, InvalidCredentialsError } from '../domain/auth.errors';
+import { InvalidCredentialsError } from '../domain/auth.errors';
 import type { SessionUser } from '../domain/session-user';
 import { LoginRequest } from './auth.dto';
-
-/** The caller must hold a live session: otherwise 401 "Authentication required.". */
-@Injectable()
-export class SessionGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<Request>();
-    if (!request.isAuthenticated()) throw new AuthenticationRequiredError();
-    return true;
-  }
-}
 
 /**
  * passport-local behind the contract's validation: a missing field is a 422

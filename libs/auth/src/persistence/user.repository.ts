@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { User } from '../domain/user.entity';
+import { type Role, User } from '../domain/user.entity';
 
 @Injectable()
 export class UserRepository {
@@ -10,11 +10,46 @@ export class UserRepository {
     return this.em.findOne(User, { username });
   }
 
-  add(username: string, passwordHash: string): User {
+  findById(id: string): Promise<User | null> {
+    return this.em.findOne(User, { id });
+  }
+
+  add(username: string, passwordHash: string, role?: Role): User {
     const user = new User();
     user.username = username;
     user.passwordHash = passwordHash;
+    if (role) user.role = role;
     this.em.persist(user);
     return user;
   }
+
+  /** The user's role as stored now (not as any identity map remembers it); null for an unknown id. */
+  async roleOf(id: string): Promise<Role | null> {
+    const [row] = await this.em.execute<{ role: Role }[]>('select role from users where id = ?', [id]);
+    return row?.role ?? null;
+  }
+
+  async setRole(id: string, role: Role): Promise<void> {
+    await this.em.execute('update users set role = ? where id = ?', [role, id]);
+  }
+
+  /**
+   * Users whose name starts with `prefix`, in name order, after `afterUsername`
+   * (keyset paging over users_username_unique).
+   */
+  search(prefix: string, afterUsername: string | undefined, limit: number): Promise<User[]> {
+    return this.em.find(
+      User,
+      {
+        ...(prefix ? { username: { $like: `${escapeLike(prefix)}%` } } : {}),
+        ...(afterUsername !== undefined ? { $and: [{ username: { $gt: afterUsername } }] } : {}),
+      },
+      { orderBy: { username: 'asc' }, limit },
+    );
+  }
+}
+
+/** A LIKE pattern that matches `text` literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

@@ -9,8 +9,14 @@ const user = (balance: string): LedgerAccount => ({
   balance: Money.of(balance),
   lastSequence: 3,
   pendingHolds: 0,
+  chainHead: null,
+  frozen: false,
 });
-const system: LedgerAccount = { id: 's', kind: WalletKind.SYSTEM, balance: null, lastSequence: null, pendingHolds: 0 };
+const system: LedgerAccount = { id: 's', kind: WalletKind.SYSTEM, balance: null, lastSequence: null,
+  pendingHolds: 0,
+  chainHead: null,
+  frozen: false,
+};
 
 describe('BalanceCalculator', () => {
   const calculator = new BalanceCalculator();

@@ -31,4 +31,11 @@ export interface LedgerAccount {
    * nothing can be reserved, so the holds need not be read at all.
    */
   pendingHolds: number;
+  /**
+   * The hash of the account's newest operation (null before the first): what
+   * its next operation chains to. Read under the lock, like the balance.
+   */
+  chainHead: string | null;
+  /** A frozen wallet can neither pay nor be paid (an admin's decision). */
+  frozen: boolean;
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '@app/errors';
+import { ALL_FIELDS, DomainError } from '@app/errors';
 
 export class InsufficientFundsError extends DomainError {
   readonly code = 'INSUFFICIENT_FUNDS';
@@ -11,6 +11,17 @@ export class BalanceLimitExceededError extends DomainError {
   readonly code = 'BALANCE_LIMIT_EXCEEDED';
   constructor() {
     super('The resulting balance would exceed the largest balance a wallet can hold.', 'amount');
+  }
+}
+
+/** A frozen wallet took part in a movement of money: it may neither pay nor be paid. */
+export class WalletFrozenError extends DomainError {
+  readonly code = 'WALLET_FROZEN';
+  constructor(walletId: string, side: 'source' | 'destination') {
+    super(
+      side === 'source' ? `Paying wallet ${walletId} is frozen.` : `Destination wallet ${walletId} is frozen.`,
+      side === 'destination' ? 'destination' : ALL_FIELDS,
+    );
   }
 }
 

@@ -80,4 +80,12 @@ export class Operation {
    */
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', defaultRaw: 'clock_timestamp()' })
   timestamp?: Date;
+
+  /**
+   * SHA-256 (hex) over this operation's canonical encoding and the hash it
+   * chains to (see operation-hash.ts): the wallet's previous operation for a
+   * user wallet, the entry's user leg for a system wallet's leg.
+   */
+  @Property({ type: 'string', length: 64 })
+  hash: string;
 }

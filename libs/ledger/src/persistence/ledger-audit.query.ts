@@ -1,82 +1,141 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { Money } from '@app/money';
 
-export interface WalletMismatch {
+/** A user wallet as stored: what its operations must add up to. */
+export interface AuditedWallet {
+  id: string;
+  balance: string;
+  lastSequence: number;
+  chainHead: string | null;
+}
+
+/** An operation as stored, every hashed field in its stored text form. */
+export interface AuditedOperation {
+  id: string;
+  transferId: string;
+  type: string;
   walletId: string;
-  stored: string;
-  recomputed: string;
+  sourceWalletId: string;
+  destinationWalletId: string;
+  amount: string;
+  sequence: number | null;
+  balanceAfter: string | null;
+  timestamp: Date;
+  hash: string;
+  /** System legs only: the hash of the entry's user leg, which the leg chains to. */
+  anchor?: string | null;
 }
 
-export interface LedgerAuditReport {
-  /** All journal entries sum to zero and so does the whole ledger. */
-  balanced: boolean;
-  /** Sum of every operation: exactly 0.00 in a sound ledger. */
-  total: string;
-  walletsChecked: number;
-  /** User wallets whose stored balance differs from the sum of their operations. */
-  mismatches: WalletMismatch[];
-  /** Journal entries whose legs do not sum to zero. */
-  unbalancedEntries: string[];
-  /**
-   * User wallets whose sequences are not 1..n, or where some operation's
-   * balance_after is not the running sum of the amounts, or the last one is not
-   * the stored balance.
-   */
-  brokenSequences: string[];
+interface OperationRow {
+  id: string;
+  transfer_id: string;
+  type: string;
+  wallet_id: string;
+  source_wallet_id: string;
+  destination_wallet_id: string;
+  amount: string;
+  sequence: string | null;
+  balance_after: string | null;
+  timestamp: Date;
+  hash: string;
+  anchor?: string | null;
 }
+
+const OPERATION_COLUMNS = `o.id, o.transfer_id, o.type, o.wallet_id, o.source_wallet_id, o.destination_wallet_id,
+  o.amount::text as amount, o.sequence::text as sequence, o.balance_after::text as balance_after, o.timestamp, o.hash`;
 
 /**
- * Recomputes the ledger from its amounts, ignoring every stored running
- * balance, and compares. Costs a full scan: used by tests now and by the admin
- * audit, never on a request's hot path.
+ * The audit's reads: keyset-ordered batches, so that memory stays bounded
+ * whatever the ledger's size, and every batch is one index range scan.
  */
 @Injectable()
 export class LedgerAuditQuery {
   constructor(private readonly em: EntityManager) {}
 
-  async run(): Promise<LedgerAuditReport> {
+  async total(): Promise<string> {
     const [{ total }] = await this.em.execute<{ total: string }[]>(
       `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations`,
     );
-    const unbalanced = await this.em.execute<{ transfer_id: string }[]>(
-      `select transfer_id from operations group by transfer_id having sum(amount) <> 0`,
-    );
-    // Every operation of a user wallet is checked, not only the last one:
-    // its sequence must be its rank (1..n without gaps) and its balance_after
-    // the running sum of the amounts up to it.
-    const wallets = await this.em.execute<{ id: string; stored: string; recomputed: string; sequences_ok: boolean }[]>(
-      `with legs as (
-         select o.wallet_id, o.amount, o.sequence, o.balance_after,
-                row_number() over w as rank,
-                sum(o.amount) over w as running
-           from operations o
-           join wallets uw on uw.id = o.wallet_id and uw.kind = 'USER'
-         window w as (partition by o.wallet_id order by o.sequence, o.id rows between unbounded preceding and current row)
-       )
-       select w.id,
-              w.balance::text as stored,
-              coalesce(sum(l.amount), 0)::numeric(20,2)::text as recomputed,
-              (count(l.rank) = coalesce(w.last_sequence, 0)
-                and bool_and(l.sequence is not distinct from l.rank) is not false
-                and bool_and(l.balance_after is not distinct from l.running) is not false
-                and coalesce(max(l.balance_after) filter (where l.sequence = w.last_sequence), 0) = w.balance
-              ) as sequences_ok
-         from wallets w
-         left join legs l on l.wallet_id = w.id
-        where w.kind = 'USER'
-        group by w.id`,
-    );
-    const mismatches = wallets
-      .filter((w) => !Money.of(w.stored).equals(Money.of(w.recomputed)))
-      .map((w) => ({ walletId: w.id, stored: w.stored, recomputed: w.recomputed }));
-    return {
-      balanced: Money.of(total).isZero() && unbalanced.length === 0,
-      total: Money.of(total).toFixed(),
-      walletsChecked: wallets.length,
-      mismatches,
-      unbalancedEntries: unbalanced.map((row) => row.transfer_id),
-      brokenSequences: wallets.filter((w) => !w.sequences_ok).map((w) => w.id),
-    };
+    return total;
   }
+
+  /** Journal entries whose legs do not sum to zero (at most `limit`). */
+  async unbalancedEntries(limit: number): Promise<string[]> {
+    const rows = await this.em.execute<{ transfer_id: string }[]>(
+      `select transfer_id from operations group by transfer_id having sum(amount) <> 0 order by transfer_id limit ?`,
+      [limit],
+    );
+    return rows.map((row) => row.transfer_id);
+  }
+
+  /** The next user wallets after `afterId`, in id order. */
+  async userWallets(afterId: string, limit: number): Promise<AuditedWallet[]> {
+    const rows = await this.em.execute<
+      { id: string; balance: string; last_sequence: string; chain_head: string | null }[]
+    >(
+      `select id, balance::text as balance, last_sequence::text as last_sequence, chain_head
+         from wallets where kind = 'USER' and id > ? order by id limit ?`,
+      [afterId, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      balance: row.balance,
+      lastSequence: Number(row.last_sequence),
+      chainHead: row.chain_head,
+    }));
+  }
+
+  /**
+   * Sequenced operations of the wallets from `firstWalletId` to
+   * `lastWalletId`, in (wallet, sequence) order, after the given position
+   * (the operations_wallet_sequence_unique index).
+   */
+  async sequencedOperations(
+    firstWalletId: string,
+    lastWalletId: string,
+    after: { walletId: string; sequence: number } | null,
+    limit: number,
+  ): Promise<AuditedOperation[]> {
+    const rows = await this.em.execute<OperationRow[]>(
+      `select ${OPERATION_COLUMNS} from operations o
+        where o.wallet_id between ? and ? and o.sequence is not null
+          and (o.wallet_id, o.sequence) > (?, ?)
+        order by o.wallet_id, o.sequence
+        limit ?`,
+      [firstWalletId, lastWalletId, after?.walletId ?? firstWalletId, after?.sequence ?? -1, limit],
+    );
+    return rows.map(toAudited);
+  }
+
+  /** Unsequenced operations (system wallets' legs, or a forged row on a user wallet) after `afterId`, with their anchor. */
+  async unsequencedOperations(afterId: string, limit: number): Promise<(AuditedOperation & { walletKind: string })[]> {
+    const rows = await this.em.execute<(OperationRow & { wallet_kind: string })[]>(
+      `select ${OPERATION_COLUMNS}, w.kind as wallet_kind,
+              (select u.hash from operations u where u.transfer_id = o.transfer_id and u.sequence is not null
+                order by u.wallet_id limit 1) as anchor
+         from operations o join wallets w on w.id = o.wallet_id
+        where o.sequence is null and o.id > ?
+        order by o.id
+        limit ?`,
+      [afterId, limit],
+    );
+    return rows.map((row) => ({ ...toAudited(row), walletKind: row.wallet_kind }));
+  }
+}
+
+function toAudited(row: OperationRow): AuditedOperation {
+  return {
+    id: row.id,
+    transferId: row.transfer_id,
+    type: row.type,
+    walletId: row.wallet_id,
+    sourceWalletId: row.source_wallet_id,
+    destinationWalletId: row.destination_wallet_id,
+    amount: row.amount,
+    sequence: row.sequence === null ? null : Number(row.sequence),
+    balanceAfter: row.balance_after,
+    timestamp: new Date(row.timestamp),
+    hash: row.hash,
+    anchor: row.anchor,
+  };
 }

@@ -1,13 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BalanceCalculator,
-  EntryType,
-  Hold,
-  HoldRepository,
-  HoldStatus,
-  InsufficientFundsError,
-  PostingService,
-} from '@app/ledger';
+import { EntryType, Hold, HoldRepository, HoldStatus } from '@app/ledger';
 import type { Money } from '@app/money';
 import { UnitOfWork } from '@app/persistence';
 import { WalletRepository } from '@app/wallets';
@@ -18,7 +10,8 @@ import {
   HoldNotFoundError,
   HoldResolvedError,
 } from '../domain/transfers.errors';
-import { payeeOf, payerOf } from '../domain/payment.rules';
+import { payerOf } from '../domain/payment.rules';
+import { PaymentsService } from './payments.service';
 
 /**
  * Two-phase transfers. A hold reserves money on the payer's wallet (checked
@@ -34,18 +27,21 @@ export class HoldsService {
     private readonly unitOfWork: UnitOfWork,
     private readonly wallets: WalletRepository,
     private readonly holds: HoldRepository,
-    private readonly posting: PostingService,
-    private readonly balances: BalanceCalculator,
+    private readonly payments: PaymentsService,
   ) {}
 
   /** Same checks, in the same order, as a transfer; then the money is reserved until `expiresInSeconds`. */
   place(userId: string, destinationId: string, amount: Money, expiresInSeconds: number): Promise<Hold> {
     return this.unitOfWork.run(async () => {
-      const locked = await this.wallets.lockForUser(userId, destinationId);
-      const source = payerOf(locked, userId, destinationId);
+      const { wallets } = await this.wallets.lockForUser(userId, destinationId);
+      const source = payerOf(wallets, userId, destinationId);
       const { reserved, now } = await this.holds.reservationsOf(source.id);
-      if (!this.balances.canPay(source, amount, reserved)) throw new InsufficientFundsError();
-      payeeOf(locked, destinationId);
+      this.payments.check({
+        payer: source,
+        payee: wallets.find((wallet) => wallet.id === destinationId),
+        amount,
+        reserved,
+      });
       const hold = new Hold();
       hold.sourceWalletId = source.id;
       hold.destinationWalletId = destinationId;
@@ -61,24 +57,21 @@ export class HoldsService {
     return this.unitOfWork.run(async () => {
       const hold = await this.holds.lockById(holdId);
       if (!hold) throw new HoldNotFoundError();
-      const locked = await this.wallets.lockByIds([hold.sourceWalletId, hold.destinationWalletId]);
-      const source = locked.find((wallet) => wallet.id === hold.sourceWalletId)!;
-      const destination = locked.find((wallet) => wallet.id === hold.destinationWalletId)!;
+      const { wallets, now: lockedAt } = await this.wallets.lockByIds([hold.sourceWalletId, hold.destinationWalletId]);
+      const source = wallets.find((wallet) => wallet.id === hold.sourceWalletId)!;
       if (source.userId !== userId) throw new HoldForbiddenError();
       const { reserved, now } = await this.holds.reservationsOf(source.id);
       this.assertPending(hold, now);
       const captured = amount ?? hold.amount;
       if (captured.greaterThan(hold.amount)) throw new CaptureExceedsHoldError();
-      // The hold's own reservation is what pays for the capture.
-      if (!this.balances.canPay(source, captured, reserved.minus(hold.amount))) throw new InsufficientFundsError();
-      const [debit] = await this.posting.post({
+      const [debit] = await this.payments.pay({
         type: EntryType.TRANSFER,
-        sourceWalletId: source.id,
-        destinationWalletId: destination.id,
-        legs: [
-          { account: source, amount: captured.negated() },
-          { account: destination, amount: captured },
-        ],
+        payer: source,
+        payee: wallets.find((wallet) => wallet.id === hold.destinationWalletId),
+        amount: captured,
+        // The hold's own reservation is what pays for the capture.
+        reserved: reserved.minus(hold.amount),
+        at: lockedAt!,
       });
       await this.wallets.adjustPendingHolds(source.id, -1);
       hold.status = HoldStatus.CAPTURED;

@@ -1,11 +1,12 @@
+import { type BalanceCalculator, InsufficientFundsError, type LedgerAccount, WalletFrozenError } from '@app/ledger';
+import type { Money } from '@app/money';
 import { WalletNotFoundError, type LockedWallet } from '@app/wallets';
 import { DestinationWalletNotFoundError, SameWalletTransferError } from './transfers.errors';
 
 /**
- * The checks of a payment (transfer or hold) in the contract's order, over
- * the wallets locked for it: the destination is not the caller's own wallet
- * (422), the caller has a wallet (404), then the caller checks the funds
- * (400), then the destination exists (404) — see `payeeOf`.
+ * The caller's own wallet among the wallets locked for a payment it makes:
+ * the destination is not the caller's own wallet (422), the caller has a
+ * wallet (404). The rest of the checks are `checkPayment`'s.
  */
 export function payerOf(locked: LockedWallet[], userId: string, destinationId: string): LockedWallet {
   const payer = locked.find((wallet) => wallet.userId === userId);
@@ -14,9 +15,26 @@ export function payerOf(locked: LockedWallet[], userId: string, destinationId: s
   return payer;
 }
 
-/** The destination among the locked wallets, checked after the funds. */
-export function payeeOf(locked: LockedWallet[], destinationId: string): LockedWallet {
-  const payee = locked.find((wallet) => wallet.id === destinationId);
+export interface PaymentCheck {
+  payer: LedgerAccount;
+  /** Undefined when the destination wallet does not exist. */
+  payee: LedgerAccount | undefined;
+  amount: Money;
+  /** What the payer's active holds reserve (a capture leaves out its own hold). */
+  reserved: Money;
+}
+
+/**
+ * The checks of every movement of money between two wallets, under their
+ * locks, in the contract's order: the payer is not frozen (403), it can pay
+ * out of its available balance (400), the destination exists (404) and is
+ * not frozen (403). Returns the payee.
+ */
+export function checkPayment(payment: PaymentCheck, balances: BalanceCalculator): LedgerAccount {
+  const { payer, payee, amount, reserved } = payment;
+  if (payer.frozen) throw new WalletFrozenError(payer.id, 'source');
+  if (!balances.canPay(payer, amount, reserved)) throw new InsufficientFundsError();
   if (!payee) throw new DestinationWalletNotFoundError();
+  if (payee.frozen) throw new WalletFrozenError(payee.id, 'destination');
   return payee;
 }

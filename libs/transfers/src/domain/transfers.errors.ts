@@ -48,3 +48,25 @@ export class CaptureExceedsHoldError extends DomainError {
     super('Must not exceed the held amount.', 'amount');
   }
 }
+
+export class TransferNotFoundError extends DomainError {
+  readonly code = 'TRANSFER_NOT_FOUND';
+  constructor() {
+    super('Transfer does not exist.');
+  }
+}
+
+/** Only transfers are reversed: a deposit is not, nor is a reversal (post a new transfer instead). */
+export class NotReversibleError extends DomainError {
+  readonly code = 'NOT_REVERSIBLE';
+  constructor(type: string) {
+    super(`A ${type.toLowerCase()} cannot be reversed; only transfers can.`);
+  }
+}
+
+export class AlreadyReversedError extends DomainError {
+  readonly code = 'ALREADY_REVERSED';
+  constructor() {
+    super('This transfer was already reversed.');
+  }
+}

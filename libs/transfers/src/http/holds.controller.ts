@@ -1,14 +1,13 @@
-import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, SessionGuard, type SessionUser } from '@app/auth';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors, Idempotent, UUID_PATTERN } from '@app/http';
 import { HoldsService } from '../application/holds.service';
 import { HoldNotFoundError } from '../domain/transfers.errors';
 import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldRequest } from './holds.dto';
 
 @ApiTags('holds')
-@ApiCookieAuth('sessionid')
-@UseGuards(SessionGuard)
+@Authenticated()
 @Controller('v1')
 export class HoldsController {
   constructor(private readonly holds: HoldsService) {}

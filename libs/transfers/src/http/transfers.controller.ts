@@ -1,14 +1,13 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, SessionGuard, type SessionUser } from '@app/auth';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors, Idempotent } from '@app/http';
 import { OperationResponse } from '@app/wallets';
 import { TransfersService } from '../application/transfers.service';
 import { DepositRequest, TransferRequest } from './transfers.dto';
 
 @ApiTags('wallets')
-@ApiCookieAuth('sessionid')
-@UseGuards(SessionGuard)
+@Authenticated()
 @Controller('v1/wallets')
 export class TransfersController {
   constructor(private readonly transfers: TransfersService) {}

@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { RegistrationListener } from '@app/auth';
-import { BalanceService, type Operation, OperationRepository, type SortOrder } from '@app/ledger';
+import { BalanceService, type Operation, OperationRepository, type SortOrder, WalletKind } from '@app/ledger';
 import type { Money } from '@app/money';
 import type { Wallet } from '../domain/wallet.entity';
-import { InvalidCursorError, WalletNotFoundError } from '../domain/wallets.errors';
+import { UnitOfWork } from '@app/persistence';
+import {
+  InvalidCursorError,
+  SystemWalletFreezeError,
+  WalletAlreadyFrozenError,
+  WalletNotFoundError,
+  WalletNotFrozenError,
+} from '../domain/wallets.errors';
 import { WalletRepository } from '../persistence/wallet.repository';
 
 export interface WalletView {
@@ -35,6 +42,7 @@ export interface HistoryPage {
 @Injectable()
 export class WalletsService implements RegistrationListener {
   constructor(
+    private readonly unitOfWork: UnitOfWork,
     private readonly wallets: WalletRepository,
     private readonly operations: OperationRepository,
     private readonly balances: BalanceService,
@@ -57,7 +65,53 @@ export class WalletsService implements RegistrationListener {
   }
 
   async historyOf(userId: string, query: HistoryQuery): Promise<HistoryPage> {
-    const wallet = await this.requireWallet(userId);
+    return this.historyOfWallet(await this.requireWallet(userId), query);
+  }
+
+  /** Any wallet by id with its balance and available balance now (admin reads). */
+  async walletById(walletId: string): Promise<WalletView & { available: Money }> {
+    const wallet = await this.wallets.findById(walletId);
+    if (!wallet) throw new WalletNotFoundError();
+    return { wallet, balance: await this.balances.balanceOf(wallet), available: await this.balances.availableOf(wallet) };
+  }
+
+  /** The wallets of these users (absent: none), with their balances now. */
+  async walletsOfUsers(userIds: string[]): Promise<Map<string, WalletView & { available: Money }>> {
+    const wallets = await this.wallets.findByUserIds(userIds);
+    const views = new Map<string, WalletView & { available: Money }>();
+    for (const wallet of wallets) {
+      views.set(wallet.userId!, {
+        wallet,
+        balance: await this.balances.balanceOf(wallet),
+        available: await this.balances.availableOf(wallet),
+      });
+    }
+    return views;
+  }
+
+  async historyOfWalletId(walletId: string, query: HistoryQuery): Promise<HistoryPage> {
+    const wallet = await this.wallets.findById(walletId);
+    if (!wallet) throw new WalletNotFoundError();
+    return this.historyOfWallet(wallet, query);
+  }
+
+  /**
+   * Freezes or unfreezes a user wallet in the caller's unit of work (joined):
+   * the change takes the wallet's row lock, so no movement of the wallet runs
+   * across it, and every later one sees it. 409 when already in that state.
+   */
+  async setFrozen(walletId: string, frozen: boolean): Promise<void> {
+    await this.unitOfWork.run(async () => {
+      const wallet = await this.wallets.findById(walletId);
+      if (!wallet) throw new WalletNotFoundError();
+      if (wallet.kind !== WalletKind.USER) throw new SystemWalletFreezeError();
+      if (!(await this.wallets.setFrozen(walletId, frozen))) {
+        throw frozen ? new WalletAlreadyFrozenError() : new WalletNotFrozenError();
+      }
+    });
+  }
+
+  private async historyOfWallet(wallet: Wallet, query: HistoryQuery): Promise<HistoryPage> {
     if (query.after && (query.after.walletId !== wallet.id || query.after.order !== query.order)) {
       throw new InvalidCursorError();
     }

@@ -46,6 +46,18 @@ export class Wallet implements LedgerAccount {
   @Property({ type: 'integer', default: 0 })
   pendingHolds: number = 0;
 
+  /** Hash of the newest operation: what the next one chains to (see the ledger's operation-hash.ts). */
+  @Property({ type: 'string', length: 64, nullable: true })
+  chainHead: string | null = null;
+
+  /** Set by an admin's freeze: a frozen wallet neither pays nor is paid. */
+  @Property({ type: 'datetime', columnType: 'timestamptz(3)', nullable: true })
+  frozenAt: Date | null = null;
+
+  get frozen(): boolean {
+    return this.frozenAt !== null;
+  }
+
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', defaultRaw: 'clock_timestamp()' })
   createdAt?: Date;
 }

@@ -66,7 +66,7 @@ export class OperationResponse {
   @ApiProperty({ format: 'uuid' })
   destination_wallet_id: string;
 
-  @ApiProperty({ enum: ['DEPOSIT', 'TRANSFER'] })
+  @ApiProperty({ enum: ['DEPOSIT', 'TRANSFER', 'REVERSAL'] })
   type: string;
 
   @ApiProperty({
@@ -79,6 +79,22 @@ export class OperationResponse {
   @ApiProperty({ format: 'date-time', example: '2026-11-24T17:40:00.123Z' })
   timestamp: string;
 
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 7,
+    description: "Receipt: the operation's place in its wallet's history (1, 2, 3, ... without gaps); null on the system funding wallet",
+  })
+  sequence: number | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '950.00',
+    description: "Receipt: the wallet's balance right after this operation; null on the system funding wallet",
+  })
+  balance_after: string | null;
+
   static of(operation: Operation): OperationResponse {
     return Object.assign(new OperationResponse(), {
       id: operation.id,
@@ -89,6 +105,8 @@ export class OperationResponse {
       type: operation.type,
       amount: operation.amount.toFixed(),
       timestamp: operation.timestamp!.toISOString(),
+      sequence: operation.sequence,
+      balance_after: operation.balanceAfter?.toFixed() ?? null,
     });
   }
 }

@@ -1,13 +1,12 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, SessionGuard, type SessionUser } from '@app/auth';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors, WithMeta } from '@app/http';
 import { WalletsService } from '../application/wallets.service';
 import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletQuery, WalletResponse } from './wallet.dto';
 
 @ApiTags('wallets')
-@ApiCookieAuth('sessionid')
-@UseGuards(SessionGuard)
+@Authenticated()
 @Controller('v1/wallets')
 export class WalletsController {
   constructor(private readonly wallets: WalletsService) {}

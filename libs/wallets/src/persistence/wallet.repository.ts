@@ -13,6 +13,13 @@ export interface LockedWallet extends LedgerAccount {
   readonly userId: string | null;
 }
 
+/** Wallets locked for one use case, with PostgreSQL's clock read once every lock was held. */
+export interface Locked {
+  wallets: LockedWallet[];
+  /** Millisecond precision, like the ledger's columns; null when no wallet was found. */
+  now: Date | null;
+}
+
 interface WalletRow {
   id: string;
   user_id: string | null;
@@ -20,9 +27,23 @@ interface WalletRow {
   balance: string | null;
   last_sequence: string | null;
   pending_holds: number;
+  chain_head: string | null;
+  frozen_at: Date | null;
+  now: Date;
 }
 
-const LOCKED_COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence, pending_holds';
+const LOCKED_COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence, pending_holds, chain_head, frozen_at';
+
+/**
+ * FOR UPDATE in id order inside the CTE; the clock is read by the outer
+ * query as each locked row comes out, so the latest reading is taken after
+ * every lock was granted: later than anything a previous holder of these
+ * locks wrote (within a wallet, time never runs backwards along the sequence).
+ */
+function lockStatement(where: string): string {
+  return `with locked as (select ${LOCKED_COLUMNS} from wallets where ${where} order by id for update)
+          select locked.*, clock_timestamp()::timestamptz(3) as now from locked`;
+}
 
 @Injectable()
 export class WalletRepository {
@@ -32,8 +53,13 @@ export class WalletRepository {
     return this.em.findOne(Wallet, { userId });
   }
 
+  /** Read as stored now (refresh: a freeze may have changed it since this request first read it). */
   findById(id: string): Promise<Wallet | null> {
-    return this.em.findOne(Wallet, { id });
+    return this.em.findOne(Wallet, { id }, { refresh: true });
+  }
+
+  findByUserIds(userIds: string[]): Promise<Wallet[]> {
+    return userIds.length === 0 ? Promise.resolve([]) : this.em.find(Wallet, { userId: { $in: userIds } });
   }
 
   addForUser(userId: string): Wallet {
@@ -52,18 +78,24 @@ export class WalletRepository {
    * wallets takes them in the same order, so two opposite transfers cannot
    * deadlock. Must run inside a transaction. A missing wallet is simply absent.
    */
-  async lockForUser(userId: string, otherId?: string): Promise<LockedWallet[]> {
+  async lockForUser(userId: string, otherId?: string): Promise<Locked> {
     const rows =
       otherId === undefined
-        ? await this.em.execute<WalletRow[]>(
-            `select ${LOCKED_COLUMNS} from wallets where user_id = ? order by id for update`,
-            [userId],
-          )
-        : await this.em.execute<WalletRow[]>(
-            `select ${LOCKED_COLUMNS} from wallets where user_id = ? or (id = ? and kind = 'USER') order by id for update`,
-            [userId, otherId],
-          );
-    return rows.map(toLocked);
+        ? await this.em.execute<WalletRow[]>(lockStatement('user_id = ?'), [userId])
+        : await this.em.execute<WalletRow[]>(lockStatement(`user_id = ? or (id = ? and kind = 'USER')`), [
+            userId,
+            otherId,
+          ]);
+    return toLockedSet(rows);
+  }
+
+  /** Locks the given user wallets (FOR UPDATE), in id order like every other lock of several wallets. */
+  async lockByIds(ids: string[]): Promise<Locked> {
+    const rows = await this.em.execute<WalletRow[]>(
+      lockStatement(`id in (${ids.map(() => '?').join(', ')}) and kind = 'USER'`),
+      ids,
+    );
+    return toLockedSet(rows);
   }
 
   /** Counts a hold placed (+1) or resolved (-1) on the paying wallet; takes the wallet's row lock. */
@@ -71,14 +103,26 @@ export class WalletRepository {
     await this.em.execute('update wallets set pending_holds = pending_holds + ? where id = ?', [delta, walletId]);
   }
 
-  /** Locks the given wallets (FOR UPDATE), in id order like every other lock of several wallets. */
-  async lockByIds(ids: string[]): Promise<LockedWallet[]> {
-    const rows = await this.em.execute<WalletRow[]>(
-      `select ${LOCKED_COLUMNS} from wallets where id in (${ids.map(() => '?').join(', ')}) order by id for update`,
-      ids,
+  /**
+   * Freezes (true) or unfreezes (false) a user wallet; the UPDATE takes the
+   * wallet's row lock, so it waits for a movement that holds it and every
+   * movement that locks the wallet after this commits sees the new state.
+   * Returns whether the state changed (false: it already was so, or no such user wallet).
+   */
+  async setFrozen(walletId: string, frozen: boolean): Promise<boolean> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      frozen
+        ? `update wallets set frozen_at = clock_timestamp() where id = ? and kind = 'USER' and frozen_at is null returning id`
+        : `update wallets set frozen_at = null where id = ? and kind = 'USER' and frozen_at is not null returning id`,
+      [walletId],
     );
-    return rows.map(toLocked);
+    return rows.length > 0;
   }
+}
+
+function toLockedSet(rows: WalletRow[]): Locked {
+  const times = rows.map((row) => new Date(row.now).getTime());
+  return { wallets: rows.map(toLocked), now: rows.length ? new Date(Math.max(...times)) : null };
 }
 
 function toLocked(row: WalletRow): LockedWallet {
@@ -89,5 +133,7 @@ function toLocked(row: WalletRow): LockedWallet {
     balance: row.balance === null ? null : Money.of(row.balance),
     lastSequence: row.last_sequence === null ? null : Number(row.last_sequence),
     pendingHolds: row.pending_holds,
+    chainHead: row.chain_head,
+    frozen: row.frozen_at !== null,
   };
 }

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { type AdminOutcome, AuthService, type SessionUser, type User } from '@app/auth';
+import { type LedgerAuditReport, LedgerAuditor } from '@app/ledger';
+import type { Money } from '@app/money';
+import { UnitOfWork } from '@app/persistence';
+import { type Reversal, TransfersService } from '@app/transfers';
+import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } from '@app/wallets';
+import { AdminActionType } from '../domain/admin-action.entity';
+import { AdminActionRepository, type LoggedAction, type LogPosition } from '../persistence/admin-action.repository';
+
+export type AdminWalletView = WalletView & { available: Money };
+
+export interface UserWithWallet {
+  user: User;
+  wallet: AdminWalletView | null;
+}
+
+/**
+ * What an operator may do, through the domain services of auth, wallets,
+ * transfers and the ledger (never their tables). Each action and its line in
+ * the admin action log are one unit of work: both commit or neither does.
+ * The caller (HTTP: the idempotency interceptor, or this service) owns the
+ * transaction and its retry; the domain services join it.
+ */
+@Injectable()
+export class AdminService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly auth: AuthService,
+    private readonly wallets: WalletsService,
+    private readonly transfers: TransfersService,
+    private readonly auditor: LedgerAuditor,
+    private readonly actions: AdminActionRepository,
+  ) {}
+
+  /** Creates or promotes an admin (the command line's `make admin`); logged unless nothing changed. */
+  promote(username: string, password: string): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
+    return this.unitOfWork.run(async () => {
+      const result = await this.auth.ensureAdmin(username, password);
+      if (result.outcome !== 'unchanged') {
+        this.actions.add({
+          adminId: null,
+          action: AdminActionType.PROMOTE,
+          target: result.user.id,
+          reason: result.outcome === 'created' ? 'created by make admin' : 'promoted by make admin',
+        });
+      }
+      return result;
+    });
+  }
+
+  reverse(admin: SessionUser, transferId: string, reason: string | null): Promise<Reversal> {
+    return this.unitOfWork.run(async () => {
+      const reversal = await this.transfers.reverse(transferId);
+      this.actions.add({ adminId: admin.id, action: AdminActionType.REVERSAL, target: transferId, reason });
+      return reversal;
+    });
+  }
+
+  /** Freezes (true) or unfreezes (false) a user wallet; answers the wallet as it is after. */
+  async setFrozen(admin: SessionUser, walletId: string, frozen: boolean, reason: string | null): Promise<AdminWalletView> {
+    await this.unitOfWork.run(async () => {
+      await this.wallets.setFrozen(walletId, frozen);
+      this.actions.add({
+        adminId: admin.id,
+        action: frozen ? AdminActionType.FREEZE : AdminActionType.UNFREEZE,
+        target: walletId,
+        reason,
+      });
+    });
+    return this.wallets.walletById(walletId);
+  }
+
+  /** Users whose name starts with `prefix`, with their wallets and balances. */
+  async findUsers(prefix: string, afterUsername: string | undefined, limit: number): Promise<UserWithWallet[]> {
+    const users = await this.auth.searchUsers(prefix, afterUsername, limit);
+    const wallets = await this.wallets.walletsOfUsers(users.map((user) => user.id));
+    return users.map((user) => ({ user, wallet: wallets.get(user.id) ?? null }));
+  }
+
+  wallet(walletId: string): Promise<AdminWalletView> {
+    return this.wallets.walletById(walletId);
+  }
+
+  history(walletId: string, query: HistoryQuery): Promise<HistoryPage> {
+    return this.wallets.historyOfWalletId(walletId, query);
+  }
+
+  audit(): Promise<LedgerAuditReport> {
+    return this.auditor.run();
+  }
+
+  log(after: LogPosition | undefined, limit: number): Promise<LoggedAction[]> {
+    return this.actions.page(after, limit);
+  }
+}

@@ -1,0 +1,48 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export const AdminActionType = {
+  PROMOTE: 'PROMOTE',
+  REVERSAL: 'REVERSAL',
+  FREEZE: 'FREEZE',
+  UNFREEZE: 'UNFREEZE',
+} as const;
+export type AdminActionType = (typeof AdminActionType)[keyof typeof AdminActionType];
+
+/**
+ * One line of the admin action log: who did what to which target, when and
+ * why. Written in the same transaction as the action itself, append-only (a
+ * trigger refuses UPDATE, DELETE and TRUNCATE), read newest first by
+ * (created_at, id).
+ */
+@Entity({ tableName: 'admin_actions' })
+@Index({ name: 'admin_actions_created_at_index', properties: ['createdAt', 'id'] })
+export class AdminAction {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** The admin who acted; null for the command line (`make admin`). */
+  @ManyToOne({
+    entity: 'User',
+    mapToPk: true,
+    nullable: true,
+    fieldName: 'admin_id',
+    foreignKeyName: 'admin_actions_admin_id_foreign',
+    updateRule: 'no action',
+    deleteRule: 'no action',
+  })
+  adminId: string | null = null;
+
+  @Enum({ items: () => AdminActionType })
+  action: AdminActionType;
+
+  /** The user, wallet or journal entry acted on. */
+  @Property({ type: 'uuid' })
+  target: string;
+
+  @Property({ type: 'text', nullable: true })
+  reason: string | null = null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz(3)', defaultRaw: 'clock_timestamp()' })
+  createdAt?: Date;
+}

@@ -1,0 +1,164 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
+import { ApiEnvelope, ApiErrors, Idempotent, UUID_PATTERN, WithMeta } from '@app/http';
+import { TransferNotFoundError } from '@app/transfers';
+import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletNotFoundError } from '@app/wallets';
+import { AdminService } from '../application/admin.service';
+import {
+  ActionsQuery,
+  AdminActionResponse,
+  AdminUserResponse,
+  AdminWalletResponse,
+  AuditResponse,
+  logCursor,
+  ReasonRequest,
+  ReversalResponse,
+  userCursor,
+  UsersQuery,
+} from './admin.dto';
+
+const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role gets 403 FORBIDDEN.';
+
+@ApiTags('admin')
+@Authenticated({ admin: true })
+@Controller('v1/admin')
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Get('users')
+  @ApiOperation({ summary: 'Find users by username prefix, with their wallets and balances', description: FORBIDDEN })
+  @ApiEnvelope(AdminUserResponse, { isArray: true, meta: PageMeta })
+  @ApiErrors(401, 403, 422)
+  async users(@Query() query: UsersQuery): Promise<WithMeta<AdminUserResponse[], PageMeta>> {
+    const prefix = query.query ?? '';
+    const limit = query.limit ?? 20;
+    // A cursor made for another query starts over rather than skipping names.
+    const after = query.cursor?.query === prefix ? query.cursor.username : undefined;
+    const found = await this.admin.findUsers(prefix, after, limit + 1);
+    const page = found.slice(0, limit);
+    const last = page.at(-1);
+    return new WithMeta(page.map(AdminUserResponse.of), {
+      next_cursor: found.length > limit && last ? userCursor({ query: prefix, username: last.user.username }) : null,
+    });
+  }
+
+  @Get('wallets/:id')
+  @ApiOperation({ summary: 'Any wallet: balance, available balance, frozen state', description: FORBIDDEN })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(AdminWalletResponse)
+  @ApiErrors(401, 403, 404)
+  async wallet(@Param('id') id: string): Promise<AdminWalletResponse> {
+    return AdminWalletResponse.of(await this.admin.wallet(walletId(id)));
+  }
+
+  @Get('wallets/:id/operations')
+  @ApiOperation({
+    summary: "Any wallet's operations, with receipts; paged like GET /v1/wallets/operations",
+    description: FORBIDDEN,
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(OperationResponse, { isArray: true, meta: PageMeta })
+  @ApiErrors(401, 403, 404, 422)
+  async operations(
+    @Param('id') id: string,
+    @Query() query: OperationsQuery,
+  ): Promise<WithMeta<OperationResponse[], PageMeta>> {
+    const page = await this.admin.history(walletId(id), {
+      order: query.order ?? 'desc',
+      limit: query.limit ?? 100,
+      timestamp: query.timestamp,
+      after: query.cursor,
+    });
+    return new WithMeta(page.operations.map(OperationResponse.of), {
+      next_cursor: page.next ? cursorOf(page.next) : null,
+    });
+  }
+
+  @Post('transfers/:transferId/reversal')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Reverse a transfer: one compensating REVERSAL entry restores both balances',
+    description:
+      'At most once per transfer (409 ALREADY_REVERSED); deposits and reversals are not reversible (409 NOT_REVERSIBLE); ' +
+      '400 "Insufficient funds." when the receiver no longer holds the money; 403 WALLET_FROZEN when either wallet is frozen; ' +
+      `404 for an unknown transfer. Logged in the admin action log. ${FORBIDDEN}`,
+  })
+  @ApiParam({ name: 'transferId', format: 'uuid', description: 'The transfer_id of the transfer to reverse' })
+  @ApiEnvelope(ReversalResponse)
+  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  async reverse(
+    @CurrentUser() admin: SessionUser,
+    @Param('transferId') transferId: string,
+    @Body() body: ReasonRequest,
+  ): Promise<ReversalResponse> {
+    if (!UUID_PATTERN.test(transferId)) throw new TransferNotFoundError();
+    const reason = body.reason || null;
+    return ReversalResponse.of(await this.admin.reverse(admin, transferId.toLowerCase(), reason), reason);
+  }
+
+  @Post('wallets/:id/freeze')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Freeze a wallet: it can neither send nor receive, nor place or capture holds',
+    description: `409 when already frozen; 422 for the system funding wallet. Logged. ${FORBIDDEN}`,
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(AdminWalletResponse)
+  @ApiErrors(401, 403, 404, 409, 413, 422)
+  async freeze(
+    @CurrentUser() admin: SessionUser,
+    @Param('id') id: string,
+    @Body() body: ReasonRequest,
+  ): Promise<AdminWalletResponse> {
+    return AdminWalletResponse.of(await this.admin.setFrozen(admin, walletId(id), true, body.reason || null));
+  }
+
+  @Post('wallets/:id/unfreeze')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({ summary: 'Unfreeze a wallet', description: `409 when not frozen. Logged. ${FORBIDDEN}` })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(AdminWalletResponse)
+  @ApiErrors(401, 403, 404, 409, 413, 422)
+  async unfreeze(
+    @CurrentUser() admin: SessionUser,
+    @Param('id') id: string,
+    @Body() body: ReasonRequest,
+  ): Promise<AdminWalletResponse> {
+    return AdminWalletResponse.of(await this.admin.setFrozen(admin, walletId(id), false, body.reason || null));
+  }
+
+  @Get('ledger/audit')
+  @ApiOperation({
+    summary: 'Recompute every wallet from its operations and verify the hash chains',
+    description: `Reads the whole ledger in batches, in one snapshot. ${FORBIDDEN}`,
+  })
+  @ApiEnvelope(AuditResponse)
+  @ApiErrors(401, 403)
+  async audit(): Promise<AuditResponse> {
+    return AuditResponse.of(await this.admin.audit());
+  }
+
+  @Get('actions')
+  @ApiOperation({ summary: 'The admin action log, newest first', description: FORBIDDEN })
+  @ApiEnvelope(AdminActionResponse, { isArray: true, meta: PageMeta })
+  @ApiErrors(401, 403, 422)
+  async actions(@Query() query: ActionsQuery): Promise<WithMeta<AdminActionResponse[], PageMeta>> {
+    const limit = query.limit ?? 50;
+    const lines = await this.admin.log(query.cursor, limit + 1);
+    const page = lines.slice(0, limit);
+    const last = page.at(-1);
+    return new WithMeta(page.map(AdminActionResponse.of), {
+      next_cursor: lines.length > limit && last ? logCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    });
+  }
+}
+
+/** A malformed id names no wallet. */
+function walletId(id: string): string {
+  if (!UUID_PATTERN.test(id)) throw new WalletNotFoundError();
+  return id.toLowerCase();
+}

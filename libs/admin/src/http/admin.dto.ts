@@ -1,0 +1,299 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ChainBreak, LedgerAuditReport } from '@app/ledger';
+import { OptionalCursor, OptionalIntInRange, OptionalString, encodeCursor } from '@app/http';
+import type { Reversal } from '@app/transfers';
+import { OperationResponse } from '@app/wallets';
+import type { AdminWalletView, UserWithWallet } from '../application/admin.service';
+import type { LoggedAction, LogPosition } from '../persistence/admin-action.repository';
+
+export class ReasonRequest {
+  @ApiPropertyOptional({ maxLength: 500, example: 'Customer reported a mistaken transfer (ticket 4711)' })
+  @OptionalString({ maxLength: 500 })
+  reason?: string | null;
+}
+
+/** Users after this name, for the same query. */
+interface UserPosition {
+  query: string;
+  username: string;
+}
+
+export class UsersQuery {
+  @ApiPropertyOptional({ description: 'Username prefix (case-sensitive); empty: every user', maxLength: 150 })
+  @OptionalString({ maxLength: 150 })
+  query?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
+  @OptionalIntInRange(1, 100)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: String, description: 'meta.next_cursor of the previous page (same query)' })
+  @OptionalCursor(readUserPosition)
+  cursor?: UserPosition;
+}
+
+export function userCursor(position: UserPosition): string {
+  return encodeCursor({ q: position.query, u: position.username });
+}
+
+function readUserPosition(position: Record<string, unknown>): UserPosition | null {
+  const { q, u } = position;
+  return typeof q === 'string' && typeof u === 'string' ? { query: q, username: u } : null;
+}
+
+export class ActionsQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
+  @OptionalIntInRange(1, 100)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: String, description: 'meta.next_cursor of the previous page' })
+  @OptionalCursor(readLogPosition)
+  cursor?: LogPosition;
+}
+
+export function logCursor(position: LogPosition): string {
+  return encodeCursor({ t: position.createdAt.getTime(), i: position.id });
+}
+
+function readLogPosition(position: Record<string, unknown>): LogPosition | null {
+  const { t, i } = position;
+  return Number.isSafeInteger(t) && typeof i === 'string' && /^[0-9a-f-]{36}$/.test(i)
+    ? { createdAt: new Date(t as number), id: i }
+    : null;
+}
+
+export class AdminWalletSummary {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ type: String, example: '100.00' })
+  balance: string;
+
+  @ApiProperty({ type: String, example: '80.00', description: 'balance less active holds' })
+  available: string;
+
+  @ApiProperty()
+  frozen: boolean;
+}
+
+export class AdminUserResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'alice' })
+  username: string;
+
+  @ApiProperty({ enum: ['user', 'admin'] })
+  role: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ type: AdminWalletSummary, nullable: true })
+  wallet: AdminWalletSummary | null;
+
+  static of({ user, wallet }: UserWithWallet): AdminUserResponse {
+    return Object.assign(new AdminUserResponse(), {
+      id: user.id,
+      username: user.username,
+      role: user.role,
+      created_at: user.createdAt!.toISOString(),
+      wallet: wallet
+        ? {
+            id: wallet.wallet.id,
+            balance: wallet.balance.toFixed(),
+            available: wallet.available.toFixed(),
+            frozen: wallet.wallet.frozen,
+          }
+        : null,
+    });
+  }
+}
+
+export class AdminWalletResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid', nullable: true, description: 'null for the system funding wallet' })
+  user_id: string | null;
+
+  @ApiProperty({ enum: ['USER', 'SYSTEM'] })
+  kind: string;
+
+  @ApiProperty({ type: String, example: '100.00' })
+  balance: string;
+
+  @ApiProperty({ type: String, example: '80.00', description: 'balance less active holds' })
+  available: string;
+
+  @ApiProperty({ description: 'A frozen wallet can neither send nor receive' })
+  frozen: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  frozen_at: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Sequence of its newest operation (null: system wallet)' })
+  last_sequence: number | null;
+
+  static of(view: AdminWalletView): AdminWalletResponse {
+    return Object.assign(new AdminWalletResponse(), {
+      id: view.wallet.id,
+      user_id: view.wallet.userId,
+      kind: view.wallet.kind,
+      balance: view.balance.toFixed(),
+      available: view.available.toFixed(),
+      frozen: view.wallet.frozen,
+      frozen_at: view.wallet.frozenAt?.toISOString() ?? null,
+      last_sequence: view.wallet.lastSequence,
+    });
+  }
+}
+
+export class ReversalResponse {
+  @ApiProperty({ format: 'uuid', description: 'The REVERSAL journal entry' })
+  id: string;
+
+  @ApiProperty({ enum: ['REVERSAL'] })
+  type: 'REVERSAL';
+
+  @ApiProperty({ format: 'uuid' })
+  reversed_transfer_id: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+
+  @ApiProperty({
+    type: [OperationResponse],
+    description: "Its legs: the original payee's debit, then the original payer's credit (with receipts)",
+  })
+  operations: OperationResponse[];
+
+  static of(reversal: Reversal, reason: string | null): ReversalResponse {
+    return Object.assign(new ReversalResponse(), {
+      id: reversal.id,
+      type: 'REVERSAL' as const,
+      reversed_transfer_id: reversal.reverses,
+      reason,
+      operations: reversal.operations.map(OperationResponse.of),
+    });
+  }
+}
+
+export class WalletMismatchResponse {
+  @ApiProperty({ format: 'uuid' })
+  wallet_id: string;
+
+  @ApiProperty({ type: String })
+  stored: string;
+
+  @ApiProperty({ type: String })
+  recomputed: string;
+}
+
+export class ChainBreakResponse {
+  @ApiProperty({ format: 'uuid' })
+  wallet_id: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null: the wallet row itself disagrees' })
+  operation_id: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true })
+  sequence: number | null;
+
+  @ApiProperty({
+    enum: ['sequence', 'balance_after', 'hash', 'unsequenced_user_leg', 'balance', 'last_sequence', 'chain_head'],
+    description: 'What differs',
+  })
+  problem: string;
+
+  @ApiProperty({ description: 'What recomputing the ledger gives' })
+  expected: string;
+
+  @ApiProperty({ description: 'What is stored' })
+  found: string;
+
+  static of(found: ChainBreak): ChainBreakResponse {
+    return Object.assign(new ChainBreakResponse(), {
+      wallet_id: found.walletId,
+      operation_id: found.operationId,
+      sequence: found.sequence,
+      problem: found.problem,
+      expected: found.expected,
+      found: found.found,
+    });
+  }
+}
+
+export class AuditResponse {
+  @ApiProperty({ description: 'Every journal entry, and so the whole ledger, sums to zero' })
+  balanced: boolean;
+
+  @ApiProperty({ type: String, example: '0.00', description: 'Sum of every operation' })
+  total: string;
+
+  @ApiProperty({ type: 'integer' })
+  wallets_checked: number;
+
+  @ApiProperty({ type: 'integer' })
+  operations_checked: number;
+
+  @ApiProperty({ type: [WalletMismatchResponse], description: 'User wallets whose stored balance is not the sum of their operations (at most 100)' })
+  mismatches: WalletMismatchResponse[];
+
+  @ApiProperty({ type: [String], description: 'Journal entries whose legs do not sum to zero (at most 100)' })
+  unbalanced_entries: string[];
+
+  @ApiProperty({ description: 'Every hash, link, sequence and running balance recomputes to what is stored' })
+  chain_ok: boolean;
+
+  @ApiProperty({ type: ChainBreakResponse, nullable: true, description: 'Where the ledger first disagrees with itself' })
+  first_break: ChainBreakResponse | null;
+
+  static of(report: LedgerAuditReport): AuditResponse {
+    return Object.assign(new AuditResponse(), {
+      balanced: report.balanced,
+      total: report.total,
+      wallets_checked: report.walletsChecked,
+      operations_checked: report.operationsChecked,
+      mismatches: report.mismatches.map((m) => ({ wallet_id: m.walletId, stored: m.stored, recomputed: m.recomputed })),
+      unbalanced_entries: report.unbalancedEntries,
+      chain_ok: report.chainOk,
+      first_break: report.firstBreak ? ChainBreakResponse.of(report.firstBreak) : null,
+    });
+  }
+}
+
+export class AdminActionResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null: the command line (make admin)' })
+  admin_id: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  admin_username: string | null;
+
+  @ApiProperty({ enum: ['PROMOTE', 'REVERSAL', 'FREEZE', 'UNFREEZE'] })
+  action: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The user (PROMOTE), transfer (REVERSAL) or wallet (FREEZE, UNFREEZE)' })
+  target: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  static of(line: LoggedAction): AdminActionResponse {
+    return Object.assign(new AdminActionResponse(), {
+      id: line.id,
+      admin_id: line.adminId,
+      admin_username: line.adminUsername,
+      action: line.action,
+      target: line.target,
+      reason: line.reason,
+      created_at: line.createdAt.toISOString(),
+    });
+  }
+}

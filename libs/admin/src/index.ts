@@ -1,0 +1,3 @@
+export { AdminModule } from './admin.module';
+export { AdminService } from './application/admin.service';
+export { AdminAction, AdminActionType } from './domain/admin-action.entity';

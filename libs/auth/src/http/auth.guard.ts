@@ -1,0 +1,68 @@
+import {
+  applyDecorators,
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiCookieAuth } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AdminRequiredError, AuthenticationRequiredError } from '../domain/auth.errors';
+import type { SessionUser } from '../domain/session-user';
+import { Role } from '../domain/user.entity';
+import { UserRepository } from '../persistence/user.repository';
+import { SESSION_COOKIE } from './session.middleware';
+
+const ACCESS = 'auth:access';
+
+interface Access {
+  public?: boolean;
+  admin?: boolean;
+}
+
+/** Routes under this prefix are admin routes whatever their decorators say. */
+const ADMIN_PREFIX = '/v1/admin/';
+
+/** The route needs a live session (the default of every route); `admin: true` also needs the admin role. */
+export const Authenticated = (options: { admin?: boolean } = {}) =>
+  applyDecorators(SetMetadata(ACCESS, { admin: options.admin === true }), ApiCookieAuth(SESSION_COOKIE));
+
+/** Anyone may call the route (registration, login, health). */
+export const Public = () => SetMetadata(ACCESS, { public: true });
+
+/**
+ * The one guard of every route (registered as APP_GUARD), so that a new
+ * route is protected unless it says otherwise: a visitor gets 401; on an
+ * admin route (`@Authenticated({ admin: true })`, or any path under
+ * /v1/admin/) a user without the admin role gets 403. The role is read from
+ * the database on every admin request, never from the session, so a
+ * promotion or demotion takes effect on the user's next request; the
+ * principal then carries it.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly users: UserRepository,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const request = context.switchToHttp().getRequest<Request>();
+    const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+    const admin = access?.admin === true || `${route}/`.startsWith(ADMIN_PREFIX);
+    if (access?.public && !admin) return true;
+    if (!request.isAuthenticated()) throw new AuthenticationRequiredError();
+    if (admin) {
+      const user = request.user as SessionUser;
+      const role = await this.users.roleOf(user.id);
+      if (role !== Role.ADMIN) throw new AdminRequiredError();
+      user.role = role;
+    }
+    return true;
+  }
+}

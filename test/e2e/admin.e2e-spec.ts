@@ -1,0 +1,434 @@
+import { RequestContext } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import request from 'supertest';
+import { AdminService } from '@app/admin';
+import { FUNDING_WALLET_ID } from '@app/ledger';
+import { balanceOf, fundedUser, placeHold, registerUser, type RegisteredUser } from '@app/testing';
+import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
+import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
+import { createTestApp, type TestApp } from '../setup/test-app';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Contract part B, "Reversals, freezes and audit (admin)": the role guard,
+ * reversals, freezes, the action log and the reads for operators, through HTTP.
+ */
+describe('admin tools (contract part B)', () => {
+  let t: TestApp;
+  let db: Client;
+  let admin: RegisteredUser;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
+    db = await connectDb(t.databaseUrl);
+    admin = await registerUser(t.server);
+    await promote(admin);
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  /** The command line's path (`make admin`): AdminService.promote. */
+  function promote(user: RegisteredUser) {
+    return RequestContext.create(t.orm.em, () => t.app.get(AdminService).promote(user.username, user.password));
+  }
+
+  function expectError(response: request.Response, status: number, code: string, message: string | RegExp) {
+    expect({ status: response.status, success: response.body.status.success, data: response.body.data }).toEqual({
+      status,
+      success: false,
+      data: null,
+    });
+    expect(response.body.status.errors).toHaveLength(1);
+    expect(response.body.status.errors[0]).toMatchObject({ code, message: expect.stringMatching(message) });
+  }
+
+  async function transfer(from: RegisteredUser, to: RegisteredUser, amount: string) {
+    const response = await from.agent.post('/v1/wallets/transfer').send({ destination: to.walletId, amount }).expect(200);
+    return response.body.data as { transfer_id: string };
+  }
+
+  const reverse = (transferId: string, body: object = {}) =>
+    admin.agent.post(`/v1/admin/transfers/${transferId}/reversal`).send(body);
+
+  describe('the role guard', () => {
+    /** Every admin route of the OpenAPI document, so that a new route is covered without touching this test. */
+    function adminRoutes(): { method: string; path: string }[] {
+      const document = buildOpenApiDocument(t.app);
+      const routes = Object.entries(document.paths)
+        .filter(([path]) => path.startsWith('/v1/admin/'))
+        .flatMap(([path, item]) =>
+          Object.keys(item)
+            .filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+            .map((method) => ({ method, path: path.replace(/\{[^}]+\}/g, randomUUID()) })),
+        );
+      expect(routes.length).toBeGreaterThanOrEqual(8);
+      return routes;
+    }
+
+    it('answers 401 to a visitor and 403 FORBIDDEN to a logged-in user on every admin route', async () => {
+      const user = await registerUser(t.server);
+      for (const { method, path } of adminRoutes()) {
+        const visitor = await (request(t.server) as unknown as Record<string, (p: string) => request.Test>)
+          [method](path)
+          .set('Content-Type', 'application/json')
+          .send('{}');
+        expectError(visitor, 401, 'UNAUTHORIZED', 'Authentication required.');
+        const asUser = await (user.agent as unknown as Record<string, (p: string) => request.Test>)
+          [method](path)
+          .set('Content-Type', 'application/json')
+          .send('{}');
+        expectError(asUser, 403, 'FORBIDDEN', 'This route is for admins only.');
+      }
+    });
+
+    it('makes public registration a user, whatever the body says, and lets the session tell its role', async () => {
+      const username = `role-${randomUUID().slice(0, 8)}`;
+      const agent = request.agent(t.server);
+      await agent
+        .post('/v1/auth/register')
+        .send({ username, password: 'pw-123456', passwordConfirm: 'pw-123456', role: 'admin' })
+        .expect(200);
+      const me = await agent.get('/v1/auth/me').expect(200);
+      expect(me.body.data).toEqual({ id: expect.stringMatching(UUID), username, role: 'user' });
+      expectError(await agent.get('/v1/admin/actions'), 403, 'FORBIDDEN', /admins only/);
+      expectError(await request(t.server).get('/v1/auth/me'), 401, 'UNAUTHORIZED', 'Authentication required.');
+    });
+
+    it('takes a promotion into account on the next request of an existing session, and a demotion too', async () => {
+      const user = await registerUser(t.server);
+      expectError(await user.agent.get('/v1/admin/actions'), 403, 'FORBIDDEN', /admins only/);
+      const promoted = await promote(user);
+      expect(promoted.outcome).toBe('promoted');
+      await user.agent.get('/v1/admin/actions').expect(200);
+      expect((await user.agent.get('/v1/auth/me').expect(200)).body.data.role).toBe('admin');
+      expect((await promote(user)).outcome).toBe('unchanged');
+      await db.query(`update users set role = 'user' where id = $1`, [user.id]);
+      expectError(await user.agent.get('/v1/admin/actions'), 403, 'FORBIDDEN', /admins only/);
+    });
+  });
+
+  describe('reversals', () => {
+    it('posts one REVERSAL entry that restores both balances, answers its legs with receipts, and logs it', async () => {
+      const alice = await fundedUser(t.server, '100.00');
+      const bob = await registerUser(t.server);
+      const paid = await transfer(alice, bob, '30.25');
+      const response = await reverse(paid.transfer_id, { reason: 'sent to the wrong wallet' }).expect(200);
+      const reversal = response.body.data;
+      expect(reversal).toEqual({
+        id: expect.stringMatching(UUID),
+        type: 'REVERSAL',
+        reversed_transfer_id: paid.transfer_id,
+        reason: 'sent to the wrong wallet',
+        operations: [
+          expect.objectContaining({
+            transfer_id: reversal.id,
+            wallet_id: bob.walletId,
+            source_wallet_id: bob.walletId,
+            destination_wallet_id: alice.walletId,
+            type: 'REVERSAL',
+            amount: '-30.25',
+            sequence: 2,
+            balance_after: '0.00',
+          }),
+          expect.objectContaining({
+            transfer_id: reversal.id,
+            wallet_id: alice.walletId,
+            type: 'REVERSAL',
+            amount: '30.25',
+            sequence: 3,
+            balance_after: '100.00',
+          }),
+        ],
+      });
+      expect(await balanceOf(alice)).toBe('100.00');
+      expect(await balanceOf(bob)).toBe('0.00');
+      const aliceOps = (await alice.agent.get('/v1/wallets/operations').expect(200)).body.data;
+      expect(aliceOps.map((op: { type: string; amount: string }) => `${op.type} ${op.amount}`)).toEqual([
+        'REVERSAL 30.25',
+        'TRANSFER -30.25',
+        'DEPOSIT 100.00',
+      ]);
+      const log = (await admin.agent.get('/v1/admin/actions?limit=1').expect(200)).body.data;
+      expect(log).toEqual([
+        {
+          id: expect.stringMatching(UUID),
+          admin_id: admin.id,
+          admin_username: admin.username,
+          action: 'REVERSAL',
+          target: paid.transfer_id,
+          reason: 'sent to the wrong wallet',
+          created_at: expect.any(String),
+        },
+      ]);
+      await expectSoundLedger(t, db);
+    });
+
+    it('reverses a transfer at most once: of concurrent reversals one answers 200 and the others 409', async () => {
+      const alice = await fundedUser(t.server, '50.00');
+      const bob = await registerUser(t.server);
+      const paid = await transfer(alice, bob, '20.00');
+      const answers = await Promise.all(Array.from({ length: 6 }, () => reverse(paid.transfer_id)));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+      for (const answer of answers.filter((a) => a.status === 409)) {
+        expectError(answer, 409, 'CONFLICT', 'This transfer was already reversed.');
+      }
+      expect(await balanceOf(alice)).toBe('50.00');
+      expect(await balanceOf(bob)).toBe('0.00');
+      const { rows } = await db.query(`select count(*)::int as n from journal_entries where reverses_id = $1`, [
+        paid.transfer_id,
+      ]);
+      expect(rows[0].n).toBe(1);
+      await expectSoundLedger(t, db);
+    });
+
+    it('refuses to reverse a reversal or a deposit (409), and answers 404 for an unknown or malformed id', async () => {
+      const alice = await fundedUser(t.server, '10.00');
+      const bob = await registerUser(t.server);
+      const paid = await transfer(alice, bob, '4.00');
+      const reversal = (await reverse(paid.transfer_id).expect(200)).body.data;
+      expectError(await reverse(reversal.id), 409, 'CONFLICT', 'A reversal cannot be reversed; only transfers can.');
+      const deposit = (await alice.agent.get('/v1/wallets/operations?order=asc&limit=1').expect(200)).body.data[0];
+      expectError(await reverse(deposit.transfer_id), 409, 'CONFLICT', 'A deposit cannot be reversed; only transfers can.');
+      expectError(await reverse(randomUUID()), 404, 'NOT_FOUND', 'Transfer does not exist.');
+      expectError(await reverse('not-a-uuid'), 404, 'NOT_FOUND', 'Transfer does not exist.');
+    });
+
+    it('answers 400 "Insufficient funds." when the receiver no longer holds the money, posting nothing', async () => {
+      const alice = await fundedUser(t.server, '10.00');
+      const bob = await registerUser(t.server);
+      const carol = await registerUser(t.server);
+      const paid = await transfer(alice, bob, '10.00');
+      await transfer(bob, carol, '6.00');
+      expectError(await reverse(paid.transfer_id), 400, 'BAD_REQUEST', 'Insufficient funds.');
+      expect(await balanceOf(bob)).toBe('4.00');
+      // Money held for a hold is not the receiver's to give back either.
+      await transfer(carol, bob, '6.00');
+      await placeHold(bob, carol.walletId, '1.00');
+      expectError(await reverse(paid.transfer_id), 400, 'BAD_REQUEST', 'Insufficient funds.');
+      const { rows } = await db.query(`select count(*)::int as n from journal_entries where reverses_id = $1`, [
+        paid.transfer_id,
+      ]);
+      expect(rows[0].n).toBe(0);
+    });
+
+    it('replays a reversal sent again with its Idempotency-Key, posting once', async () => {
+      const alice = await fundedUser(t.server, '10.00');
+      const bob = await registerUser(t.server);
+      const paid = await transfer(alice, bob, '3.00');
+      const key = `reverse-${randomUUID()}`;
+      const first = await reverse(paid.transfer_id, { reason: 'dup' }).set('Idempotency-Key', key).expect(200);
+      const again = await reverse(paid.transfer_id, { reason: 'dup' }).set('Idempotency-Key', key).expect(200);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(await balanceOf(alice)).toBe('10.00');
+    });
+  });
+
+  describe('freezes', () => {
+    const freeze = (walletId: string, body: object = {}) =>
+      admin.agent.post(`/v1/admin/wallets/${walletId}/freeze`).send(body);
+    const unfreeze = (walletId: string, body: object = {}) =>
+      admin.agent.post(`/v1/admin/wallets/${walletId}/unfreeze`).send(body);
+
+    it('stops a frozen wallet from sending, receiving, holding and capturing, until it is unfrozen', async () => {
+      const alice = await fundedUser(t.server, '100.00');
+      const bob = await fundedUser(t.server, '10.00');
+      const hold = await placeHold(alice, bob.walletId, '5.00');
+      const frozen = await freeze(alice.walletId, { reason: 'card reported stolen' }).expect(200);
+      expect(frozen.body.data).toEqual({
+        id: alice.walletId,
+        user_id: alice.id,
+        kind: 'USER',
+        balance: '100.00',
+        available: '95.00',
+        frozen: true,
+        frozen_at: expect.any(String),
+        last_sequence: 1,
+      });
+      const send = await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' });
+      expectError(send, 403, 'FORBIDDEN', `Paying wallet ${alice.walletId} is frozen.`);
+      const receive = await bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
+      expectError(receive, 403, 'FORBIDDEN', `Destination wallet ${alice.walletId} is frozen.`);
+      expect(receive.body.status.errors[0].target).toBe('destination');
+      expectError(
+        await alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00' }),
+        403,
+        'FORBIDDEN',
+        `Destination wallet ${alice.walletId} is frozen.`,
+      );
+      expectError(
+        await alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' }),
+        403,
+        'FORBIDDEN',
+        /frozen/,
+      );
+      expectError(
+        await bob.agent.post('/v1/wallets/holds').send({ destination: alice.walletId, amount: '1.00' }),
+        403,
+        'FORBIDDEN',
+        /frozen/,
+      );
+      expectError(await alice.agent.post(`/v1/holds/${hold.id}/capture`).send({}), 403, 'FORBIDDEN', /frozen/);
+      expect(await balanceOf(alice)).toBe('100.00');
+      expect(await balanceOf(bob)).toBe('10.00');
+      expectError(await freeze(alice.walletId), 409, 'CONFLICT', 'Wallet is already frozen.');
+
+      await unfreeze(alice.walletId, { reason: 'card found' }).expect(200);
+      expectError(await unfreeze(alice.walletId), 409, 'CONFLICT', 'Wallet is not frozen.');
+      await alice.agent.post(`/v1/holds/${hold.id}/capture`).send({}).expect(200);
+      await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }).expect(200);
+      expect(await balanceOf(bob)).toBe('16.00');
+      const log = (await admin.agent.get('/v1/admin/actions?limit=2').expect(200)).body.data;
+      expect(log.map((line: { action: string; target: string; reason: string }) => [line.action, line.target, line.reason])).toEqual([
+        ['UNFREEZE', alice.walletId, 'card found'],
+        ['FREEZE', alice.walletId, 'card reported stolen'],
+      ]);
+      await expectSoundLedger(t, db);
+    });
+
+    it('lets a frozen payer void its hold (nothing moves) and blocks capturing a hold to a frozen wallet', async () => {
+      const alice = await fundedUser(t.server, '20.00');
+      const bob = await registerUser(t.server);
+      const first = await placeHold(alice, bob.walletId, '5.00');
+      const second = await placeHold(alice, bob.walletId, '5.00');
+      await freeze(bob.walletId).expect(200);
+      expectError(await alice.agent.post(`/v1/holds/${first.id}/capture`).send({}), 403, 'FORBIDDEN', `Destination wallet ${bob.walletId} is frozen.`);
+      await freeze(alice.walletId).expect(200);
+      await alice.agent.post(`/v1/holds/${second.id}/void`).expect(200);
+      await unfreeze(bob.walletId).expect(200);
+      await unfreeze(alice.walletId).expect(200);
+      await alice.agent.post(`/v1/holds/${first.id}/capture`).send({}).expect(200);
+      expect(await balanceOf(bob)).toBe('5.00');
+    });
+
+    it('refuses the funding wallet (422), unknown wallets (404) and answers the same wallet to GET', async () => {
+      expectError(await freeze(FUNDING_WALLET_ID), 422, 'UNPROCESSABLE_ENTITY', 'The system funding wallet cannot be frozen.');
+      expectError(await freeze(randomUUID()), 404, 'NOT_FOUND', 'Wallet does not exist.');
+      expectError(await freeze('nope'), 404, 'NOT_FOUND', 'Wallet does not exist.');
+      const user = await fundedUser(t.server, '1.00');
+      const read = await admin.agent.get(`/v1/admin/wallets/${user.walletId}`).expect(200);
+      expect(read.body.data).toMatchObject({ id: user.walletId, frozen: false, frozen_at: null, balance: '1.00' });
+    });
+
+    it('lets no money move after the freeze committed, while a storm of transfers races it', async () => {
+      const payer = await fundedUser(t.server, '1000.00');
+      const payees = await Promise.all(Array.from({ length: 4 }, () => registerUser(t.server)));
+      const storm = Array.from({ length: 60 }, (_, i) =>
+        payer.agent.post('/v1/wallets/transfer').send({ destination: payees[i % payees.length].walletId, amount: '1.00' }),
+      );
+      const frozen = freeze(payer.walletId).then((response) => {
+        expect(response.status).toBe(200);
+        return response.body.data.frozen_at as string;
+      });
+      const [answers, frozenAt] = await Promise.all([Promise.all(storm), frozen]);
+      // After the freeze answered, nothing more moves.
+      const late = await Promise.all(
+        payees.map((payee) => payer.agent.post('/v1/wallets/transfer').send({ destination: payee.walletId, amount: '1.00' })),
+      );
+      expect(late.map((answer) => answer.status)).toEqual([403, 403, 403, 403]);
+
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.every((status) => status === 200 || status === 403)).toBe(true);
+      const moved = statuses.filter((status) => status === 200).length;
+      // Every accepted transfer is in the ledger, and every one of them was posted before the freeze took the lock.
+      const { rows } = await db.query<{ n: number; latest: Date | null }>(
+        `select count(*)::int as n, max("timestamp") as latest from operations where wallet_id = $1 and type = 'TRANSFER'`,
+        [payer.walletId],
+      );
+      expect(rows[0].n).toBe(moved);
+      if (rows[0].latest) expect(rows[0].latest.getTime()).toBeLessThanOrEqual(new Date(frozenAt).getTime());
+      expect(await balanceOf(payer)).toBe(`${1000 - moved}.00`);
+      await expectSoundLedger(t, db);
+    });
+  });
+
+  describe('reads for operators', () => {
+    it('finds users by username prefix, keyset paged, with their wallets and balances', async () => {
+      const prefix = `find-${randomUUID().slice(0, 6)}-`;
+      const users = [];
+      for (const name of ['c', 'a', 'b', 'd', 'e']) {
+        users.push(await registerUser(t.server, { username: `${prefix}${name}` }));
+      }
+      await users[1].agent.post('/v1/wallets/deposit').send({ amount: '12.50' }).expect(200);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: Record<string, string | number> = { query: prefix, limit: 2, ...(cursor ? { cursor } : {}) };
+        const page = await admin.agent.get('/v1/admin/users').query(query).expect(200);
+        seen.push(...page.body.data.map((user: { username: string }) => user.username));
+        cursor = page.body.meta.next_cursor;
+        pages++;
+      } while (cursor);
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e'].map((name) => `${prefix}${name}`));
+      expect(pages).toBe(3);
+      const first = (await admin.agent.get('/v1/admin/users').query({ query: `${prefix}a` }).expect(200)).body.data;
+      expect(first).toEqual([
+        {
+          id: users[1].id,
+          username: `${prefix}a`,
+          role: 'user',
+          created_at: expect.any(String),
+          wallet: { id: users[1].walletId, balance: '12.50', available: '12.50', frozen: false },
+        },
+      ]);
+      // LIKE wildcards in the query are taken literally.
+      expect((await admin.agent.get('/v1/admin/users').query({ query: `${prefix}%` }).expect(200)).body.data).toEqual([]);
+    });
+
+    it("pages any wallet's operations with receipts, like the user route", async () => {
+      const alice = await fundedUser(t.server, '10.00');
+      const bob = await registerUser(t.server);
+      await transfer(alice, bob, '2.50');
+      await transfer(alice, bob, '1.25');
+      const page = await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/operations?order=asc&limit=2`).expect(200);
+      expect(page.body.data.map((op: { sequence: number; balance_after: string }) => [op.sequence, op.balance_after])).toEqual([
+        [1, '10.00'],
+        [2, '7.50'],
+      ]);
+      const next = await admin.agent
+        .get(`/v1/admin/wallets/${alice.walletId}/operations`)
+        .query({ order: 'asc', limit: 2, cursor: page.body.meta.next_cursor })
+        .expect(200);
+      expect(next.body.data.map((op: { sequence: number }) => op.sequence)).toEqual([3]);
+      expect(next.body.meta.next_cursor).toBeNull();
+      const own = (await alice.agent.get('/v1/wallets/operations?order=asc').expect(200)).body.data;
+      expect(own).toEqual([...page.body.data, ...next.body.data]);
+      expectError(await admin.agent.get(`/v1/admin/wallets/${randomUUID()}/operations`), 404, 'NOT_FOUND', 'Wallet does not exist.');
+    });
+
+    it('pages the action log newest first', async () => {
+      const user = await fundedUser(t.server, '1.00');
+      for (let i = 0; i < 3; i++) {
+        await admin.agent.post(`/v1/admin/wallets/${user.walletId}/freeze`).send({ reason: `round ${i}` }).expect(200);
+        await admin.agent.post(`/v1/admin/wallets/${user.walletId}/unfreeze`).send({ reason: `round ${i}` }).expect(200);
+      }
+      const first = await admin.agent.get('/v1/admin/actions?limit=4').expect(200);
+      const second = await admin.agent.get('/v1/admin/actions').query({ limit: 2, cursor: first.body.meta.next_cursor }).expect(200);
+      const lines = [...first.body.data, ...second.body.data].map((line: { action: string; reason: string }) => `${line.action} ${line.reason}`);
+      expect(lines).toEqual([
+        'UNFREEZE round 2',
+        'FREEZE round 2',
+        'UNFREEZE round 1',
+        'FREEZE round 1',
+        'UNFREEZE round 0',
+        'FREEZE round 0',
+      ]);
+      expectError(await admin.agent.get('/v1/admin/actions?cursor=zzz'), 422, 'UNPROCESSABLE_ENTITY', 'Not a valid cursor.');
+    });
+
+    it('keeps the action log append-only', async () => {
+      await db.query('begin');
+      try {
+        await expect(db.query(`delete from admin_actions`)).rejects.toMatchObject({ code: 'P0001' });
+      } finally {
+        await db.query('rollback');
+      }
+    });
+  });
+});

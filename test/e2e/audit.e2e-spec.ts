@@ -1,0 +1,234 @@
+import { RequestContext } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import { AdminService } from '@app/admin';
+import { FUNDING_WALLET_ID } from '@app/ledger';
+import { fundedUser, registerUser, type RegisteredUser } from '@app/testing';
+import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
+import { createTestApp, type TestApp } from '../setup/test-app';
+
+const CLEAN = {
+  balanced: true,
+  total: '0.00',
+  wallets_checked: expect.any(Number),
+  operations_checked: expect.any(Number),
+  mismatches: [],
+  unbalanced_entries: [],
+  chain_ok: true,
+  first_break: null,
+};
+
+/**
+ * Tamper evidence: every operation is chained by a SHA-256 hash over the
+ * previous operation of its wallet, and GET /v1/admin/ledger/audit recomputes
+ * the whole ledger. Each tampering below is made directly with SQL (with the
+ * append-only triggers switched off for the session, as a superuser could),
+ * must be detected and named, and the audit is clean again once restored.
+ */
+describe('ledger audit and tamper evidence (contract part B)', () => {
+  let t: TestApp;
+  let db: Client;
+  let admin: RegisteredUser;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let transferId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    db = await connectDb(t.databaseUrl);
+    admin = await registerUser(t.server);
+    await RequestContext.create(t.orm.em, () => t.app.get(AdminService).promote(admin.username, admin.password));
+    alice = await fundedUser(t.server, '100.00');
+    bob = await registerUser(t.server);
+    const paid = await alice.agent
+      .post('/v1/wallets/transfer')
+      .send({ destination: bob.walletId, amount: '30.00' })
+      .expect(200);
+    transferId = paid.body.data.transfer_id;
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  async function audit() {
+    const response = await admin.agent.get('/v1/admin/ledger/audit').expect(200);
+    return response.body.data;
+  }
+
+  /** Runs `sql` as someone who bypasses the service and its triggers would. */
+  async function tamper(sql: string, params: unknown[] = []): Promise<void> {
+    await db.query('begin');
+    await db.query('set local session_replication_role = replica');
+    await db.query(sql, params);
+    await db.query('commit');
+  }
+
+  async function operation(walletId: string, sequence: number | null) {
+    const { rows } = await db.query(
+      sequence === null
+        ? `select * from operations where wallet_id = $1 and transfer_id = (select transfer_id from operations where wallet_id = $2 and sequence = 1)`
+        : `select * from operations where wallet_id = $1 and sequence = $2`,
+      sequence === null ? [walletId, alice.walletId] : [walletId, sequence],
+    );
+    expect(rows).toHaveLength(1);
+    return rows[0];
+  }
+
+  it('is clean on a ledger written only by the service', async () => {
+    expect(await audit()).toEqual(CLEAN);
+    await expectSoundLedger(t, db);
+  });
+
+  it('detects and names an amount UPDATEd with SQL, and is clean once it is restored', async () => {
+    const debit = await operation(alice.walletId, 2);
+    await tamper(`update operations set amount = -3.00 where id = $1`, [debit.id]);
+    try {
+      const report = await audit();
+      expect(report).toMatchObject({
+        balanced: false,
+        unbalanced_entries: [transferId],
+        chain_ok: false,
+        mismatches: [{ wallet_id: alice.walletId, stored: '70.00', recomputed: '97.00' }],
+        first_break: {
+          wallet_id: alice.walletId,
+          operation_id: debit.id,
+          sequence: 2,
+          problem: 'balance_after',
+          expected: '97.00',
+          found: '70.00',
+        },
+      });
+    } finally {
+      await tamper(`update operations set amount = -30.00 where id = $1`, [debit.id]);
+    }
+    expect(await audit()).toEqual(CLEAN);
+  });
+
+  it('detects the hash of a row edited consistently (amount and balance after together)', async () => {
+    const credit = await operation(bob.walletId, 1);
+    await tamper(`update operations set amount = 31.00, balance_after = 31.00 where id = $1`, [credit.id]);
+    await tamper(`update wallets set balance = 31.00 where id = $1`, [bob.walletId]);
+    try {
+      const report = await audit();
+      expect(report.chain_ok).toBe(false);
+      expect(report.first_break).toMatchObject({
+        wallet_id: bob.walletId,
+        operation_id: credit.id,
+        sequence: 1,
+        problem: 'hash',
+        found: credit.hash,
+      });
+      expect(report.first_break.expected).toMatch(/^[0-9a-f]{64}$/);
+      expect(report.first_break.expected).not.toBe(credit.hash);
+    } finally {
+      await tamper(`update operations set amount = 30.00, balance_after = 30.00 where id = $1`, [credit.id]);
+      await tamper(`update wallets set balance = 30.00 where id = $1`, [bob.walletId]);
+    }
+    expect(await audit()).toEqual(CLEAN);
+  });
+
+  it('detects and names an operation DELETEd with SQL, and is clean once it is put back', async () => {
+    const deposit = await operation(alice.walletId, 1);
+    await tamper(`delete from operations where id = $1`, [deposit.id]);
+    try {
+      const report = await audit();
+      expect(report).toMatchObject({
+        balanced: false,
+        unbalanced_entries: [deposit.transfer_id],
+        chain_ok: false,
+        first_break: {
+          wallet_id: alice.walletId,
+          sequence: 2,
+          problem: 'sequence',
+          expected: '1',
+          found: '2',
+        },
+      });
+    } finally {
+      const columns = Object.keys(deposit);
+      await tamper(
+        `insert into operations (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+        columns.map((c) => deposit[c]),
+      );
+    }
+    expect(await audit()).toEqual(CLEAN);
+  });
+
+  it('detects and names a forged operation INSERTed with SQL, and is clean once it is removed', async () => {
+    const forged = randomUUID();
+    await tamper(
+      `insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, "timestamp", hash)
+       values ($1, $2, $3, $4, $3, 'DEPOSIT', 1000.00, 2, 1030.00, clock_timestamp(), $5)`,
+      [forged, randomUUID(), bob.walletId, FUNDING_WALLET_ID, 'f'.repeat(64)],
+    );
+    try {
+      const report = await audit();
+      expect(report).toMatchObject({
+        balanced: false,
+        total: '1000.00',
+        chain_ok: false,
+        mismatches: [{ wallet_id: bob.walletId, stored: '30.00', recomputed: '1030.00' }],
+        first_break: { wallet_id: bob.walletId, operation_id: forged, sequence: 2, problem: 'hash', found: 'f'.repeat(64) },
+      });
+    } finally {
+      await tamper(`delete from operations where id = $1`, [forged]);
+    }
+    expect(await audit()).toEqual(CLEAN);
+  });
+
+  it("detects and names an edit of the funding wallet's leg, which keeps no sequence of its own", async () => {
+    const fundingLeg = await operation(FUNDING_WALLET_ID, null);
+    await tamper(`update operations set amount = -10.00 where id = $1`, [fundingLeg.id]);
+    try {
+      const report = await audit();
+      expect(report).toMatchObject({
+        balanced: false,
+        total: '90.00',
+        unbalanced_entries: [fundingLeg.transfer_id],
+        chain_ok: false,
+        first_break: {
+          wallet_id: FUNDING_WALLET_ID,
+          operation_id: fundingLeg.id,
+          sequence: null,
+          problem: 'hash',
+          found: fundingLeg.hash,
+        },
+      });
+    } finally {
+      await tamper(`update operations set amount = -100.00 where id = $1`, [fundingLeg.id]);
+    }
+    expect(await audit()).toEqual(CLEAN);
+  });
+
+  it('detects a wallet whose chain head was rewritten', async () => {
+    await tamper(`update wallets set chain_head = $2 where id = $1`, [bob.walletId, '0'.repeat(64)]);
+    const head = (await operation(bob.walletId, 1)).hash;
+    try {
+      expect((await audit()).first_break).toEqual({
+        wallet_id: bob.walletId,
+        operation_id: null,
+        sequence: null,
+        problem: 'chain_head',
+        expected: head,
+        found: '0'.repeat(64),
+      });
+    } finally {
+      await tamper(`update wallets set chain_head = $2 where id = $1`, [bob.walletId, head]);
+    }
+    expect(await audit()).toEqual(CLEAN);
+  });
+
+  it('lets the database, not a read, refuse a second reversal of one transfer', async () => {
+    const reversal = randomUUID();
+    await db.query('begin');
+    try {
+      await db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [reversal, transferId]);
+      await expect(
+        db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [randomUUID(), transferId]),
+      ).rejects.toMatchObject({ code: '23505', constraint: 'journal_entries_reverses_id_unique' });
+    } finally {
+      await db.query('rollback');
+    }
+  });
+});
