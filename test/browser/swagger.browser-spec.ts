@@ -39,7 +39,10 @@ describe('Swagger UI at /api/doc/', () => {
     const live = block.locator('.live-responses-table');
     const status = live.locator('.response .response-col_status').first();
     await status.waitFor();
-    const text = await live.locator('.response-col_description .highlight-code pre, .response-col_description pre.microlight').first().innerText();
+    const text = await live
+      .locator('.response-col_description .highlight-code pre, .response-col_description pre.microlight')
+      .first()
+      .innerText();
     return { status: Number((await status.innerText()).trim()), body: JSON.parse(text) };
   }
 

@@ -24,11 +24,12 @@ const QUIET_NETWORK_FLAGS = [
 ];
 
 /**
- * @sparticuz/chromium's flags are meant for Lambda; these two would switch off
- * the same-origin and mixed-content rules a real operator's browser applies,
- * which the pages under test must live with.
+ * @sparticuz/chromium's flags are meant for Lambda. Two would switch off the
+ * same-origin and mixed-content rules a real operator's browser applies, which
+ * the pages under test must live with; --single-process makes closing a
+ * browser context close the whole browser (each test has its own context).
  */
-const UNSAFE_FLAGS = new Set(['--disable-web-security', '--allow-running-insecure-content']);
+const LAMBDA_ONLY_FLAGS = new Set(['--disable-web-security', '--allow-running-insecure-content', '--single-process']);
 
 const execFileAsync = promisify(execFile);
 
@@ -37,7 +38,7 @@ export async function launchBrowser(): Promise<Browser> {
   return playwright.launch({
     executablePath: join(dir, 'chromium'),
     // As root Chromium refuses to start with its sandbox: --no-sandbox is in @sparticuz's flags.
-    args: [...chromium.args.filter((flag) => !UNSAFE_FLAGS.has(flag)), ...QUIET_NETWORK_FLAGS],
+    args: [...chromium.args.filter((flag) => !LAMBDA_ONLY_FLAGS.has(flag)), ...QUIET_NETWORK_FLAGS],
     headless: true,
     env: { ...process.env, FONTCONFIG_FILE: join(dir, 'fonts.conf') },
   });
