@@ -18,6 +18,13 @@ module.exports = {
       to: { path: '^apps/', pathNot: '^apps/$2/' },
     },
     {
+      name: 'admin-console-stands-alone',
+      comment: 'the console runs in the browser as plain ES modules: no server code, no package (it talks to the API over HTTP only)',
+      severity: 'error',
+      from: { path: '^apps/admin-console/' },
+      to: { pathNot: '^apps/admin-console/' },
+    },
+    {
       name: 'schema-only-from-apps',
       comment: '@app/schema lists every entity: only composition roots use it',
       severity: 'error',

@@ -3,6 +3,7 @@ import passport from 'passport';
 import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { answeringErrors, jsonBodyParser } from '@app/http';
+import { serveAdminConsole } from './admin-console';
 import { setupSwagger } from './swagger';
 
 /**
@@ -13,6 +14,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
+  serveAdminConsole(app, config);
   app.use(answeringErrors(jsonBodyParser()));
   app.use(answeringErrors(app.get(SessionMiddleware).handler));
   app.use(answeringErrors(passport.initialize()));
