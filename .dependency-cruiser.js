@@ -33,9 +33,12 @@ module.exports = {
     },
     {
       name: 'idempotency-only-from-composition',
-      comment: 'a cross-cutting concern wired by the composition root; routes opt in with @Idempotent() from @app/http',
+      comment:
+        'a cross-cutting concern wired by the composition root; routes opt in with @Idempotent() from ' +
+        '@app/idempotency, so features may import it from their http/ folders only (not domain, application, ' +
+        'persistence); libs/http must not import it (idempotency builds on libs/http)',
       severity: 'error',
-      from: { path: '^libs/', pathNot: '^libs/(schema|idempotency)/' },
+      from: { path: '^libs/', pathNot: ['^libs/(schema|idempotency)/', '^libs/[^/]+/src/http/'] },
       to: { path: '^libs/idempotency/' },
     },
     {
@@ -93,7 +96,13 @@ module.exports = {
       name: 'domain-knows-no-http',
       severity: 'error',
       from: { path: '^libs/[^/]+/src/(domain|application|persistence)/' },
-      to: { path: ['^libs/[^/]+/src/http/', '^libs/http/', 'node_modules/(express|@nestjs/swagger|@nestjs/platform-express|passport)'] },
+      to: {
+        path: [
+          '^libs/[^/]+/src/http/',
+          '^libs/http/',
+          'node_modules/(express|@nestjs/swagger|@nestjs/platform-express|passport)',
+        ],
+      },
     },
     {
       name: 'domain-knows-no-application-or-persistence',

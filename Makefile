@@ -2,7 +2,7 @@
 # Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
 # PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
 
-.PHONY: run test test-e2e test-browser test-long bench migrate migration build lint deps install clean
+.PHONY: run test test-e2e test-browser test-long bench migrate migration admin build lint deps install clean
 
 STAMP := node_modules/.install-stamp
 
@@ -30,6 +30,9 @@ migrate: install build ## apply pending migrations to DATABASE_URL (or the embed
 migration: install ## write a migration for the entity changes: make migration name=add-holds
 	@test -n "$(name)" || (echo "usage: make migration name=<name>" && exit 2)
 	npm run --silent migration:create -- $(name)
+
+admin: install build ## create or promote an admin: ADMIN_USERNAME=... ADMIN_PASSWORD=... make admin
+	npm run --silent cli -- admin
 
 build: install
 	npm run --silent build

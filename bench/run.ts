@@ -19,7 +19,7 @@ import { login, startApi } from './api-process';
 import { type LoadResult, runLoad } from './load';
 import { runPgbench, type PgbenchResult } from './pgbench';
 import { round } from './process-stats';
-import { BENCH_PASSWORD, benchUuid, seedFundedWallets, seedHistoryWallet } from './seed';
+import { BENCH_PASSWORD, benchUuid, hashSeededChains, seedFundedWallets, seedHistoryWallet } from './seed';
 import { seedDesignBalanceMs } from './seed-design';
 import { writeReport } from './report';
 
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
       log(`seeding a wallet with ${size} operations`);
       histories.push({ size, ...(await seedHistoryWallet(db, String(size), size, passwordHash)) });
     }
+    log('hashing the seeded chains');
+    await hashSeededChains(db);
     await db.query('vacuum analyze');
 
     api = await startApi(databaseUrl, await freePort());

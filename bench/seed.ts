@@ -1,4 +1,5 @@
 import type { Client } from 'pg';
+import { hashChains } from '../libs/ledger/src/persistence/chain-backfill';
 
 export const FUNDING_WALLET_ID = '00000000-0000-4000-8000-000000000001';
 export const BENCH_PASSWORD = 'bench-password';
@@ -46,11 +47,11 @@ export async function seedFundedWallets(
     [count],
   );
   await db.query(
-    `insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp)
-     select ${UUID_SQL(4, 'n')}, ${UUID_SQL(3, 'n')}, ${UUID_SQL(2, 'n')}, '${FUNDING_WALLET_ID}'::uuid, ${UUID_SQL(2, 'n')}, 'DEPOSIT', $1::numeric, 1, $1::numeric, now()
+    `insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
+     select ${UUID_SQL(4, 'n')}, ${UUID_SQL(3, 'n')}, ${UUID_SQL(2, 'n')}, '${FUNDING_WALLET_ID}'::uuid, ${UUID_SQL(2, 'n')}, 'DEPOSIT', $1::numeric, 1, $1::numeric, now(), ''
        from generate_series(1, $2::int) n
      union all
-     select ${UUID_SQL(5, 'n')}, ${UUID_SQL(3, 'n')}, '${FUNDING_WALLET_ID}'::uuid, '${FUNDING_WALLET_ID}'::uuid, ${UUID_SQL(2, 'n')}, 'DEPOSIT', -$1::numeric, null, null, now()
+     select ${UUID_SQL(5, 'n')}, ${UUID_SQL(3, 'n')}, '${FUNDING_WALLET_ID}'::uuid, '${FUNDING_WALLET_ID}'::uuid, ${UUID_SQL(2, 'n')}, 'DEPOSIT', -$1::numeric, null, null, now(), ''
        from generate_series(1, $2::int) n`,
     [funding, count],
   );
@@ -92,20 +93,36 @@ export async function seedHistoryWallet(
     [operations],
   );
   await db.query(
-    `insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp)
+    `insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
      select ${leg(1, 'n')}, ${entry('n')}, $2::uuid, '${FUNDING_WALLET_ID}'::uuid, $2::uuid, 'DEPOSIT', 1.00, n, n::numeric(20,2),
-            timestamptz '2026-01-01 00:00:00+00' + n * interval '1 second'
+            timestamptz '2026-01-01 00:00:00+00' + n * interval '1 second', ''
        from generate_series(1, $1::int) n`,
     [operations, walletId],
   );
   await db.query(
-    `insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp)
+    `insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
      select ${leg(2, 'n')}, ${entry('n')}, '${FUNDING_WALLET_ID}'::uuid, '${FUNDING_WALLET_ID}'::uuid, $2::uuid, 'DEPOSIT', -1.00, null, null,
-            timestamptz '2026-01-01 00:00:00+00' + n * interval '1 second'
+            timestamptz '2026-01-01 00:00:00+00' + n * interval '1 second', ''
        from generate_series(1, $1::int) n`,
     [operations, walletId],
   );
   await db.query('commit');
   await db.query('analyze operations');
   return { username: `bench-history-${label}`, walletId };
+}
+
+/**
+ * The seeds above write operations with an empty hash (SQL cannot compute the
+ * chain); this computes every chain as the service would have, so that the
+ * audit of the seeded ledger is clean. Past the append-only trigger, as a
+ * superuser's bulk load is.
+ */
+export async function hashSeededChains(db: Client): Promise<void> {
+  await db.query('begin');
+  await db.query('set local session_replication_role = replica');
+  await hashChains(async (sql, params = []) => {
+    let n = 0;
+    return (await db.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+  });
+  await db.query('commit');
 }

@@ -1,25 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { GENESIS_HASH, type HashedFields, operationHash } from '../libs/ledger/src/domain/operation-hash';
-
-/** Rows hashed per statement by the backfill: bounded memory whatever the ledger's size. */
-const BATCH = 5_000;
-
-interface LegRow {
-  id: string;
-  transfer_id: string;
-  type: string;
-  wallet_id: string;
-  source_wallet_id: string;
-  destination_wallet_id: string;
-  amount: string;
-  sequence: string | null;
-  balance_after: string | null;
-  timestamp: Date;
-  anchor?: string;
-}
-
-const LEG_COLUMNS = `o.id, o.transfer_id, o.type, o.wallet_id, o.source_wallet_id, o.destination_wallet_id,
-  o.amount::text as amount, o.sequence::text as sequence, o.balance_after::text as balance_after, o.timestamp`;
+import { hashChains } from '../libs/ledger/src/persistence/chain-backfill';
 
 /**
  * Admin tools: roles, freezes, reversals (at most once per transfer, by a
@@ -70,71 +50,9 @@ export class Migration20261127161519_admin_tools extends Migration {
 
     await this.execute(`alter table "operations" add column "hash" varchar(64) null;`);
     await this.execute(`alter table "operations" disable trigger operations_append_only;`);
-    await this.hashUserLegs();
-    await this.hashSystemLegs();
+    await hashChains((sql, params) => this.execute(sql, params));
     await this.execute(`alter table "operations" enable trigger operations_append_only;`);
     await this.execute(`alter table "operations" alter column "hash" set not null;`);
-  }
-
-  /** Each user wallet's chain, in sequence order, in batches; the wallet keeps its head. */
-  private async hashUserLegs(): Promise<void> {
-    let afterWallet = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const wallets = await this.execute(
-        `select id from wallets where kind = 'USER' and last_sequence > 0 and id > ? order by id limit ${BATCH}`,
-        [afterWallet],
-      );
-      if (wallets.length === 0) return;
-      for (const { id: walletId } of wallets as { id: string }[]) {
-        let previous = GENESIS_HASH;
-        let afterSequence = 0;
-        for (;;) {
-          const legs = (await this.execute(
-            `select ${LEG_COLUMNS} from operations o where o.wallet_id = ? and o.sequence > ? order by o.sequence limit ${BATCH}`,
-            [walletId, afterSequence],
-          )) as LegRow[];
-          if (legs.length === 0) break;
-          const hashes = legs.map((leg) => (previous = operationHash(fields(leg), previous)));
-          await this.writeHashes(legs, hashes);
-          afterSequence = Number(legs.at(-1)!.sequence);
-        }
-        await this.execute(`update wallets set chain_head = ? where id = ?`, [previous, walletId]);
-      }
-      afterWallet = (wallets.at(-1) as { id: string }).id;
-    }
-  }
-
-  /** System legs chain to their entry's user leg (hashed above), as PostingService does. */
-  private async hashSystemLegs(): Promise<void> {
-    let afterId = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const legs = (await this.execute(
-        `select ${LEG_COLUMNS},
-                (select u.hash from operations u where u.transfer_id = o.transfer_id and u.sequence is not null
-                  order by u.wallet_id limit 1) as anchor
-           from operations o
-          where o.sequence is null and o.id > ?
-          order by o.id
-          limit ${BATCH}`,
-        [afterId],
-      )) as LegRow[];
-      if (legs.length === 0) return;
-      await this.writeHashes(
-        legs,
-        legs.map((leg) => operationHash(fields(leg), leg.anchor ?? GENESIS_HASH)),
-      );
-      afterId = legs.at(-1)!.id;
-    }
-  }
-
-  private async writeHashes(legs: LegRow[], hashes: string[]): Promise<void> {
-    const params = legs.flatMap((leg, i) => [leg.id, hashes[i]]);
-    await this.execute(
-      `update operations set hash = v.hash
-         from (values ${legs.map(() => '(?::uuid, ?)').join(', ')}) as v (id, hash)
-        where operations.id = v.id`,
-      params,
-    );
   }
 
   override async down(): Promise<void> {
@@ -154,19 +72,4 @@ export class Migration20261127161519_admin_tools extends Migration {
     this.addSql(`alter table "users" drop column "role";`);
     this.addSql(`alter table "wallets" drop column "chain_head", drop column "frozen_at";`);
   }
-}
-
-function fields(leg: LegRow): HashedFields {
-  return {
-    id: leg.id,
-    transferId: leg.transfer_id,
-    type: leg.type,
-    walletId: leg.wallet_id,
-    sourceWalletId: leg.source_wallet_id,
-    destinationWalletId: leg.destination_wallet_id,
-    amount: leg.amount,
-    sequence: leg.sequence === null ? null : Number(leg.sequence),
-    balanceAfter: leg.balance_after,
-    timestamp: new Date(leg.timestamp),
-  };
 }

@@ -1,8 +1,9 @@
 -- The SQL the service issues for one POST /v1/wallets/transfer with an
 -- Idempotency-Key, statement for statement as the ORM's query log shows it
 -- (DB_DEBUG=true), with pgbench variables for the random pair. The numbers the
--- service computes in TypeScript (next sequence, balance after) are computed
--- here by subqueries on the locked rows. Refresh it when the transfer path
+-- service computes in TypeScript (next sequence, balance after, chain hashes)
+-- are computed here by subqueries on the locked rows (the hashes stand in: sha256
+-- of fewer fields, not the chain's encoding). Refresh it when the transfer path
 -- changes (docs/PERFORMANCE.md, "Method").
 \set src random(1, :wallets)
 \set dst 1 + (:src + random(0, :wallets - 2)) % :wallets
@@ -18,7 +19,7 @@ INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at, expires_at)
      created_at = excluded.created_at, expires_at = excluded.expires_at
   WHERE idempotency_keys.expires_at <= clock_timestamp() RETURNING 1;
 -- WalletRepository.lockForUser
-SELECT id, user_id, kind, balance::text AS balance, last_sequence, pending_holds FROM wallets
+SELECT id, user_id, kind, balance::text AS balance, last_sequence, pending_holds, chain_head, frozen_at FROM wallets
  WHERE user_id = ('00000000-0000-4000-8001-' || lpad(to_hex(:src::int), 12, '0'))::uuid
     OR (id = ('00000000-0000-4000-8002-' || lpad(to_hex(:dst::int), 12, '0'))::uuid AND kind = 'USER')
  ORDER BY id FOR UPDATE;
@@ -32,14 +33,17 @@ WITH s AS (SELECT id, balance - 0.01 AS balance, last_sequence + 1 AS seq FROM w
      clock AS (SELECT clock_timestamp() AS at),
      entry AS (INSERT INTO journal_entries (id, type, created_at) SELECT entry, 'TRANSFER', at FROM ids, clock),
      legs AS (
-       INSERT INTO operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp)
-       SELECT gen_random_uuid(), ids.entry, s.id, s.id, d.id, 'TRANSFER', -0.01, s.seq, s.balance, clock.at FROM s, d, ids, clock
+       INSERT INTO operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
+       SELECT gen_random_uuid(), ids.entry, s.id, s.id, d.id, 'TRANSFER', -0.01, s.seq, s.balance, clock.at,
+              encode(sha256(convert_to(ids.entry::text || s.seq::text, 'UTF8')), 'hex') FROM s, d, ids, clock
        UNION ALL
-       SELECT gen_random_uuid(), ids.entry, d.id, s.id, d.id, 'TRANSFER', 0.01, d.seq, d.balance, clock.at FROM s, d, ids, clock
+       SELECT gen_random_uuid(), ids.entry, d.id, s.id, d.id, 'TRANSFER', 0.01, d.seq, d.balance, clock.at,
+              encode(sha256(convert_to(ids.entry::text || d.seq::text, 'UTF8')), 'hex') FROM s, d, ids, clock
        RETURNING id, timestamp),
      moved AS (
-       UPDATE wallets SET balance = v.balance, last_sequence = v.seq
-         FROM (SELECT id, balance, seq FROM s UNION ALL SELECT id, balance, seq FROM d) AS v
+       UPDATE wallets SET balance = v.balance, last_sequence = v.seq, chain_head = v.hash
+         FROM (SELECT id, balance, seq, encode(sha256(convert_to(id::text || seq::text, 'UTF8')), 'hex') AS hash FROM s
+               UNION ALL SELECT id, balance, seq, encode(sha256(convert_to(id::text || seq::text, 'UTF8')), 'hex') FROM d) AS v
         WHERE wallets.id = v.id)
 SELECT id, timestamp FROM legs;
 -- IdempotencyKeyRepository.record

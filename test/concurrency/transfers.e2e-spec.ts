@@ -72,7 +72,9 @@ describe('concurrent money movements (contract part B)', () => {
       expect(response.body).toEqual({
         status: {
           success: false,
-          errors: [{ code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__' }],
+          errors: [
+            { code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__', reason: 'INSUFFICIENT_FUNDS' },
+          ],
         },
         data: null,
       });
@@ -198,7 +200,7 @@ describe('concurrent money movements (contract part B)', () => {
       const move = moves[index];
       if (response.status === 400 && move.kind === 'transfer') {
         expect(response.body.status.errors).toEqual([
-          { code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__' },
+          { code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__', reason: 'INSUFFICIENT_FUNDS' },
         ]);
       } else {
         expect({ index, kind: move.kind, status: response.status }).toEqual({ index, kind: move.kind, status: 200 });
@@ -315,7 +317,14 @@ describe('concurrent money movements (contract part B)', () => {
       expect(response.body).toEqual({
         status: {
           success: false,
-          errors: [{ code: 'BAD_REQUEST', message: 'This username already taken.', target: 'username' }],
+          errors: [
+            {
+              code: 'BAD_REQUEST',
+              message: 'This username already taken.',
+              target: 'username',
+              reason: 'USERNAME_TAKEN',
+            },
+          ],
         },
         data: null,
       });

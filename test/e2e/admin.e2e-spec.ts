@@ -400,6 +400,12 @@ describe('admin tools (contract part B)', () => {
       const own = (await alice.agent.get('/v1/wallets/operations?order=asc').expect(200)).body.data;
       expect(own).toEqual([...page.body.data, ...next.body.data]);
       expectError(await admin.agent.get(`/v1/admin/wallets/${randomUUID()}/operations`), 404, 'NOT_FOUND', 'Wallet does not exist.');
+      expectError(
+        await admin.agent.get(`/v1/admin/wallets/${FUNDING_WALLET_ID}/operations`),
+        422,
+        'UNPROCESSABLE_ENTITY',
+        /keeps no sequence/,
+      );
     });
 
     it('pages the action log newest first', async () => {

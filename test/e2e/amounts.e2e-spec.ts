@@ -94,7 +94,10 @@ describe('amount input rules on both money routes (contract part A)', () => {
     user.agent.post(path).set('Content-Type', 'application/json').send(text);
 
   const rejection = (message: string) => ({
-    status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message, target: 'amount' }] },
+    status: {
+      success: false,
+      errors: [{ code: 'UNPROCESSABLE_ENTITY', message, target: 'amount', reason: 'REQUEST_VALIDATION_FAILED' }],
+    },
     data: null,
   });
 
@@ -157,7 +160,14 @@ describe('amount input rules on both money routes (contract part A)', () => {
             body: {
               status: {
                 success: false,
-                errors: [{ code: 'BAD_REQUEST', message: 'Invalid JSON body.', target: '__all__' }],
+                errors: [
+                  {
+                    code: 'BAD_REQUEST',
+                    message: 'Invalid JSON body.',
+                    target: '__all__',
+                    reason: 'INVALID_JSON_BODY',
+                  },
+                ],
               },
               data: null,
             },

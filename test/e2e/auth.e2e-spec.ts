@@ -6,7 +6,14 @@ const MISSING = 'Missing data for required field.';
 const INVALID_CREDENTIALS = {
   status: {
     success: false,
-    errors: [{ code: 'UNAUTHORIZED', message: 'Invalid username or password.', target: '__all__' }],
+    errors: [
+      {
+        code: 'UNAUTHORIZED',
+        message: 'Invalid username or password.',
+        target: '__all__',
+        reason: 'INVALID_CREDENTIALS',
+      },
+    ],
   },
   data: null,
 };
@@ -60,7 +67,14 @@ describe('auth (contract part A)', () => {
       expect(response.body).toEqual({
         status: {
           success: false,
-          errors: [{ code: 'BAD_REQUEST', message: 'This username already taken.', target: 'username' }],
+          errors: [
+            {
+              code: 'BAD_REQUEST',
+              message: 'This username already taken.',
+              target: 'username',
+              reason: 'USERNAME_TAKEN',
+            },
+          ],
         },
         data: null,
       });
@@ -73,7 +87,12 @@ describe('auth (contract part A)', () => {
         delete body[field];
         const response = await request(t.server).post('/v1/auth/register').send(body).expect(422);
         expect(response.body).toEqual({
-          status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: field }] },
+          status: {
+            success: false,
+            errors: [
+              { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: field, reason: 'REQUEST_VALIDATION_FAILED' },
+            ],
+          },
           data: null,
         });
         expect(response.headers['set-cookie']).toBeUndefined();
@@ -86,16 +105,21 @@ describe('auth (contract part A)', () => {
         .send({ username: null, password: 'pw', passwordConfirm: 'pw' })
         .expect(422);
       expect(response.body.status.errors).toEqual([
-        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username' },
+        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username', reason: 'REQUEST_VALIDATION_FAILED' },
       ]);
     });
 
     it('answers one 422 error per missing field of an empty body', async () => {
       const response = await request(t.server).post('/v1/auth/register').send({}).expect(422);
       expect(response.body.status.errors).toEqual([
-        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username' },
-        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'password' },
-        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'passwordConfirm' },
+        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username', reason: 'REQUEST_VALIDATION_FAILED' },
+        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'password', reason: 'REQUEST_VALIDATION_FAILED' },
+        {
+          code: 'UNPROCESSABLE_ENTITY',
+          message: MISSING,
+          target: 'passwordConfirm',
+          reason: 'REQUEST_VALIDATION_FAILED',
+        },
       ]);
     });
 
@@ -109,7 +133,12 @@ describe('auth (contract part A)', () => {
         status: {
           success: false,
           errors: [
-            { code: 'UNPROCESSABLE_ENTITY', message: "Password does not match it's confirmation.", target: '__all__' },
+            {
+              code: 'UNPROCESSABLE_ENTITY',
+              message: "Password does not match it's confirmation.",
+              target: '__all__',
+              reason: 'PASSWORDS_DIFFER',
+            },
           ],
         },
         data: null,
@@ -188,7 +217,12 @@ describe('auth (contract part A)', () => {
       delete body[field];
       const response = await request(t.server).post('/v1/auth/login').send(body).expect(422);
       expect(response.body).toEqual({
-        status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: field }] },
+        status: {
+          success: false,
+          errors: [
+            { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: field, reason: 'REQUEST_VALIDATION_FAILED' },
+          ],
+        },
         data: null,
       });
     });
@@ -196,8 +230,8 @@ describe('auth (contract part A)', () => {
     it('rejects a login with an empty body with one 422 error per field', async () => {
       const response = await request(t.server).post('/v1/auth/login').send({}).expect(422);
       expect(response.body.status.errors).toEqual([
-        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username' },
-        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'password' },
+        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username', reason: 'REQUEST_VALIDATION_FAILED' },
+        { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'password', reason: 'REQUEST_VALIDATION_FAILED' },
       ]);
     });
   });
@@ -208,7 +242,12 @@ describe('auth (contract part A)', () => {
       await user.agent.post('/v1/auth/logout').expect(200, { status: { success: true, errors: [] }, data: null });
       const response = await user.agent.get('/v1/wallets').expect(401);
       expect(response.body.status.errors).toEqual([
-        { code: 'UNAUTHORIZED', message: 'Authentication required.', target: '__all__' },
+        {
+          code: 'UNAUTHORIZED',
+          message: 'Authentication required.',
+          target: '__all__',
+          reason: 'AUTHENTICATION_REQUIRED',
+        },
       ]);
     });
 

@@ -199,7 +199,14 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
         .expect(422, {
           status: {
             success: false,
-            errors: [{ code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid datetime.', target: 'at' }],
+            errors: [
+              {
+                code: 'UNPROCESSABLE_ENTITY',
+                message: 'Not a valid datetime.',
+                target: 'at',
+                reason: 'REQUEST_VALIDATION_FAILED',
+              },
+            ],
           },
           data: null,
         });
@@ -209,7 +216,12 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
       const response = await user.agent.get('/v1/wallets?at=2026-01-01T00:00:00Z&at=2026-01-02T00:00:00Z');
       expect(response.status).toBe(422);
       expect(response.body.status.errors).toEqual([
-        { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid datetime.', target: 'at' },
+        {
+          code: 'UNPROCESSABLE_ENTITY',
+          message: 'Not a valid datetime.',
+          target: 'at',
+          reason: 'REQUEST_VALIDATION_FAILED',
+        },
       ]);
     });
 

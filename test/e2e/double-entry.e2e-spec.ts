@@ -17,7 +17,10 @@ import { createTestApp, type TestApp } from '../setup/test-app';
 const SEED = Number(process.env.LEDGER_TEST_SEED ?? 20261124);
 
 const INSUFFICIENT_FUNDS = {
-  status: { success: false, errors: [{ code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__' }] },
+  status: {
+    success: false,
+    errors: [{ code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__', reason: 'INSUFFICIENT_FUNDS' }],
+  },
   data: null,
 };
 
@@ -84,6 +87,8 @@ describe('double entry (contract part B)', () => {
           type: 'DEPOSIT',
           amount: money(amount),
           timestamp: expect.any(String),
+          sequence: payer.amounts.length + 1,
+          balance_after: money(payer.balance + amount),
         });
         payer.balance += amount;
         payer.amounts.push(amount);
@@ -124,6 +129,8 @@ describe('double entry (contract part B)', () => {
         type: 'TRANSFER',
         amount: money(-amount),
         timestamp: expect.any(String),
+        sequence: payer.amounts.length + 1,
+        balance_after: money(payer.balance - amount),
       });
       payer.balance -= amount;
       payee.balance += amount;

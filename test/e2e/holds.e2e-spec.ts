@@ -27,12 +27,23 @@ const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING = 'Missing data for required field.';
 const MAX_HOLD_SECONDS = 2_592_000;
 
-const HOLD_MISSING = failure(404, 'NOT_FOUND', 'Hold does not exist.');
-const NOT_THE_PAYER = failure(403, 'FORBIDDEN', 'Only the owner of the paying wallet may capture or void this hold.');
-const ALREADY_CAPTURED = failure(409, 'CONFLICT', 'Hold was already captured.');
-const ALREADY_VOIDED = failure(409, 'CONFLICT', 'Hold was already voided.');
-const EXPIRED = failure(409, 'CONFLICT', 'Hold has expired.');
-const EXCEEDS_HOLD = failure(422, 'UNPROCESSABLE_ENTITY', 'Must not exceed the held amount.', 'amount');
+const HOLD_MISSING = failure(404, 'NOT_FOUND', 'HOLD_NOT_FOUND', 'Hold does not exist.');
+const NOT_THE_PAYER = failure(
+  403,
+  'FORBIDDEN',
+  'HOLD_FORBIDDEN',
+  'Only the owner of the paying wallet may capture or void this hold.',
+);
+const ALREADY_CAPTURED = failure(409, 'CONFLICT', 'HOLD_ALREADY_RESOLVED', 'Hold was already captured.');
+const ALREADY_VOIDED = failure(409, 'CONFLICT', 'HOLD_ALREADY_RESOLVED', 'Hold was already voided.');
+const EXPIRED = failure(409, 'CONFLICT', 'HOLD_EXPIRED', 'Hold has expired.');
+const EXCEEDS_HOLD = failure(
+  422,
+  'UNPROCESSABLE_ENTITY',
+  'CAPTURE_EXCEEDS_HOLD',
+  'Must not exceed the held amount.',
+  'amount',
+);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -228,7 +239,7 @@ describe('holds (contract part B)', () => {
           const alice = await fundedUser(t.server, '10.00');
           await expectAnswer(
             hold(alice, { destination, amount: '1.00' }),
-            failure(422, 'UNPROCESSABLE_ENTITY', 'Not a valid UUID.', 'destination'),
+            failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', 'Not a valid UUID.', 'destination'),
           );
           expect(await fundsOf(alice)).toEqual({ balance: '10.00', available: '10.00' });
           expect(await storedHolds(alice.walletId)).toEqual([]);
@@ -239,7 +250,7 @@ describe('holds (contract part B)', () => {
         const alice = await fundedUser(t.server, '10.00');
         await expectAnswer(
           hold(alice, { amount: '1.00' }),
-          failure(422, 'UNPROCESSABLE_ENTITY', MISSING, 'destination'),
+          failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'destination'),
         );
       });
 
@@ -254,7 +265,7 @@ describe('holds (contract part B)', () => {
         const bob = await registerUser(t.server);
         await expectAnswer(
           hold(alice, { destination: bob.walletId, amount }),
-          failure(422, 'UNPROCESSABLE_ENTITY', message, 'amount'),
+          failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', message, 'amount'),
         );
         expect(await fundsOf(alice)).toEqual({ balance: '10.00', available: '10.00' });
         expect(await storedHolds(alice.walletId)).toEqual([]);
@@ -272,7 +283,7 @@ describe('holds (contract part B)', () => {
         const bob = await registerUser(t.server);
         await expectAnswer(
           hold(alice, { destination: bob.walletId, amount: '1.00', expires_in_seconds: expiresIn }),
-          failure(422, 'UNPROCESSABLE_ENTITY', message, 'expires_in_seconds'),
+          failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', message, 'expires_in_seconds'),
         );
         expect(await storedHolds(alice.walletId)).toEqual([]);
       });
@@ -324,8 +335,19 @@ describe('holds (contract part B)', () => {
         type: 'TRANSFER',
         amount: '-30.25',
         timestamp: expect.stringMatching(ISO_UTC_MS),
+        sequence: 2,
+        balance_after: '69.75',
       });
-      expect(bobOps).toEqual([{ ...debit, id: expect.stringMatching(UUID), wallet_id: bob.walletId, amount: '30.25' }]);
+      expect(bobOps).toEqual([
+        {
+          ...debit,
+          id: expect.stringMatching(UUID),
+          wallet_id: bob.walletId,
+          amount: '30.25',
+          sequence: 1,
+          balance_after: '30.25',
+        },
+      ]);
       expect(await legsOf(captured.transfer_id!)).toEqual({
         [alice.walletId]: { amount: '-30.25', type: 'TRANSFER' },
         [bob.walletId]: { amount: '30.25', type: 'TRANSFER' },
@@ -396,7 +418,13 @@ describe('holds (contract part B)', () => {
       await expectAnswer(capture(alice, placed.id, { amount: '30.01' }), EXCEEDS_HOLD);
       await expectAnswer(
         capture(alice, placed.id, { amount: '0' }),
-        failure(422, 'UNPROCESSABLE_ENTITY', 'Must be greater than or equal to 0.01.', 'amount'),
+        failure(
+          422,
+          'UNPROCESSABLE_ENTITY',
+          'REQUEST_VALIDATION_FAILED',
+          'Must be greater than or equal to 0.01.',
+          'amount',
+        ),
       );
       expect(await snapshot(alice, bob)).toEqual(before);
       expect((await storedHolds(alice.walletId))[0].status).toBe('PENDING');

@@ -1,17 +1,23 @@
 import request from 'supertest';
+import type { ErrorCode } from '@app/http';
 import { balanceOf, fundedUser, registerUser } from '@app/testing';
+import type { ErrorReason } from '../setup/error-reasons';
 import { createTestApp, type TestApp } from '../setup/test-app';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-function failure(code: string, message: string, target = '__all__') {
-  return { status: { success: false, errors: [{ code, message, target }] }, data: null };
+function failure(code: ErrorCode, reason: ErrorReason, message: string, target = '__all__') {
+  return { status: { success: false, errors: [{ code, message, target, reason }] }, data: null };
 }
 
-const NOT_FOUND = failure('NOT_FOUND', 'Not found.');
-const INVALID_JSON = failure('BAD_REQUEST', 'Invalid JSON body.');
-const NOT_AN_OBJECT = failure('UNPROCESSABLE_ENTITY', 'Request body must be a JSON object.');
-const TOO_LARGE = failure('PAYLOAD_TOO_LARGE', 'Request body is too large (16 KiB at most).');
+const NOT_FOUND = failure('NOT_FOUND', 'ROUTE_NOT_FOUND', 'Not found.');
+const INVALID_JSON = failure('BAD_REQUEST', 'INVALID_JSON_BODY', 'Invalid JSON body.');
+const NOT_AN_OBJECT = failure(
+  'UNPROCESSABLE_ENTITY',
+  'REQUEST_VALIDATION_FAILED',
+  'Request body must be a JSON object.',
+);
+const TOO_LARGE = failure('PAYLOAD_TOO_LARGE', 'PAYLOAD_TOO_LARGE', 'Request body is too large (16 KiB at most).');
 
 /** Every route the application serves, as `METHOD path`. */
 const SERVED_ROUTES = [
@@ -26,6 +32,15 @@ const SERVED_ROUTES = [
   'POST /v1/holds/{id}/capture',
   'POST /v1/holds/{id}/void',
   'GET /healthcheck',
+  'GET /v1/auth/me',
+  'GET /v1/admin/users',
+  'GET /v1/admin/wallets/{id}',
+  'GET /v1/admin/wallets/{id}/operations',
+  'POST /v1/admin/transfers/{transferId}/reversal',
+  'POST /v1/admin/wallets/{id}/freeze',
+  'POST /v1/admin/wallets/{id}/unfreeze',
+  'GET /v1/admin/ledger/audit',
+  'GET /v1/admin/actions',
 ];
 const SESSION_ROUTES = [
   'GET /v1/wallets',
@@ -35,6 +50,15 @@ const SESSION_ROUTES = [
   'POST /v1/wallets/holds',
   'POST /v1/holds/{id}/capture',
   'POST /v1/holds/{id}/void',
+  'GET /v1/auth/me',
+  'GET /v1/admin/users',
+  'GET /v1/admin/wallets/{id}',
+  'GET /v1/admin/wallets/{id}/operations',
+  'POST /v1/admin/transfers/{transferId}/reversal',
+  'POST /v1/admin/wallets/{id}/freeze',
+  'POST /v1/admin/wallets/{id}/unfreeze',
+  'GET /v1/admin/ledger/audit',
+  'GET /v1/admin/actions',
 ];
 
 /** A JSON login body padded with an unknown field to exactly `bytes` bytes. */
@@ -150,7 +174,7 @@ describe('HTTP surface (contract part A)', () => {
         .post('/v1/auth/login')
         .set('Content-Type', 'application/json')
         .send(body)
-        .expect(401, failure('UNAUTHORIZED', 'Invalid username or password.'));
+        .expect(401, failure('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'Invalid username or password.'));
     });
 
     it('refuses an oversized deposit with 413 and moves nothing', async () => {

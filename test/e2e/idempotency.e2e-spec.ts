@@ -18,10 +18,17 @@ import { createTestApp, type TestApp } from '../setup/test-app';
 const KEY = 'Idempotency-Key';
 const REPLAYED = 'idempotent-replayed';
 
-const INVALID_KEY = failure(422, 'UNPROCESSABLE_ENTITY', 'Must be 1 to 255 printable ASCII characters.', KEY);
+const INVALID_KEY = failure(
+  422,
+  'UNPROCESSABLE_ENTITY',
+  'INVALID_IDEMPOTENCY_KEY',
+  'Must be 1 to 255 printable ASCII characters.',
+  KEY,
+);
 const KEY_IN_PROGRESS = failure(
   409,
   'CONFLICT',
+  'IDEMPOTENCY_KEY_IN_PROGRESS',
   'A request with this Idempotency-Key is still in progress; retry it later.',
   KEY,
 );
@@ -345,14 +352,22 @@ describe('Idempotency-Key (contract part B)', () => {
 
       const invalid = await transferWithKey(alice, key, { destination: bob.walletId, amount: '1.001' });
       expect({ status: invalid.status, body: invalid.body }).toEqual(
-        failure(422, 'UNPROCESSABLE_ENTITY', 'Must have at most 2 decimal places.', 'amount'),
+        failure(
+          422,
+          'UNPROCESSABLE_ENTITY',
+          'REQUEST_VALIDATION_FAILED',
+          'Must have at most 2 decimal places.',
+          'amount',
+        ),
       );
       const badJson = await alice.agent
         .post('/v1/wallets/transfer')
         .set(KEY, key)
         .set('Content-Type', 'application/json')
         .send('{"destination": ');
-      expect({ status: badJson.status, body: badJson.body }).toEqual(failure(422, 'BAD_REQUEST', 'Invalid JSON body.'));
+      expect({ status: badJson.status, body: badJson.body }).toEqual(
+        failure(422, 'BAD_REQUEST', 'INVALID_JSON_BODY', 'Invalid JSON body.'),
+      );
       expect((await storedKeys(alice.id)).size).toBe(0);
 
       const corrected = await transferWithKey(alice, key, { destination: bob.walletId, amount: '1.00' });
@@ -531,7 +546,7 @@ describe('Idempotency-Key (contract part B)', () => {
       }
     }
 
-    const INTERNAL_ERROR = failure(500, 'INTERNAL_ERROR', 'Internal server error.');
+    const INTERNAL_ERROR = failure(500, 'INTERNAL_ERROR', 'INTERNAL_ERROR', 'Internal server error.');
 
     it('leaves no key when the posting fails: the key stays free and the retry posts once', async () => {
       const user = await registerUser(t.server);

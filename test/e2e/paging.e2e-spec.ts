@@ -22,12 +22,15 @@ interface StoredOperation {
   timestampMs: number;
 }
 
-function invalidQuery(target: string, message: string) {
-  return { status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message, target }] }, data: null };
+function invalidQuery(target: string, reason: string, message: string) {
+  return {
+    status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message, target, reason }] },
+    data: null,
+  };
 }
 
-const FOREIGN_CURSOR = invalidQuery('cursor', 'Not a cursor of this wallet and order.');
-const NOT_A_CURSOR = invalidQuery('cursor', 'Not a valid cursor.');
+const FOREIGN_CURSOR = invalidQuery('cursor', 'INVALID_CURSOR', 'Not a cursor of this wallet and order.');
+const NOT_A_CURSOR = invalidQuery('cursor', 'REQUEST_VALIDATION_FAILED', 'Not a valid cursor.');
 
 const cursorText = (position: unknown) => Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 
@@ -249,8 +252,18 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
             status: {
               success: false,
               errors: expect.arrayContaining([
-                { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid datetime.', target: 'timestamp' },
-                { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid cursor.', target: 'cursor' },
+                {
+                  code: 'UNPROCESSABLE_ENTITY',
+                  message: 'Not a valid datetime.',
+                  target: 'timestamp',
+                  reason: 'REQUEST_VALIDATION_FAILED',
+                },
+                {
+                  code: 'UNPROCESSABLE_ENTITY',
+                  message: 'Not a valid cursor.',
+                  target: 'cursor',
+                  reason: 'REQUEST_VALIDATION_FAILED',
+                },
               ]),
             },
             data: null,

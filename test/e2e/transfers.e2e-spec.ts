@@ -65,6 +65,8 @@ describe('deposits and transfers (contract part A)', () => {
           type: 'DEPOSIT',
           amount: '100.25',
           timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+          sequence: 1,
+          balance_after: '100.25',
         },
       });
       expect(await operationsOf(user)).toEqual([response.body.data]);
@@ -97,7 +99,7 @@ describe('deposits and transfers (contract part A)', () => {
       const user = await registerUser(t.server);
       await expectAnswer(
         user.agent.post('/v1/wallets/deposit').send({}),
-        failure(422, 'UNPROCESSABLE_ENTITY', MISSING, 'amount'),
+        failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'amount'),
       );
       expect(await snapshot(user)).toEqual([{ balance: '0.00', operations: [] }]);
     });
@@ -127,6 +129,8 @@ describe('deposits and transfers (contract part A)', () => {
           type: 'TRANSFER',
           amount: '-40.10',
           timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+          sequence: 2,
+          balance_after: '59.90',
         },
       });
     });
@@ -147,6 +151,8 @@ describe('deposits and transfers (contract part A)', () => {
         type: 'TRANSFER',
         amount: '40.10',
         timestamp: expect.any(String),
+        sequence: 1,
+        balance_after: '40.10',
       });
       expect(credit.id).not.toEqual(debit.id);
       // The sender sees the debit, newest first, above its deposit.
@@ -210,7 +216,7 @@ describe('deposits and transfers (contract part A)', () => {
           const before = await snapshot(alice);
           await expectAnswer(
             alice.agent.post('/v1/wallets/transfer').send({ destination, amount: '1.00' }),
-            failure(422, 'UNPROCESSABLE_ENTITY', 'Not a valid UUID.', 'destination'),
+            failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', 'Not a valid UUID.', 'destination'),
           );
           expect(await snapshot(alice)).toEqual(before);
         },
@@ -220,7 +226,7 @@ describe('deposits and transfers (contract part A)', () => {
         const alice = await fundedUser(t.server, '10.00');
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ amount: '1.00' }),
-          failure(422, 'UNPROCESSABLE_ENTITY', MISSING, 'destination'),
+          failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'destination'),
         );
         expect(await balanceOf(alice)).toBe('10.00');
       });
@@ -237,7 +243,7 @@ describe('deposits and transfers (contract part A)', () => {
         const before = await snapshot(alice, bob);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount }),
-          failure(422, 'UNPROCESSABLE_ENTITY', message, 'amount'),
+          failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', message, 'amount'),
         );
         expect(await snapshot(alice, bob)).toEqual(before);
       });
@@ -249,8 +255,18 @@ describe('deposits and transfers (contract part A)', () => {
           .send({ destination: 'x', amount: 'y' })
           .expect(422);
         expect(response.body.status.errors).toEqual([
-          { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid UUID.', target: 'destination' },
-          { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid number.', target: 'amount' },
+          {
+            code: 'UNPROCESSABLE_ENTITY',
+            message: 'Not a valid UUID.',
+            target: 'destination',
+            reason: 'REQUEST_VALIDATION_FAILED',
+          },
+          {
+            code: 'UNPROCESSABLE_ENTITY',
+            message: 'Not a valid number.',
+            target: 'amount',
+            reason: 'REQUEST_VALIDATION_FAILED',
+          },
         ]);
       });
 

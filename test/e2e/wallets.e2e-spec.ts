@@ -10,17 +10,33 @@ const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,}Z$/;
 const unauthorized = {
   status: {
     success: false,
-    errors: [{ code: 'UNAUTHORIZED', message: 'Authentication required.', target: '__all__' }],
+    errors: [
+      {
+        code: 'UNAUTHORIZED',
+        message: 'Authentication required.',
+        target: '__all__',
+        reason: 'AUTHENTICATION_REQUIRED',
+      },
+    ],
   },
   data: null,
 };
 const walletMissing = {
-  status: { success: false, errors: [{ code: 'NOT_FOUND', message: 'Wallet does not exist.', target: '__all__' }] },
+  status: {
+    success: false,
+    errors: [{ code: 'NOT_FOUND', message: 'Wallet does not exist.', target: '__all__', reason: 'WALLET_NOT_FOUND' }],
+  },
   data: null,
 };
 
 function invalidQuery(target: string, message: string) {
-  return { status: { success: false, errors: [{ code: 'UNPROCESSABLE_ENTITY', message, target }] }, data: null };
+  return {
+    status: {
+      success: false,
+      errors: [{ code: 'UNPROCESSABLE_ENTITY', message, target, reason: 'REQUEST_VALIDATION_FAILED' }],
+    },
+    data: null,
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -125,6 +141,8 @@ describe('wallets (contract part A)', () => {
       expect(Object.keys(operation).sort()).toEqual(
         [
           'amount',
+          'balance_after',
+          'sequence',
           'destination_wallet_id',
           'id',
           'source_wallet_id',
@@ -143,6 +161,8 @@ describe('wallets (contract part A)', () => {
         type: 'DEPOSIT',
         amount: '12.50',
         timestamp: credit.timestamp,
+        sequence: 1,
+        balance_after: '12.50',
       });
       expect(operation.id).toMatch(UUID);
       expect(operation.transfer_id).toMatch(UUID);
@@ -236,12 +256,23 @@ describe('wallets (contract part A)', () => {
         .expect(422);
       expect(response.body.status.errors).toEqual(
         expect.arrayContaining([
-          { code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid datetime.', target: 'timestamp' },
-          { code: 'UNPROCESSABLE_ENTITY', message: 'Must be one of: asc, desc.', target: 'order' },
+          {
+            code: 'UNPROCESSABLE_ENTITY',
+            message: 'Not a valid datetime.',
+            target: 'timestamp',
+            reason: 'REQUEST_VALIDATION_FAILED',
+          },
+          {
+            code: 'UNPROCESSABLE_ENTITY',
+            message: 'Must be one of: asc, desc.',
+            target: 'order',
+            reason: 'REQUEST_VALIDATION_FAILED',
+          },
           {
             code: 'UNPROCESSABLE_ENTITY',
             message: 'Must be greater than or equal to 1 and less than or equal to 1000.',
             target: 'limit',
+            reason: 'REQUEST_VALIDATION_FAILED',
           },
         ]),
       );

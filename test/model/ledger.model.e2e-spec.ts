@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Client } from 'pg';
 import type { Response } from 'supertest';
+import type { ErrorCode } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
 import { type RegisteredUser, registerUser } from '@app/testing';
+import type { ErrorReason } from '../setup/error-reasons';
 import { connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
 import { createTestApp, type TestApp } from '../setup/test-app';
 
@@ -96,19 +98,29 @@ const describeAmount = (spec: AmountSpec) =>
 // ---------------------------------------------------------------------------------------------
 // Expected answers.
 
-function failure(code: string, message: string, target = '__all__') {
-  return { status: { success: false, errors: [{ code, message, target }] }, data: null };
+function failure(code: ErrorCode, reason: ErrorReason, message: string, target = '__all__') {
+  return { status: { success: false, errors: [{ code, message, target, reason }] }, data: null };
 }
-const INSUFFICIENT_FUNDS = failure('BAD_REQUEST', 'Insufficient funds.');
-const HOLD_FORBIDDEN = failure('FORBIDDEN', 'Only the owner of the paying wallet may capture or void this hold.');
-const CAPTURE_EXCEEDS_HOLD = failure('UNPROCESSABLE_ENTITY', 'Must not exceed the held amount.', 'amount');
+const INSUFFICIENT_FUNDS = failure('BAD_REQUEST', 'INSUFFICIENT_FUNDS', 'Insufficient funds.');
+const HOLD_FORBIDDEN = failure(
+  'FORBIDDEN',
+  'HOLD_FORBIDDEN',
+  'Only the owner of the paying wallet may capture or void this hold.',
+);
+const CAPTURE_EXCEEDS_HOLD = failure(
+  'UNPROCESSABLE_ENTITY',
+  'CAPTURE_EXCEEDS_HOLD',
+  'Must not exceed the held amount.',
+  'amount',
+);
 const RESOLVED: Record<Exclude<HoldStatus, 'PENDING'>, ReturnType<typeof failure>> = {
-  CAPTURED: failure('CONFLICT', 'Hold was already captured.'),
-  VOIDED: failure('CONFLICT', 'Hold was already voided.'),
-  EXPIRED: failure('CONFLICT', 'Hold has expired.'),
+  CAPTURED: failure('CONFLICT', 'HOLD_ALREADY_RESOLVED', 'Hold was already captured.'),
+  VOIDED: failure('CONFLICT', 'HOLD_ALREADY_RESOLVED', 'Hold was already voided.'),
+  EXPIRED: failure('CONFLICT', 'HOLD_EXPIRED', 'Hold has expired.'),
 };
 const KEY_REUSED = failure(
   'UNPROCESSABLE_ENTITY',
+  'IDEMPOTENCY_KEY_REUSED',
   'This Idempotency-Key was already used with a different request.',
   'Idempotency-Key',
 );
@@ -189,6 +201,9 @@ class Deposit extends Step {
         type: 'DEPOSIT',
         amount: money(this.cents),
         timestamp: expect.any(String),
+        // Receipts: gapless sequences are checked by the ledger invariants after each run.
+        sequence: expect.any(Number),
+        balance_after: money(model.balances[this.user] + this.cents),
       }),
     );
     model.balances[this.user] += this.cents;
@@ -251,6 +266,8 @@ function expectTransferAnswer(
       type: 'TRANSFER',
       amount: money(-amount),
       timestamp: expect.any(String),
+      sequence: expect.any(Number),
+      balance_after: money(model.balances[from] - amount),
     }),
   );
   model.balances[from] -= amount;

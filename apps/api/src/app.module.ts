@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AdminModule } from '@app/admin';
 import { AuthGuard, AuthModule } from '@app/auth';
 import type { AppConfig } from '@app/config';
-import { EnvelopeExceptionFilter, EnvelopeInterceptor, RequestValidationPipe } from '@app/http';
+import { EnvelopeExceptionFilter, EnvelopeInterceptor, ErrorTableModule, RequestValidationPipe } from '@app/http';
 import { IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
 import { LedgerModule } from '@app/ledger';
 import { PersistenceModule } from '@app/persistence';
@@ -11,6 +11,7 @@ import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule, WalletsService } from '@app/wallets';
 import { migrationsList } from '../../../migrations';
+import { ERRORS } from './error.table';
 import { HealthController } from './health/health.controller';
 
 /** The composition root: which features run, wired to which database. */
@@ -20,6 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ErrorTableModule.forRoot(ERRORS),
         PersistenceModule.forRoot({
           url: databaseUrl,
           poolSize: config.database.poolSize,

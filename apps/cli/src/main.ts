@@ -1,21 +1,27 @@
+import { RequestContext } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig } from '@app/config';
+import { NestFactory } from '@nestjs/core';
+import { AdminService } from '@app/admin';
+import { type AppConfig, loadConfig } from '@app/config';
 import { migrateUnderLock, ormOptions, resolveDatabase } from '@app/persistence';
 import { migrationsList } from '../../../migrations';
 import { ENTITIES } from '@app/schema';
+import { CliAdminModule } from './admin.module';
 
 const USAGE = `usage: cli <command>
   migrate                 apply pending migrations (under an advisory lock)
   migration:create NAME   write a migration for the difference between entities and schema
-  migration:check         fail when the entities differ from what the migrations build`;
+  migration:check         fail when the entities differ from what the migrations build
+  admin                   create or promote the admin ADMIN_USERNAME (password ADMIN_PASSWORD when created)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || !['migrate', 'migration:create', 'migration:check'].includes(command)) {
+  if (!command || !['migrate', 'migration:create', 'migration:check', 'admin'].includes(command)) {
     console.error(USAGE);
     return 2;
   }
   const config = loadConfig();
+  if (command === 'admin') return makeAdmin(config);
   const database = await resolveDatabase(config.database, (line) => console.log(line));
   const orm = await MikroORM.init(
     ormOptions({ url: database.url, poolSize: 2, debug: config.database.debug, migrationsList, entities: ENTITIES }),
@@ -57,6 +63,47 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   } finally {
     await orm.close();
+    await database.stop();
+  }
+}
+
+/**
+ * `make admin`: creates ADMIN_USERNAME as an admin (with its wallet), or
+ * promotes the existing user, through AdminService, so the action log says
+ * so. Uses DATABASE_URL, else the embedded database of `make run`: the one
+ * already running, or one started (and stopped) for the command. Applies
+ * pending migrations first, under the same lock as the API.
+ */
+async function makeAdmin(config: AppConfig): Promise<number> {
+  const username = process.env.ADMIN_USERNAME ?? '';
+  const password = process.env.ADMIN_PASSWORD ?? '';
+  if (!username || username.length > 150) {
+    console.error('ADMIN_USERNAME must be set (1 to 150 characters): ADMIN_USERNAME=... ADMIN_PASSWORD=... make admin');
+    return 2;
+  }
+  if (password.length < 12 || password.length > 1024) {
+    console.error('ADMIN_PASSWORD must be set, 12 to 1024 characters');
+    return 2;
+  }
+  const database = await resolveDatabase(config.database, () => undefined, { reuseRunning: true });
+  const app = await NestFactory.createApplicationContext(CliAdminModule.forRoot(config, database.url), {
+    logger: ['error', 'warn'],
+  });
+  try {
+    const orm = app.get<MikroORM>(MikroORM);
+    await migrateUnderLock(orm, database.url);
+    const { user, outcome } = await RequestContext.create(orm.em, () =>
+      app.get(AdminService).promote(username, password),
+    );
+    const said = {
+      created: `created admin ${user.username} (id ${user.id}) with a wallet`,
+      promoted: `promoted existing user ${user.username} (id ${user.id}) to admin; its password is unchanged`,
+      unchanged: `${user.username} (id ${user.id}) is already an admin; nothing changed`,
+    };
+    console.log(said[outcome]);
+    return 0;
+  } finally {
+    await app.close();
     await database.stop();
   }
 }

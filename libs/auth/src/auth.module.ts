@@ -18,7 +18,8 @@ export interface AuthModuleOptions {
   imports: ModuleMetadata['imports'];
   /** Called inside the registration's unit of work (the wallets feature creates the wallet). */
   registrationListener: Type<RegistrationListener>;
-  session: SessionOptions;
+  /** HTTP processes only: the command line has no sessions. */
+  session?: SessionOptions;
 }
 
 @Module({})
@@ -41,11 +42,10 @@ export class AuthModule {
         SessionSerializer,
         AuthGuard,
         LoginGuard,
-        SessionMiddleware,
-        { provide: SESSION_OPTIONS, useValue: options.session },
+        ...(options.session ? [SessionMiddleware, { provide: SESSION_OPTIONS, useValue: options.session }] : []),
         { provide: RegistrationListener, useExisting: options.registrationListener },
       ],
-      exports: [AuthService, PasswordHasher, UserRepository, AuthGuard, SessionMiddleware],
+      exports: [AuthService, PasswordHasher, UserRepository, AuthGuard, ...(options.session ? [SessionMiddleware] : [])],
     };
   }
 }

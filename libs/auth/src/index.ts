@@ -8,7 +8,9 @@ export {
   AdminRequiredError,
   InvalidCredentialsError,
   UsernameTakenError,
+  type AuthErrorCode,
 } from './domain/auth.errors';
+export { AUTH_ERRORS } from './http/auth-error.table';
 export { CurrentUser } from './http/guards';
 export { AuthGuard, Authenticated, Public } from './http/auth.guard';
 export { SessionMiddleware, SESSION_COOKIE, type SessionOptions } from './http/session.middleware';

@@ -1,14 +1,31 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { ALL_FIELDS, DomainError } from '@app/errors';
 import { type Envelope, type ErrorCode, failure, singleError } from './envelope';
-import { ERROR_STATUS } from './error-status.table';
-import { ReplayedFailure } from './idempotent';
+import type { ErrorTable } from './error.table';
+import { PrebuiltFailure } from './prebuilt-failure';
 import { RequestValidationError } from './request-validation.error';
 
 export interface ErrorResponse {
   status: number;
   body: Envelope<never>;
 }
+
+/**
+ * Reasons of failures that are not DomainErrors (raised by Nest's router,
+ * body-parser, or a bug); the OpenAPI document lists them beside the table's.
+ */
+export const NON_DOMAIN_REASONS = [
+  'ROUTE_NOT_FOUND',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_ENCODING',
+  'UNSUPPORTED_CHARSET',
+  'REQUEST_ABORTED',
+  'REQUEST_SIZE_MISMATCH',
+  'HTTP_ERROR',
+  'INTERNAL_ERROR',
+] as const;
+
+export type NonDomainReason = (typeof NON_DOMAIN_REASONS)[number];
 
 const logger = new Logger('Errors');
 
@@ -23,42 +40,57 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE_ENTITY',
   429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** body-parser / raw-body failures, by their `type`. */
-const BODY_ERRORS: Record<string, { status: number; message: string }> = {
-  'entity.too.large': { status: 413, message: 'Request body is too large (16 KiB at most).' },
-  'encoding.unsupported': { status: 415, message: 'Unsupported content encoding.' },
-  'charset.unsupported': { status: 415, message: 'Unsupported charset.' },
-  'request.aborted': { status: 400, message: 'Request aborted.' },
-  'request.size.invalid': { status: 400, message: 'Request size did not match content length.' },
-  'stream.encoding.set': { status: 500, message: 'Internal server error.' },
+const BODY_ERRORS: Record<string, { status: number; reason: NonDomainReason; message: string }> = {
+  'entity.too.large': {
+    status: 413,
+    reason: 'PAYLOAD_TOO_LARGE',
+    message: 'Request body is too large (16 KiB at most).',
+  },
+  'encoding.unsupported': { status: 415, reason: 'UNSUPPORTED_ENCODING', message: 'Unsupported content encoding.' },
+  'charset.unsupported': { status: 415, reason: 'UNSUPPORTED_CHARSET', message: 'Unsupported charset.' },
+  'request.aborted': { status: 400, reason: 'REQUEST_ABORTED', message: 'Request aborted.' },
+  'request.size.invalid': {
+    status: 400,
+    reason: 'REQUEST_SIZE_MISMATCH',
+    message: 'Request size did not match content length.',
+  },
+  'stream.encoding.set': { status: 500, reason: 'INTERNAL_ERROR', message: 'Internal server error.' },
 };
 
 /**
- * Turns any error into the contract's envelope and status. Used by the global
- * exception filter and by the middleware that runs before Nest's routing, so
- * that every error, wherever it is raised, answers the same way.
+ * Turns any error into the contract's envelope and status, through the merged
+ * error table. Used by the global exception filter and by the middleware that
+ * runs before Nest's routing, so that every error, wherever it is raised,
+ * answers the same way.
  */
-export function toErrorResponse(error: unknown): ErrorResponse {
-  if (error instanceof ReplayedFailure) return { status: error.status, body: error.body as Envelope<never> };
-  if (error instanceof RequestValidationError) {
-    const { status, code } = ERROR_STATUS[error.code];
-    return { status, body: failure(error.fields.map(({ target, message }) => ({ code, message, target }))) };
+export function toErrorResponse(error: unknown, table: ErrorTable): ErrorResponse {
+  if (error instanceof PrebuiltFailure) return { status: error.status, body: error.body };
+  const spec = error instanceof DomainError ? table[error.code] : undefined;
+  if (error instanceof RequestValidationError && spec) {
+    const { status, code } = spec;
+    const reason = error.code;
+    return { status, body: failure(error.fields.map(({ target, message }) => ({ code, message, target, reason }))) };
   }
-  if (error instanceof DomainError && ERROR_STATUS[error.code]) {
-    const { status, code } = ERROR_STATUS[error.code];
-    return { status, body: singleError(code, error.message, error.target) };
+  if (error instanceof DomainError && spec) {
+    return { status: spec.status, body: singleError(spec.code, error.code, error.message, error.target) };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = STATUS_CODES[status];
-    if (code) return { status, body: singleError(code, status === 404 ? 'Not found.' : error.message, ALL_FIELDS) };
+    // Nest raises 404 for a route it does not serve; features raise DomainErrors, not HttpExceptions.
+    const reason = status === 404 || status === 405 ? 'ROUTE_NOT_FOUND' : 'HTTP_ERROR';
+    const message = status === 404 ? 'Not found.' : error.message;
+    if (code) return { status, body: singleError(code, reason, message, ALL_FIELDS) };
   }
   const bodyError = BODY_ERRORS[(error as { type?: string } | null)?.type ?? ''];
   if (bodyError && bodyError.status < 500) {
-    return { status: bodyError.status, body: singleError(STATUS_CODES[bodyError.status], bodyError.message) };
+    const { status, reason, message } = bodyError;
+    return { status, body: singleError(STATUS_CODES[status], reason, message) };
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return { status: 500, body: singleError('INTERNAL_ERROR', 'Internal server error.') };
+  return { status: 500, body: singleError('INTERNAL_ERROR', 'INTERNAL_ERROR', 'Internal server error.') };
 }

@@ -1,7 +1,16 @@
-export { type Envelope, type EnvelopeError, type ErrorCode, success, failure } from './envelope';
+export { type Envelope, type EnvelopeError, type ErrorCode, ERROR_CODES, success, failure } from './envelope';
 export { RequestValidationError, InvalidJsonBodyError, type FieldError } from './request-validation.error';
-export { ERROR_STATUS } from './error-status.table';
-export { toErrorResponse, type ErrorResponse } from './error-response';
+export {
+  type ErrorSpec,
+  type ErrorTable,
+  type HttpErrorCode,
+  ERROR_TABLE,
+  HTTP_ERRORS,
+  mergeErrorTables,
+} from './error.table';
+export { ErrorTableModule } from './error-table.module';
+export { toErrorResponse, type ErrorResponse, NON_DOMAIN_REASONS, type NonDomainReason } from './error-response';
+export { PrebuiltFailure } from './prebuilt-failure';
 export { EnvelopeExceptionFilter } from './exception.filter';
 export { EnvelopeInterceptor, RawResponse } from './envelope.interceptor';
 export { answeringErrors } from './express-middleware';
@@ -20,13 +29,5 @@ export {
   OptionalTimestamp,
   OptionalCursor,
 } from './fields';
-export { ApiEnvelope, ApiErrors, ErrorDto } from './swagger';
+export { ApiEnvelope, ApiErrors, ErrorDto, documentErrorReasons, errorReasons } from './swagger';
 export { encodeCursor, decodeCursor, WithMeta } from './cursor';
-export {
-  Idempotent,
-  IDEMPOTENT_ROUTE,
-  IDEMPOTENCY_HEADER,
-  isValidIdempotencyKey,
-  requestFingerprint,
-  ReplayedFailure,
-} from './idempotent';

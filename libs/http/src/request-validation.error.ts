@@ -1,4 +1,5 @@
 import { DomainError } from '@app/errors';
+import type { HttpErrorCode } from './error.table';
 
 export interface FieldError {
   target: string;
@@ -6,7 +7,7 @@ export interface FieldError {
 }
 
 /** Input that does not satisfy a request schema: one error per offending field (422). */
-export class RequestValidationError extends DomainError {
+export class RequestValidationError extends DomainError<HttpErrorCode> {
   readonly code = 'REQUEST_VALIDATION_FAILED';
 
   constructor(readonly fields: FieldError[]) {
@@ -19,7 +20,7 @@ export class RequestValidationError extends DomainError {
 }
 
 /** A body that is not JSON at all (422 BAD_REQUEST, as the original answered). */
-export class InvalidJsonBodyError extends DomainError {
+export class InvalidJsonBodyError extends DomainError<HttpErrorCode> {
   readonly code = 'INVALID_JSON_BODY';
   constructor() {
     super('Invalid JSON body.');

@@ -1,23 +1,12 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import type { EnvelopeError } from './envelope';
+import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
+import { ERROR_CODES, type EnvelopeError, type ErrorCode } from './envelope';
+import { NON_DOMAIN_REASONS } from './error-response';
+import type { ErrorTable } from './error.table';
 
 export class ErrorDto {
-  @ApiProperty({
-    enum: [
-      'BAD_REQUEST',
-      'UNAUTHORIZED',
-      'FORBIDDEN',
-      'NOT_FOUND',
-      'CONFLICT',
-      'PAYLOAD_TOO_LARGE',
-      'UNSUPPORTED_MEDIA_TYPE',
-      'UNPROCESSABLE_ENTITY',
-      'TOO_MANY_REQUESTS',
-      'INTERNAL_ERROR',
-    ],
-  })
-  code: string;
+  @ApiProperty({ enum: ERROR_CODES, description: 'The kind of failure (contract part A); `reason` tells which one.' })
+  code: ErrorCode;
 
   @ApiProperty({ example: 'Insufficient funds.' })
   message: string;
@@ -27,6 +16,31 @@ export class ErrorDto {
     example: '__all__',
   })
   target: string;
+
+  // The enum is filled in from the merged error table by `documentErrorReasons`.
+  @ApiProperty({
+    description: 'The specific failure: a stable SCREAMING_SNAKE name, more precise than `code`.',
+    example: 'INSUFFICIENT_FUNDS',
+  })
+  reason: string;
+}
+
+/** Every `reason` an error object may carry: each code of the merged table, then the non-domain ones. */
+export function errorReasons(errors: ErrorTable): string[] {
+  return [...Object.keys(errors), ...NON_DOMAIN_REASONS.filter((reason) => !(reason in errors))];
+}
+
+/**
+ * Lists the reasons (`errorReasons`) as the enum of ErrorDto's `reason` in a
+ * built OpenAPI document. ErrorDto is declared before the table exists (the
+ * features' tables are merged by the composition root), hence after the fact.
+ */
+export function documentErrorReasons(document: OpenAPIObject, errors: ErrorTable): OpenAPIObject {
+  const schema = document.components?.schemas?.[ErrorDto.name] as { properties?: Record<string, object> } | undefined;
+  const reason = schema?.properties?.reason as { enum?: string[] } | undefined;
+  if (!reason) throw new Error('ErrorDto.reason is missing from the OpenAPI document');
+  reason.enum = errorReasons(errors);
+  return document;
 }
 
 function statusSchema(success: boolean, errors: EnvelopeError[]) {
@@ -72,15 +86,25 @@ export function ApiEnvelope(
 const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = {
   400: {
     description: 'Refused by a business rule ("Insufficient funds.", "This username already taken.")',
-    error: { code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__' },
+    error: { code: 'BAD_REQUEST', message: 'Insufficient funds.', target: '__all__', reason: 'INSUFFICIENT_FUNDS' },
   },
   401: {
     description: 'No session ("Authentication required.") or wrong credentials ("Invalid username or password.")',
-    error: { code: 'UNAUTHORIZED', message: 'Authentication required.', target: '__all__' },
+    error: {
+      code: 'UNAUTHORIZED',
+      message: 'Authentication required.',
+      target: '__all__',
+      reason: 'AUTHENTICATION_REQUIRED',
+    },
   },
   404: {
     description: '"Wallet does not exist." or "Destination wallet does not exist."',
-    error: { code: 'NOT_FOUND', message: 'Destination wallet does not exist.', target: '__all__' },
+    error: {
+      code: 'NOT_FOUND',
+      message: 'Destination wallet does not exist.',
+      target: 'destination',
+      reason: 'DESTINATION_WALLET_NOT_FOUND',
+    },
   },
   409: {
     description:
@@ -89,16 +113,27 @@ const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = 
       code: 'CONFLICT',
       message: 'The request conflicted with concurrent requests on the same wallet; retry it.',
       target: '__all__',
+      reason: 'CONCURRENT_CONFLICT',
     },
   },
   413: {
     description: 'Body larger than 16 KiB',
-    error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large (16 KiB at most).', target: '__all__' },
+    error: {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'Request body is too large (16 KiB at most).',
+      target: '__all__',
+      reason: 'PAYLOAD_TOO_LARGE',
+    },
   },
   422: {
     description:
       'Validation failed, one error per offending field; a body that is not JSON answers code BAD_REQUEST, "Invalid JSON body."',
-    error: { code: 'UNPROCESSABLE_ENTITY', message: 'Missing data for required field.', target: 'amount' },
+    error: {
+      code: 'UNPROCESSABLE_ENTITY',
+      message: 'Missing data for required field.',
+      target: 'amount',
+      reason: 'REQUEST_VALIDATION_FAILED',
+    },
   },
 };
 

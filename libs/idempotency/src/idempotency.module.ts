@@ -1,10 +1,10 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { IdempotencyKeyCleaner } from './idempotency-key.cleaner';
-import { IdempotencyKey } from './idempotency-key.entity';
-import { IdempotencyKeyRepository } from './idempotency-key.repository';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { IdempotencyService } from './idempotency.service';
+import { IdempotencyKeyCleaner } from './persistence/idempotency-key.cleaner';
+import { IdempotencyKey } from './persistence/idempotency-key.entity';
+import { IdempotencyKeyRepository } from './persistence/idempotency-key.repository';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { IdempotencyService } from './application/idempotency.service';
 
 /** Provides the interceptor; the composition root registers it as APP_INTERCEPTOR. */
 @Module({

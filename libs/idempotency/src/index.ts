@@ -1,4 +1,8 @@
 export { IdempotencyModule } from './idempotency.module';
-export { IdempotencyInterceptor, REPLAYED_HEADER } from './idempotency.interceptor';
-export { IdempotencyKeyCleaner } from './idempotency-key.cleaner';
-export { IdempotencyKey } from './idempotency-key.entity';
+export { Idempotent } from './http/idempotent.decorator';
+export { IdempotencyInterceptor, REPLAYED_HEADER } from './http/idempotency.interceptor';
+export { IDEMPOTENCY_ERRORS } from './http/idempotency-error.table';
+export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';
+export { type IdempotencyErrorCode } from './domain/idempotency.errors';
+export { IdempotencyKeyCleaner } from './persistence/idempotency-key.cleaner';
+export { IdempotencyKey } from './persistence/idempotency-key.entity';

@@ -3,7 +3,13 @@ export { BalanceCalculator } from './domain/balance.calculator';
 export { JournalEntry, EntryType } from './domain/journal-entry.entity';
 export { Operation } from './domain/operation.entity';
 export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledger-account';
-export { InsufficientFundsError, BalanceLimitExceededError, WalletFrozenError } from './domain/ledger.errors';
+export {
+  InsufficientFundsError,
+  BalanceLimitExceededError,
+  WalletFrozenError,
+  type LedgerErrorCode,
+} from './domain/ledger.errors';
+export { LEDGER_ERRORS } from './http/ledger-error.table';
 export { GENESIS_HASH, operationHash, encodeOperation, type HashedFields } from './domain/operation-hash';
 export { JournalRepository, type EntrySummary } from './persistence/journal.repository';
 export { PostingService, type Leg, type Posting } from './application/posting.service';

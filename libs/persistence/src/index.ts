@@ -1,6 +1,6 @@
 export { MoneyType } from './money.type';
 export { constraintName, isLockTimeout, isTransientConflict } from './driver-errors';
-export { retryOnConflict, RetriesExhaustedError, type RetryOptions } from './retry';
+export { retryOnConflict, RetriesExhaustedError, type RetryOptions, type PersistenceErrorCode } from './retry';
 export {
   startEmbeddedPostgres,
   createDatabaseIfMissing,

@@ -7,10 +7,13 @@ export interface RetryOptions {
   baseDelayMs: number;
 }
 
+/** Codes of the failures libs/persistence raises; the composition root gives them their HTTP spec. */
+export type PersistenceErrorCode = 'CONCURRENT_CONFLICT';
+
 const DEFAULTS: RetryOptions = { attempts: 5, baseDelayMs: 5 };
 
 /** Every attempt met a conflict: the client gets a clean 409 and may retry. */
-export class RetriesExhaustedError extends DomainError {
+export class RetriesExhaustedError extends DomainError<PersistenceErrorCode> {
   readonly code = 'CONCURRENT_CONFLICT';
   constructor(readonly lastError: unknown) {
     super('The request conflicted with concurrent requests on the same wallet; retry it.');

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import type { Client } from 'pg';
-import { FUNDING_WALLET_ID } from '@app/ledger';
+import { FUNDING_WALLET_ID, GENESIS_HASH, operationHash } from '@app/ledger';
 
 export interface RegisteredUser {
   /** A supertest agent that carries the user's session cookie. */
@@ -128,42 +128,84 @@ export async function depositsAtOneMoment(db: Client, walletId: string, amounts:
   if (amounts.length === 0 || amounts.some((amount) => amount <= 0n)) throw new Error('positive amounts expected');
   await db.query('begin');
   try {
-    const locked = await db.query<{ balance: string; last_sequence: string }>(
-      `select balance::text, last_sequence::text from wallets where id = $1 and kind = 'USER' for update`,
+    const locked = await db.query<{ balance: string; last_sequence: string; chain_head: string | null }>(
+      `select balance::text, last_sequence::text, chain_head from wallets where id = $1 and kind = 'USER' for update`,
       [walletId],
     );
     if (locked.rowCount !== 1) throw new Error(`no user wallet ${walletId}`);
-    const { balance, last_sequence: lastSequence } = locked.rows[0];
     const moment = await db.query<{ at: Date }>(
       `select greatest(clock_timestamp()::timestamptz(3),
                        coalesce((select max("timestamp") from operations where wallet_id = $1), '-infinity')) as at`,
       [walletId],
     );
     const at = moment.rows[0].at;
+    // Every leg with its chain hash, as PostingService computes them.
+    let balance = cents(locked.rows[0].balance);
+    let sequence = Number(locked.rows[0].last_sequence);
+    let previous = locked.rows[0].chain_head ?? GENESIS_HASH;
+    const entries: string[] = [];
+    const legs: (string | number | null)[][] = [];
+    for (const amount of amounts) {
+      const entry = randomUUID();
+      balance += amount;
+      sequence += 1;
+      const credit = {
+        id: randomUUID(),
+        transferId: entry,
+        type: 'DEPOSIT',
+        walletId,
+        sourceWalletId: FUNDING_WALLET_ID,
+        destinationWalletId: walletId,
+        amount: moneyText(amount),
+        sequence,
+        balanceAfter: moneyText(balance),
+        timestamp: at,
+      };
+      previous = operationHash(credit, previous);
+      const debit = {
+        ...credit,
+        id: randomUUID(),
+        walletId: FUNDING_WALLET_ID,
+        amount: moneyText(-amount),
+        sequence: null,
+        balanceAfter: null,
+      };
+      entries.push(entry);
+      for (const [leg, hash] of [
+        [credit, previous],
+        [debit, operationHash(debit, previous)],
+      ] as const) {
+        legs.push([leg.id, entry, leg.walletId, leg.amount, leg.sequence, leg.balanceAfter, hash]);
+      }
+    }
+    const column = (i: number) => legs.map((leg) => leg[i]);
     // Entries and legs in one statement: the foreign keys are checked at its end.
     await db.query(
-      `with legs as (
-         select gen_random_uuid() as transfer_id, a.amount, a.n,
-                $1::uuid as wallet_id, $3::uuid as funding_id, $5::timestamptz as at
-           from unnest($2::numeric(20,2)[]) with ordinality as a(amount, n)
-       ), entries as (
-         insert into journal_entries (id, type, created_at) select transfer_id, 'DEPOSIT', at from legs
+      `with entries as (
+         insert into journal_entries (id, type, created_at) select unnest($1::uuid[]), 'DEPOSIT', $2::timestamptz
        )
        insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
-                               amount, sequence, balance_after, "timestamp")
-       select gen_random_uuid(), transfer_id, wallet_id, funding_id, wallet_id, 'DEPOSIT',
-              amount, $4::bigint + n, $6::numeric + sum(amount) over (order by n), at
-         from legs
-       union all
-       select gen_random_uuid(), transfer_id, funding_id, funding_id, wallet_id, 'DEPOSIT',
-              -amount, null, null, at
-         from legs`,
-      [walletId, amounts.map(moneyText), FUNDING_WALLET_ID, lastSequence, at, balance],
+                               amount, sequence, balance_after, "timestamp", hash)
+       select l.id, l.transfer_id, l.wallet_id, $3::uuid, $4::uuid, 'DEPOSIT', l.amount, l.sequence, l.balance_after, $2::timestamptz, l.hash
+         from unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::numeric(20,2)[], $9::bigint[], $10::numeric(20,2)[], $11::text[])
+              as l(id, transfer_id, wallet_id, amount, sequence, balance_after, hash)`,
+      [
+        entries,
+        at,
+        FUNDING_WALLET_ID,
+        walletId,
+        column(0),
+        column(1),
+        column(2),
+        column(3),
+        column(4),
+        column(5),
+        column(6),
+      ],
     );
-    const total = amounts.reduce((sum, amount) => sum + amount, 0n);
     await db.query(
-      `update wallets set balance = balance + $2::numeric, last_sequence = last_sequence + $3::bigint where id = $1`,
-      [walletId, moneyText(total), amounts.length],
+      `update wallets set balance = $2::numeric, last_sequence = $3::bigint, chain_head = $4 where id = $1`,
+      [walletId, moneyText(balance), sequence, previous],
     );
     await db.query('commit');
     return at;
@@ -171,6 +213,13 @@ export async function depositsAtOneMoment(db: Client, walletId: string, amounts:
     await db.query('rollback');
     throw error;
   }
+}
+
+/** Exact cents of a two-place decimal text. */
+function cents(text: string): bigint {
+  const [units, fraction = ''] = text.replace('-', '').split('.');
+  const value = BigInt(units) * 100n + BigInt(fraction.padEnd(2, '0'));
+  return text.startsWith('-') ? -value : value;
 }
 
 function moneyText(cents: bigint): string {

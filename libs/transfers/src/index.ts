@@ -5,4 +5,6 @@ export {
   DestinationWalletNotFoundError,
   SameWalletTransferError,
   TransferNotFoundError,
+  type TransfersErrorCode,
 } from './domain/transfers.errors';
+export { TRANSFERS_ERRORS } from './http/transfers-error.table';

@@ -7,6 +7,7 @@ export {
   type HistoryPosition,
 } from './application/wallets.service';
 export { Wallet } from './domain/wallet.entity';
-export { WalletNotFoundError } from './domain/wallets.errors';
+export { WalletNotFoundError, type WalletsErrorCode } from './domain/wallets.errors';
+export { WALLETS_ERRORS } from './http/wallets-error.table';
 export { WalletRepository, type LockedWallet, type Locked } from './persistence/wallet.repository';
 export { OperationResponse, WalletResponse, OperationsQuery, PageMeta, cursorOf } from './http/wallet.dto';

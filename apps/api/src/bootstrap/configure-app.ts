@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import passport from 'passport';
 import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
-import { answeringErrors, jsonBodyParser } from '@app/http';
+import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser } from '@app/http';
 import { serveAdminConsole } from './admin-console';
 import { setupSwagger } from './swagger';
 
@@ -15,10 +15,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
   serveAdminConsole(app, config);
-  app.use(answeringErrors(jsonBodyParser()));
-  app.use(answeringErrors(app.get(SessionMiddleware).handler));
-  app.use(answeringErrors(passport.initialize()));
-  app.use(answeringErrors(passport.session()));
+  const errors = app.get<ErrorTable>(ERROR_TABLE);
+  app.use(answeringErrors(jsonBodyParser(), errors));
+  app.use(answeringErrors(app.get(SessionMiddleware).handler, errors));
+  app.use(answeringErrors(passport.initialize(), errors));
+  app.use(answeringErrors(passport.session(), errors));
   setupSwagger(app);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { SESSION_COOKIE } from '@app/auth';
+import { documentErrorReasons, ERROR_TABLE, type ErrorTable } from '@app/http';
 
 export const DOC_PATH = 'api/doc';
 export const OPENAPI_JSON_PATH = 'api/doc/openapi.json';
@@ -10,7 +11,7 @@ export function buildOpenApiDocument(app: INestApplication) {
     .setTitle('Wallet ledger API')
     .setDescription(
       'Wallets, deposits and transfers on a double-entry ledger. Every JSON answer is the envelope ' +
-        '`{status: {success, errors: [{code, message, target}]}, data}`. Money is a decimal string with two ' +
+        '`{status: {success, errors: [{code, message, target, reason}]}, data}`; `reason` names the specific failure. Money is a decimal string with two ' +
         'fraction digits. Register or log in first: the `sessionid` cookie then authenticates "Try it out". ' +
         `OpenAPI JSON: [/${OPENAPI_JSON_PATH}](/${OPENAPI_JSON_PATH})`,
     )
@@ -18,7 +19,7 @@ export function buildOpenApiDocument(app: INestApplication) {
     // The scheme is named after the cookie: controllers require it with @ApiCookieAuth('sessionid').
     .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, SESSION_COOKIE)
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return documentErrorReasons(SwaggerModule.createDocument(app, config), app.get<ErrorTable>(ERROR_TABLE));
 }
 
 /** Swagger UI at /api/doc/ ("Try it out" sends the session cookie), the document at /api/doc/openapi.json. */

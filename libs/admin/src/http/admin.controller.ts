@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, Idempotent, UUID_PATTERN, WithMeta } from '@app/http';
+import { ApiEnvelope, ApiErrors, UUID_PATTERN, WithMeta } from '@app/http';
+import { Idempotent } from '@app/idempotency';
 import { TransferNotFoundError } from '@app/transfers';
 import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletNotFoundError } from '@app/wallets';
 import { AdminService } from '../application/admin.service';

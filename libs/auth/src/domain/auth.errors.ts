@@ -1,13 +1,21 @@
 import { DomainError } from '@app/errors';
 
-export class AuthenticationRequiredError extends DomainError {
+/** Codes of the failures auth raises; each has its HTTP spec in http/auth-error.table.ts. */
+export type AuthErrorCode =
+  | 'AUTHENTICATION_REQUIRED'
+  | 'ADMIN_REQUIRED'
+  | 'INVALID_CREDENTIALS'
+  | 'USERNAME_TAKEN'
+  | 'PASSWORDS_DIFFER';
+
+export class AuthenticationRequiredError extends DomainError<AuthErrorCode> {
   readonly code = 'AUTHENTICATION_REQUIRED';
   constructor() {
     super('Authentication required.');
   }
 }
 
-export class AdminRequiredError extends DomainError {
+export class AdminRequiredError extends DomainError<AuthErrorCode> {
   readonly code = 'ADMIN_REQUIRED';
   constructor() {
     super('This route is for admins only.');
@@ -15,21 +23,21 @@ export class AdminRequiredError extends DomainError {
 }
 
 /** Same answer for an unknown user and a wrong password: usernames are not disclosed. */
-export class InvalidCredentialsError extends DomainError {
+export class InvalidCredentialsError extends DomainError<AuthErrorCode> {
   readonly code = 'INVALID_CREDENTIALS';
   constructor() {
     super('Invalid username or password.');
   }
 }
 
-export class UsernameTakenError extends DomainError {
+export class UsernameTakenError extends DomainError<AuthErrorCode> {
   readonly code = 'USERNAME_TAKEN';
   constructor() {
     super('This username already taken.', 'username');
   }
 }
 
-export class PasswordsDifferError extends DomainError {
+export class PasswordsDifferError extends DomainError<AuthErrorCode> {
   readonly code = 'PASSWORDS_DIFFER';
   constructor() {
     super("Password does not match it's confirmation.");

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import connectPgSimple from 'connect-pg-simple';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
@@ -22,12 +22,17 @@ export const SESSION_OPTIONS = Symbol('SESSION_OPTIONS');
  */
 @Injectable()
 export class SessionMiddleware implements OnApplicationShutdown {
+  private readonly logger = new Logger('Sessions');
   private readonly pool: Pool;
   private readonly store: { close(): void };
   readonly handler: RequestHandler;
 
   constructor(@Inject(SESSION_OPTIONS) options: SessionOptions) {
     this.pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'wallet-ledger-sessions' });
+    // An idle client's connection can end under it (a database restart, a
+    // terminated backend): pg reports it on the pool, and an 'error' event
+    // without a listener would kill the process. The next query reconnects.
+    this.pool.on('error', (error) => this.logger.warn(`session store connection lost: ${error.message}`));
     const PgStore = connectPgSimple(session);
     const store = new PgStore({
       pool: this.pool,

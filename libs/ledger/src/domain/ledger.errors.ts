@@ -1,13 +1,16 @@
 import { ALL_FIELDS, DomainError } from '@app/errors';
 
-export class InsufficientFundsError extends DomainError {
+/** Codes of the failures the ledger raises; each has its HTTP spec in http/ledger-error.table.ts. */
+export type LedgerErrorCode = 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT_EXCEEDED' | 'WALLET_FROZEN';
+
+export class InsufficientFundsError extends DomainError<LedgerErrorCode> {
   readonly code = 'INSUFFICIENT_FUNDS';
   constructor() {
     super('Insufficient funds.');
   }
 }
 
-export class BalanceLimitExceededError extends DomainError {
+export class BalanceLimitExceededError extends DomainError<LedgerErrorCode> {
   readonly code = 'BALANCE_LIMIT_EXCEEDED';
   constructor() {
     super('The resulting balance would exceed the largest balance a wallet can hold.', 'amount');
@@ -15,7 +18,7 @@ export class BalanceLimitExceededError extends DomainError {
 }
 
 /** A frozen wallet took part in a movement of money: it may neither pay nor be paid. */
-export class WalletFrozenError extends DomainError {
+export class WalletFrozenError extends DomainError<LedgerErrorCode> {
   readonly code = 'WALLET_FROZEN';
   constructor(walletId: string, side: 'source' | 'destination') {
     super(

@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, Idempotent, UUID_PATTERN } from '@app/http';
+import { ApiEnvelope, ApiErrors, UUID_PATTERN } from '@app/http';
+import { Idempotent } from '@app/idempotency';
 import { HoldsService } from '../application/holds.service';
 import { HoldNotFoundError } from '../domain/transfers.errors';
 import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldRequest } from './holds.dto';

@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, Idempotent } from '@app/http';
+import { ApiEnvelope, ApiErrors } from '@app/http';
+import { Idempotent } from '@app/idempotency';
 import { OperationResponse } from '@app/wallets';
 import { TransfersService } from '../application/transfers.service';
 import { DepositRequest, TransferRequest } from './transfers.dto';

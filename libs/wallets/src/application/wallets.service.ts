@@ -7,6 +7,7 @@ import { UnitOfWork } from '@app/persistence';
 import {
   InvalidCursorError,
   SystemWalletFreezeError,
+  SystemWalletHistoryError,
   WalletAlreadyFrozenError,
   WalletNotFoundError,
   WalletNotFrozenError,
@@ -89,9 +90,11 @@ export class WalletsService implements RegistrationListener {
     return views;
   }
 
+  /** Any user wallet's history (admin reads); the funding wallet keeps no sequence to page by (422). */
   async historyOfWalletId(walletId: string, query: HistoryQuery): Promise<HistoryPage> {
     const wallet = await this.wallets.findById(walletId);
     if (!wallet) throw new WalletNotFoundError();
+    if (wallet.kind !== WalletKind.USER) throw new SystemWalletHistoryError();
     return this.historyOfWallet(wallet, query);
   }
 

@@ -1,9 +1,23 @@
+/**
+ * Idempotency keys: who owns the transaction and the retry.
+ *
+ * - The transaction: this service opens the unit of work (`UnitOfWork.run`)
+ *   around the claim of the key, the use case and the recorded answer. The use
+ *   case's own `UnitOfWork.run` finds a transaction open and joins it
+ *   (propagation REQUIRED): one commit for key, postings and answer.
+ * - The retry: belongs to the outermost unit of work, here this service's
+ *   (libs/persistence/src/unit-of-work.ts). A deadlock, serialization failure
+ *   or lock timeout inside the use case aborts the whole transaction, so the
+ *   whole of it (claim included) runs again, at most a bounded number of
+ *   times, then CONCURRENT_CONFLICT (409) and nothing is recorded. The joined
+ *   use case never retries on its own: its attempt is not separable from the
+ *   claim. Without a key, the use case's unit of work is the outermost and
+ *   owns both.
+ */
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@app/errors';
-import { toErrorResponse } from '@app/http';
 import { isLockTimeout, UnitOfWork } from '@app/persistence';
-import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors';
-import { IdempotencyKeyRepository, type StoredAnswer } from './idempotency-key.repository';
+import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../domain/idempotency.errors';
+import { IdempotencyKeyRepository, type StoredAnswer } from '../persistence/idempotency-key.repository';
 
 export type Outcome =
   /** The request ran now; a failure was recorded and must be answered as it was raised. */
@@ -13,16 +27,11 @@ export type Outcome =
   | { replayed: true; status: number; body: unknown };
 
 /**
- * Failures that bind no key: the request itself was invalid (nothing was
- * attempted), or the key is the problem.
+ * The answer a failure of the use case gets, when it is to be recorded under
+ * the key and replayed; null when it binds no key. The HTTP layer decides
+ * (see the interceptor): this service knows no HTTP.
  */
-const NOT_RECORDED = new Set([
-  'REQUEST_VALIDATION_FAILED',
-  'INVALID_JSON_BODY',
-  'INVALID_IDEMPOTENCY_KEY',
-  'IDEMPOTENCY_KEY_REUSED',
-  'IDEMPOTENCY_KEY_IN_PROGRESS',
-]);
+export type RecordableAnswer = (error: unknown) => { status: number; body: unknown } | null;
 
 /**
  * Runs a keyed request at most once. One transaction holds the claim of the
@@ -44,7 +53,13 @@ export class IdempotencyService {
     private readonly keys: IdempotencyKeyRepository,
   ) {}
 
-  async execute(userId: string, key: string, fingerprint: string, action: () => Promise<unknown>): Promise<Outcome> {
+  async execute(
+    userId: string,
+    key: string,
+    fingerprint: string,
+    action: () => Promise<unknown>,
+    recordable: RecordableAnswer,
+  ): Promise<Outcome> {
     let attempted = false;
     try {
       return await this.unitOfWork.run(async () => {
@@ -83,11 +98,4 @@ function replay(stored: StoredAnswer, fingerprint: string): Outcome {
   if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
   if (stored.status === null || stored.body === null) throw new IdempotencyKeyInProgressError();
   return { replayed: true, status: stored.status, body: JSON.parse(stored.body) as unknown };
-}
-
-/** A business failure (4xx other than 409) with the answer it produces. */
-function recordable(error: unknown): { status: number; body: unknown } | null {
-  if (!(error instanceof DomainError) || NOT_RECORDED.has(error.code)) return null;
-  const { status, body } = toErrorResponse(error);
-  return status >= 400 && status < 500 && status !== 409 ? { status, body } : null;
 }

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ERROR_CODES, NON_DOMAIN_REASONS } from '@app/http';
+import { fundedUser, registerUser } from '@app/testing';
+import { ERRORS } from '../../apps/api/src/error.table';
+import { createTestApp, type TestApp } from '../setup/test-app';
+
+/** Every `code = '...'` a DomainError subclass under libs/ declares. */
+function codesRaisedInLibs(): string[] {
+  const codes: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (path.endsWith('.ts') && !path.endsWith('.spec.ts')) {
+        const source = readFileSync(path, 'utf8');
+        if (!/extends DomainError</.test(source)) continue;
+        for (const match of source.matchAll(/readonly code = '([A-Z_]+)'/g)) codes.push(match[1]);
+      }
+    }
+  };
+  walk(join(__dirname, '../../libs'));
+  return codes;
+}
+
+describe('error reasons (contract part B)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('tells failures that share a status or code apart by reason', async () => {
+    const alice = await fundedUser(t.server, '5.00');
+    const bob = await registerUser(t.server);
+
+    const insufficient = await alice.agent
+      .post('/v1/wallets/transfer')
+      .send({ destination: bob.walletId, amount: '5.01' })
+      .expect(400);
+    const nowhere = await alice.agent
+      .post('/v1/wallets/transfer')
+      .send({ destination: randomUUID(), amount: '1.00' })
+      .expect(404);
+    const taken = await request(t.server)
+      .post('/v1/auth/register')
+      .send({ username: bob.username, password: 'pw-12345', passwordConfirm: 'pw-12345' })
+      .expect(400);
+    const unknownRoute = await alice.agent.get('/v1/wallets/nowhere').expect(404);
+
+    const first = (response: request.Response) => response.body.status.errors[0];
+    // Same status and code (400 BAD_REQUEST), different reasons.
+    expect(first(insufficient)).toMatchObject({ code: 'BAD_REQUEST', reason: 'INSUFFICIENT_FUNDS' });
+    expect(first(taken)).toMatchObject({ code: 'BAD_REQUEST', reason: 'USERNAME_TAKEN', target: 'username' });
+    // Same status and code (404 NOT_FOUND), different reasons.
+    expect(first(nowhere)).toMatchObject({ code: 'NOT_FOUND', reason: 'DESTINATION_WALLET_NOT_FOUND' });
+    expect(first(unknownRoute)).toMatchObject({ code: 'NOT_FOUND', reason: 'ROUTE_NOT_FOUND' });
+  });
+
+  it("documents every reason of the merged error table in the OpenAPI document's ErrorDto", async () => {
+    const doc = (await request(t.server).get('/api/doc/openapi.json').expect(200)).body;
+    const errorDto = doc.components.schemas.ErrorDto;
+    expect(errorDto.properties.reason.enum).toEqual(expect.arrayContaining([...Object.keys(ERRORS)]));
+    expect(errorDto.properties.reason.enum).toEqual(expect.arrayContaining([...NON_DOMAIN_REASONS]));
+    expect(errorDto.properties.reason.enum).toContain('INSUFFICIENT_FUNDS');
+    expect(errorDto.properties.code.enum).toEqual([...ERROR_CODES]);
+    expect(errorDto.properties.code.enum).toContain('SERVICE_UNAVAILABLE');
+  });
+
+  it('gives every code a library raises a status in the merged table (a table left out of the merge)', () => {
+    const raised = codesRaisedInLibs();
+    expect(raised).toContain('INSUFFICIENT_FUNDS');
+    expect(raised.filter((code) => !(code in ERRORS))).toEqual([]);
+  });
+});
