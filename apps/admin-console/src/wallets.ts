@@ -135,7 +135,9 @@ function patchUserRow(wallet: AdminWallet): void {
 // ---- one wallet ---------------------------------------------------------------
 
 async function openWallet(walletId: string): Promise<void> {
-  const [wallet, page] = await Promise.all([api.wallet(walletId), api.operations(walletId, null)]);
+  const wallet = await api.wallet(walletId);
+  // The funding wallet keeps no sequence, so its history cannot be paged (the API answers 422).
+  const page = wallet.kind === 'USER' ? await api.operations(walletId, null) : { items: [], nextCursor: null };
   Object.assign(state, { wallet, operations: page.items, operationsCursor: page.nextCursor });
   patchUserRow(wallet);
   renderUsers();
@@ -181,7 +183,12 @@ function renderWallet(): void {
 function renderOperations(): void {
   const wallet = state.wallet;
   if (!wallet) return;
-  show(byId('operations-empty'), state.operations.length === 0);
+  const empty = byId('operations-empty');
+  empty.textContent =
+    wallet.kind === 'USER'
+      ? 'No operations yet.'
+      : "The funding wallet's operations are not listed: it keeps no sequence to page by.";
+  show(empty, state.operations.length === 0);
   show(byId('operations-more'), state.operationsCursor !== null);
   fill(
     byId('operations-body'),
