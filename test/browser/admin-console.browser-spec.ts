@@ -3,7 +3,14 @@ import { RequestContext } from '@mikro-orm/core';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { AdminService } from '@app/admin';
-import { balanceOf, deposit, registerUser, uniqueUsername, type RegisteredUser } from '@app/testing';
+import {
+  balanceOf,
+  deposit,
+  depositsAtOneMoment,
+  registerUser,
+  uniqueUsername,
+  type RegisteredUser,
+} from '@app/testing';
 import { connectDb } from '../setup/ledger-invariants';
 import { launchBrowser } from './support/browser';
 import { outputPath, serveTestApp, type ServedApp } from './support/served-app';
@@ -285,6 +292,53 @@ describe('admin console at /admin', () => {
       await tamper('-30.00');
       await db.end();
     }
+  });
+
+  it('pages users and operations with the More buttons', async () => {
+    const admin = await newAdmin();
+    const prefix = uniqueUsername('page');
+    // One more user than a page of 20, and one more operation than a page of 50.
+    const users = await Promise.all(
+      Array.from({ length: 21 }, (_, i) =>
+        registerUser(t.server, { username: `${prefix}-${String(i).padStart(2, '0')}` }),
+      ),
+    );
+    const db = await connectDb(t.databaseUrl);
+    try {
+      await depositsAtOneMoment(
+        db,
+        users[0].walletId,
+        Array.from({ length: 51 }, (_, i) => BigInt(i + 1)),
+      );
+    } finally {
+      await db.end();
+    }
+
+    await logIn(admin);
+    await page.locator('#user-search input[name=query]').fill(prefix);
+    await page.locator('#user-search').getByRole('button', { name: 'Find' }).click();
+    const userRows = page.locator('#users-body tr');
+    await userRows.nth(19).waitFor();
+    expect(await userRows.count()).toBe(20);
+    await page.getByRole('button', { name: 'More users' }).click();
+    await userRows.nth(20).waitFor();
+    expect(await userRows.count()).toBe(21);
+    expect(await page.getByRole('button', { name: 'More users' }).isHidden()).toBe(true);
+    expect((await userRows.locator('td:first-child').allInnerTexts()).map((name) => name.trim())).toEqual(
+      users.map((user) => user.username),
+    );
+
+    await page.locator('#users-body').getByRole('button', { name: users[0].username, exact: true }).click();
+    const operationRows = page.locator('#operations-body tr');
+    await operationRows.nth(49).waitFor();
+    expect(await operationRows.count()).toBe(50);
+    await page.getByRole('button', { name: 'More operations' }).click();
+    await operationRows.nth(50).waitFor();
+    expect(await operationRows.locator('td:first-child').allInnerTexts()).toEqual(
+      Array.from({ length: 51 }, (_, i) => String(51 - i)),
+    );
+    expect(await page.getByRole('button', { name: 'More operations' }).isHidden()).toBe(true);
+    await expectText(page.locator('#wallet-balance'), '13.26');
   });
 
   it('tells a user who is not an admin that the console is for admins, and logs them out', async () => {
