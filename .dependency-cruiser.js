@@ -2,7 +2,8 @@
  * The architecture, written down and checked (`make deps`, part of `make test`).
  * Dependencies point one way: http -> application -> domain, persistence -> domain;
  * admin -> transfers -> wallets -> ledger -> money; auth imports no other feature;
- * nothing imports apps/; libs/testing only from tests; cross-lib imports go
+ * nothing imports apps/ (but libs/testing boots the API's composition root);
+ * libs/testing only from tests; cross-lib imports go
  * through each lib's index.ts (the @app/<lib> alias).
  */
 const FEATURES = 'auth|wallets|transfers|ledger|admin';
@@ -14,7 +15,7 @@ module.exports = {
       name: 'nothing-imports-apps',
       comment: 'apps are composition roots; libraries and other apps never import them',
       severity: 'error',
-      from: { path: '^(libs|apps/([^/]+))/' },
+      from: { path: '^(libs|apps/([^/]+))/', pathNot: '^libs/testing/' },
       to: { path: '^apps/', pathNot: '^apps/$2/' },
     },
     {
@@ -23,6 +24,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^apps/admin-console/' },
       to: { pathNot: '^apps/admin-console/' },
+    },
+    {
+      name: 'testing-boots-only-the-api-composition-root',
+      comment:
+        'the test context boots the real API as main.ts does: AppModule and configureApp, nothing else of apps/',
+      severity: 'error',
+      from: { path: '^libs/testing/' },
+      to: { path: '^apps/', pathNot: '^apps/api/src/(app\\.module|error\\.table|bootstrap/configure-app)\\.ts$' },
     },
     {
       name: 'schema-only-from-apps',

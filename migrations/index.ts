@@ -3,6 +3,7 @@ import { Migration20261124232354_initial } from './Migration20261124232354_initi
 import { Migration20261124234851_ledger_guarantees } from './Migration20261124234851_ledger_guarantees';
 import { Migration20261125003120_wallet_pending_holds } from './Migration20261125003120_wallet_pending_holds';
 import { Migration20261127161519_admin_tools } from './Migration20261127161519_admin_tools';
+import { Migration20261127170000_hold_expiry } from './Migration20261127170000_hold_expiry';
 
 /**
  * Every committed migration, in order. Listed explicitly so that the built
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124234851_ledger_guarantees', class: Migration20261124234851_ledger_guarantees },
   { name: 'Migration20261125003120_wallet_pending_holds', class: Migration20261125003120_wallet_pending_holds },
   { name: 'Migration20261127161519_admin_tools', class: Migration20261127161519_admin_tools },
+  { name: 'Migration20261127170000_hold_expiry', class: Migration20261127170000_hold_expiry },
 ];

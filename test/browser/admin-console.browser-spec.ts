@@ -1,19 +1,9 @@
 import { join } from 'node:path';
-import { RequestContext } from '@mikro-orm/core';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
-import { AdminService } from '@app/admin';
-import {
-  balanceOf,
-  deposit,
-  depositsAtOneMoment,
-  registerUser,
-  uniqueUsername,
-  type RegisteredUser,
-} from '@app/testing';
-import { connectDb } from '../setup/ledger-invariants';
+import { uniqueUsername, useTestContext, type RegisteredUser } from '@app/testing';
 import { launchBrowser } from './support/browser';
-import { outputPath, serveTestApp, type ServedApp } from './support/served-app';
+import { baseUrlOf, outputPath } from './support/served-app';
 
 /**
  * The console's picture in the README (the wallet view with its operations),
@@ -27,7 +17,7 @@ const README_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'admin-console.png
  * log in, find a user, reverse a transfer, freeze a wallet, read the log.
  */
 describe('admin console at /admin', () => {
-  let t: ServedApp;
+  const ctx = useTestContext({ listen: true });
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -35,12 +25,10 @@ describe('admin console at /admin', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    t = await serveTestApp();
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await t?.close();
   });
   beforeEach(async () => {
     context = await browser.newContext({ viewport: { width: 1360, height: 820 } });
@@ -57,15 +45,15 @@ describe('admin console at /admin', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  /** An admin made the way the command line makes one (`make admin`): AdminService.promote. */
+  /** An admin made the way the command line makes one (`make admin`). */
   async function newAdmin(): Promise<RegisteredUser> {
-    const admin = await registerUser(t.server, { username: uniqueUsername('ops') });
-    await RequestContext.create(t.orm.em, () => t.app.get(AdminService).promote(admin.username, admin.password));
+    const admin = await ctx.registerUser({ username: uniqueUsername('ops') });
+    await ctx.promote(admin);
     return admin;
   }
 
   async function logIn(user: RegisteredUser): Promise<void> {
-    await page.goto(`${t.baseUrl}/admin`);
+    await page.goto(`${baseUrlOf(ctx)}/admin`);
     const form = page.locator('#login-form');
     await form.getByLabel('Username').fill(user.username);
     await form.getByLabel('Password').fill(user.password);
@@ -73,11 +61,7 @@ describe('admin console at /admin', () => {
   }
 
   async function transfer(from: RegisteredUser, to: RegisteredUser, amount: string): Promise<string> {
-    const response = await from.agent
-      .post('/v1/wallets/transfer')
-      .send({ destination: to.walletId, amount })
-      .expect(200);
-    return response.body.data.transfer_id;
+    return (await ctx.transfer(from, to.walletId, amount)).transfer_id;
   }
 
   /** Waits until the element's whole text is `text` (the page updates after its requests answer). */
@@ -113,12 +97,12 @@ describe('admin console at /admin', () => {
 
   it('lets an admin reverse a transfer, freeze a wallet and read the action log', async () => {
     const admin = await newAdmin();
-    const alice = await registerUser(t.server, { username: uniqueUsername('alice') });
-    await deposit(alice, '250.00');
-    const bob = await registerUser(t.server, { username: uniqueUsername('bob') });
-    const carol = await registerUser(t.server, { username: uniqueUsername('carol') });
+    const alice = await ctx.registerUser({ username: uniqueUsername('alice') });
+    await ctx.deposit(alice, '250.00');
+    const bob = await ctx.registerUser({ username: uniqueUsername('bob') });
+    const carol = await ctx.registerUser({ username: uniqueUsername('carol') });
     await transfer(alice, carol, '12.40');
-    await deposit(alice, '1000.00');
+    await ctx.deposit(alice, '1000.00');
     const mistaken = await transfer(alice, bob, '130.25');
     await transfer(alice, carol, '7.35');
 
@@ -163,8 +147,8 @@ describe('admin console at /admin', () => {
     await expectText(rows.first().locator('td').nth(3), '+130.25');
     await expectText(rows.first().locator('td').nth(4), '1230.25');
     // Both balances restored, as the API itself says.
-    expect(await balanceOf(alice)).toBe('1230.25');
-    expect(await balanceOf(bob)).toBe('0.00');
+    expect(await ctx.balanceOf(alice)).toBe('1230.25');
+    expect(await ctx.balanceOf(bob)).toBe('0.00');
 
     // The counterpart link opens bob's wallet, where the money is gone again.
     await rows.first().locator('td').nth(6).getByRole('button').click();
@@ -242,6 +226,8 @@ describe('admin console at /admin', () => {
     await expectText(page.locator('#audit-total'), '0.00');
     await page.screenshot({ path: outputPath('admin-console-audit.png') });
 
+    await ctx.expectLedgerInvariants();
+
     // Logging out leads back to the login form; the session is gone on the server too.
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('#login-form').waitFor();
@@ -251,11 +237,11 @@ describe('admin console at /admin', () => {
 
   it('shows where the audit finds the ledger broken after an edit made behind its back', async () => {
     const admin = await newAdmin();
-    const payer = await registerUser(t.server);
-    await deposit(payer, '80.00');
-    const payee = await registerUser(t.server);
+    const payer = await ctx.registerUser();
+    await ctx.deposit(payer, '80.00');
+    const payee = await ctx.registerUser();
     await transfer(payer, payee, '30.00');
-    const db = await connectDb(t.databaseUrl);
+    const db = ctx.db;
     /** What someone bypassing the service (and its append-only triggers) could do. */
     const tamper = async (amount: string) => {
       await db.query('begin');
@@ -290,8 +276,8 @@ describe('admin console at /admin', () => {
       await expectText(page.locator('#wallet-id'), payer.walletId);
     } finally {
       await tamper('-30.00');
-      await db.end();
     }
+    await ctx.expectLedgerInvariants();
   });
 
   it('pages users and operations with the More buttons', async () => {
@@ -299,20 +285,12 @@ describe('admin console at /admin', () => {
     const prefix = uniqueUsername('page');
     // One more user than a page of 20, and one more operation than a page of 50.
     const users = await Promise.all(
-      Array.from({ length: 21 }, (_, i) =>
-        registerUser(t.server, { username: `${prefix}-${String(i).padStart(2, '0')}` }),
-      ),
+      Array.from({ length: 21 }, (_, i) => ctx.registerUser({ username: `${prefix}-${String(i).padStart(2, '0')}` })),
     );
-    const db = await connectDb(t.databaseUrl);
-    try {
-      await depositsAtOneMoment(
-        db,
-        users[0].walletId,
-        Array.from({ length: 51 }, (_, i) => BigInt(i + 1)),
-      );
-    } finally {
-      await db.end();
-    }
+    await ctx.depositsAtOneMoment(
+      users[0].walletId,
+      Array.from({ length: 51 }, (_, i) => BigInt(i + 1)),
+    );
 
     await logIn(admin);
     await page.locator('#user-search input[name=query]').fill(prefix);
@@ -342,7 +320,7 @@ describe('admin console at /admin', () => {
   });
 
   it('tells a user who is not an admin that the console is for admins, and logs them out', async () => {
-    const user = await registerUser(t.server);
+    const user = await ctx.registerUser();
     await logIn(user);
     await expectText(banner(), /is not an admin/);
     await page.locator('#login-form').waitFor();
@@ -357,19 +335,19 @@ describe('admin console at /admin', () => {
   });
 
   it('serves the console at /admin and /admin/ under a script-src self policy, without a session', async () => {
-    await request(t.server).get('/admin').expect(301).expect('Location', '/admin/');
-    const html = await request(t.server)
+    await request(ctx.server).get('/admin').expect(301).expect('Location', '/admin/');
+    const html = await request(ctx.server)
       .get('/admin/')
       .expect(200)
       .expect('Content-Type', /text\/html/);
     expect(html.headers['content-security-policy']).toContain("script-src 'self'");
     // One script, a file of the console's own: no inline code for the policy to block.
     expect(html.text.match(/<script\b[^>]*>/g)).toEqual(['<script type="module" src="main.js">']);
-    await request(t.server)
+    await request(ctx.server)
       .get('/admin/main.js')
       .expect(200)
       .expect('Content-Type', /javascript/);
-    const missing = await request(t.server).get('/admin/nothing-here.js').expect(404);
+    const missing = await request(ctx.server).get('/admin/nothing-here.js').expect(404);
     expect(missing.body.status.success).toBe(false);
   });
 });

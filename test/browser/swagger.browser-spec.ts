@@ -1,25 +1,23 @@
 import type { Browser, Locator, Page } from 'playwright-core';
-import { uniqueUsername } from '@app/testing';
+import { uniqueUsername, useTestContext } from '@app/testing';
 import { launchBrowser } from './support/browser';
-import { outputPath, serveTestApp, type ServedApp } from './support/served-app';
+import { baseUrlOf, outputPath } from './support/served-app';
 
 /**
  * The walk-through a person does in Swagger UI: register, deposit and read the
  * wallet with "Try it out", the session cookie carried by the browser.
  */
 describe('Swagger UI at /api/doc/', () => {
-  let t: ServedApp;
+  const ctx = useTestContext({ listen: true });
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    t = await serveTestApp();
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
   afterAll(async () => {
     await browser?.close();
-    await t?.close();
   });
 
   /** The operation block of `method path`, expanded, in "Try it out" mode. */
@@ -47,7 +45,7 @@ describe('Swagger UI at /api/doc/', () => {
   }
 
   it('registers, deposits and shows the new balance through "Try it out"', async () => {
-    await page.goto(`${t.baseUrl}/api/doc/`);
+    await page.goto(`${baseUrlOf(ctx)}/api/doc/`);
     await page.locator('.opblock').first().waitFor();
 
     const username = uniqueUsername('swagger');

@@ -1,10 +1,15 @@
 import type { Client } from 'pg';
 import request from 'supertest';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { balanceOf, fundedUser, type RegisteredUser, registerUser, uniqueUsername } from '@app/testing';
-import { cents, connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
-import { seededRandom } from '../setup/seeded-random';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import {
+  useTestContext,
+  balanceOf,
+  type RegisteredUser,
+  uniqueUsername,
+  cents,
+  money,
+  seededRandom,
+} from '@app/testing';
 
 /**
  * Contract part B, "Concurrency": many requests at the same moment never
@@ -12,19 +17,7 @@ import { createTestApp, type TestApp } from '../setup/test-app';
  * 5xx. Requests go out together (Promise.all) through one listening server.
  */
 describe('concurrent money movements (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    // Listen once, so that supertest does not start and stop the server around each parallel request.
-    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
-    db = await connectDb(t.databaseUrl);
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
+  const ctx = useTestContext({ listen: true });
 
   /** How many responses had each status, e.g. { 200: 10, 400: 40 }. */
   function statusCounts(responses: request.Response[]): Record<number, number> {
@@ -35,7 +28,7 @@ describe('concurrent money movements (contract part B)', () => {
 
   /** The wallet's operations as stored, in sequence order (texts, as PostgreSQL prints them). */
   async function storedOperations(walletId: string) {
-    const { rows } = await db.query<{ amount: string; sequence: string; balance_after: string }>(
+    const { rows } = await ctx.db.query<{ amount: string; sequence: string; balance_after: string }>(
       `select amount::text, sequence::text, balance_after::text from operations o where wallet_id = $1 order by o.sequence`,
       [walletId],
     );
@@ -53,10 +46,10 @@ describe('concurrent money movements (contract part B)', () => {
 
   it('lets exactly 10 of 50 parallel 1.00 transfers out of a 10.00 wallet through and refuses the rest with 400', async () => {
     const [sender, ...receivers] = await Promise.all([
-      fundedUser(t.server, '10.00'),
-      registerUser(t.server),
-      registerUser(t.server),
-      registerUser(t.server),
+      ctx.fundedUser('10.00'),
+      ctx.registerUser(),
+      ctx.registerUser(),
+      ctx.registerUser(),
     ]);
 
     const responses = await Promise.all(
@@ -99,11 +92,11 @@ describe('concurrent money movements (contract part B)', () => {
       expect(ops.map((op) => op.amount)).toEqual(Array(expected).fill('1.00'));
       expect(ops.map((op) => op.sequence)).toEqual(ops.map((_, i) => String(i + 1)));
     }
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 
   it('completes 30 A→B and 30 B→A transfers sent at the same moment, without a deadlock or a 5xx', async () => {
-    const [a, b] = await Promise.all([fundedUser(t.server, '100.00'), fundedUser(t.server, '100.00')]);
+    const [a, b] = await Promise.all([ctx.fundedUser('100.00'), ctx.fundedUser('100.00')]);
 
     const responses = await Promise.all(
       Array.from({ length: 60 }, (_, index) =>
@@ -127,12 +120,12 @@ describe('concurrent money movements (contract part B)', () => {
       expect(ops.at(-1)?.balance_after).toBe(balance);
       expect(ops.every((op) => cents(op.balance_after) >= 0n)).toBe(true);
     }
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 
   it('posts every one of many parallel deposits, into many wallets and into one wallet, exactly once', async () => {
-    const many = await Promise.all(Array.from({ length: 10 }, () => registerUser(t.server)));
-    const one = await registerUser(t.server);
+    const many = await Promise.all(Array.from({ length: 10 }, () => ctx.registerUser()));
+    const one = await ctx.registerUser();
     const depositsMany = many.flatMap((user, u) =>
       Array.from({ length: 4 }, (_, k) => ({ user, amount: BigInt(1 + u * 1_000 + k * 37) })),
     );
@@ -162,19 +155,19 @@ describe('concurrent money movements (contract part B)', () => {
     // The funding wallet paid exactly these deposits, once each.
     const transferIds = responses.map((response) => response.body.data.transfer_id);
     expect(new Set(transferIds).size).toBe(all.length);
-    const { rows } = await db.query<{ legs: string; total: string }>(
+    const { rows } = await ctx.db.query<{ legs: string; total: string }>(
       `select count(*)::text as legs, coalesce(sum(amount), 0)::text as total
          from operations where wallet_id = $1 and transfer_id = any($2::uuid[])`,
       [FUNDING_WALLET_ID, transferIds],
     );
     const total = all.reduce((sum, d) => sum + d.amount, 0n);
     expect(rows[0]).toEqual({ legs: String(all.length), total: money(-total) });
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 
   it('conserves money through a seeded storm of parallel transfers in every direction and deposits', async () => {
     const { next: random, between } = seededRandom(4242);
-    const users = await Promise.all(Array.from({ length: 6 }, () => fundedUser(t.server, '50.00')));
+    const users = await Promise.all(Array.from({ length: 6 }, () => ctx.fundedUser('50.00')));
     type Move =
       | { kind: 'deposit'; to: RegisteredUser; amount: bigint }
       | { kind: 'transfer'; from: RegisteredUser; to: RegisteredUser; amount: bigint };
@@ -228,17 +221,11 @@ describe('concurrent money movements (contract part B)', () => {
       expect(ops).toHaveLength(postedCount.get(user)!);
       expect(ops.map((op) => op.sequence)).toEqual(ops.map((_, i) => String(i + 1)));
     }
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 
   describe('on two API instances sharing the database', () => {
-    let second: TestApp;
-
-    beforeAll(async () => {
-      second = await createTestApp();
-      await new Promise<void>((resolve) => second.server.listen(0, '127.0.0.1', resolve));
-    });
-    afterAll(() => second.close());
+    const second = useTestContext({ listen: true });
 
     /** The same user, logged in on the second instance with an agent of its own. */
     async function onSecond(user: RegisteredUser) {
@@ -248,7 +235,7 @@ describe('concurrent money movements (contract part B)', () => {
     }
 
     it('never overdraws a wallet whose 40 parallel transfers are split over both instances', async () => {
-      const [sender, receiver] = await Promise.all([fundedUser(t.server, '10.00'), registerUser(t.server)]);
+      const [sender, receiver] = await Promise.all([ctx.fundedUser('10.00'), ctx.registerUser()]);
       const senderOnSecond = await onSecond(sender);
       const responses = await Promise.all(
         Array.from({ length: 40 }, (_, index) =>
@@ -266,11 +253,11 @@ describe('concurrent money movements (contract part B)', () => {
         '2.50',
         '2.50',
       ]);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('completes opposite transfers sent to different instances at the same moment', async () => {
-      const [a, b] = await Promise.all([fundedUser(t.server, '20.00'), fundedUser(t.server, '20.00')]);
+      const [a, b] = await Promise.all([ctx.fundedUser('20.00'), ctx.fundedUser('20.00')]);
       const bOnSecond = await onSecond(b);
       const responses = await Promise.all(
         Array.from({ length: 40 }, (_, index) =>
@@ -283,17 +270,17 @@ describe('concurrent money movements (contract part B)', () => {
       // 20.00 − 20 × 0.75 + 20 × 0.50, and the mirror image.
       expect(await balanceOf(a)).toBe('15.00');
       expect(await balanceOf(b)).toBe('25.00');
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
   });
 
   it('registers a username sent 8 times at once exactly once; the others get 400 on username', async () => {
     const username = uniqueUsername('race');
-    const agents = Array.from({ length: 8 }, () => request.agent(t.server));
+    const agents = Array.from({ length: 8 }, () => request.agent(ctx.server));
     // Force the worst interleaving: a SHARE lock on users lets every registration read "name is free"
     // but holds back every INSERT until all 8 are waiting, so the unique index has to decide.
     // (If a registration never waits there, the lock is released after a while and the race runs as it comes.)
-    const blocker = await connectDb(t.databaseUrl);
+    const blocker = await ctx.connectDb();
     let pending: Promise<request.Response[]>;
     try {
       await blocker.query('begin');
@@ -330,7 +317,7 @@ describe('concurrent money movements (contract part B)', () => {
       });
     }
     // One user, one wallet, and the winner is logged in to it.
-    const { rows } = await db.query<{ user_id: string; wallet_id: string | null }>(
+    const { rows } = await ctx.db.query<{ user_id: string; wallet_id: string | null }>(
       `select u.id as user_id, w.id as wallet_id from users u left join wallets w on w.user_id = u.id where u.username = $1`,
       [username],
     );

@@ -1,13 +1,8 @@
-import { RequestContext } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'pg';
 import request from 'supertest';
-import { AdminService } from '@app/admin';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { balanceOf, fundedUser, placeHold, registerUser, type RegisteredUser } from '@app/testing';
+import { useTestContext, balanceOf, placeHold, type RegisteredUser } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { createTestApp, type TestApp } from '../setup/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -16,26 +11,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * reversals, freezes, the action log and the reads for operators, through HTTP.
  */
 describe('admin tools (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
+  const ctx = useTestContext({ listen: true });
   let admin: RegisteredUser;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
-    db = await connectDb(t.databaseUrl);
-    admin = await registerUser(t.server);
-    await promote(admin);
+    admin = await ctx.adminUser();
   });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
-
-  /** The command line's path (`make admin`): AdminService.promote. */
-  function promote(user: RegisteredUser) {
-    return RequestContext.create(t.orm.em, () => t.app.get(AdminService).promote(user.username, user.password));
-  }
 
   function expectError(response: request.Response, status: number, code: string, message: string | RegExp) {
     expect({ status: response.status, success: response.body.status.success, data: response.body.data }).toEqual({
@@ -47,18 +28,13 @@ describe('admin tools (contract part B)', () => {
     expect(response.body.status.errors[0]).toMatchObject({ code, message: expect.stringMatching(message) });
   }
 
-  async function transfer(from: RegisteredUser, to: RegisteredUser, amount: string) {
-    const response = await from.agent.post('/v1/wallets/transfer').send({ destination: to.walletId, amount }).expect(200);
-    return response.body.data as { transfer_id: string };
-  }
-
   const reverse = (transferId: string, body: object = {}) =>
     admin.agent.post(`/v1/admin/transfers/${transferId}/reversal`).send(body);
 
   describe('the role guard', () => {
     /** Every admin route of the OpenAPI document, so that a new route is covered without touching this test. */
     function adminRoutes(): { method: string; path: string }[] {
-      const document = buildOpenApiDocument(t.app);
+      const document = buildOpenApiDocument(ctx.app);
       const routes = Object.entries(document.paths)
         .filter(([path]) => path.startsWith('/v1/admin/'))
         .flatMap(([path, item]) =>
@@ -71,9 +47,9 @@ describe('admin tools (contract part B)', () => {
     }
 
     it('answers 401 to a visitor and 403 FORBIDDEN to a logged-in user on every admin route', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       for (const { method, path } of adminRoutes()) {
-        const visitor = await (request(t.server) as unknown as Record<string, (p: string) => request.Test>)
+        const visitor = await (request(ctx.server) as unknown as Record<string, (p: string) => request.Test>)
           [method](path)
           .set('Content-Type', 'application/json')
           .send('{}');
@@ -88,7 +64,7 @@ describe('admin tools (contract part B)', () => {
 
     it('makes public registration a user, whatever the body says, and lets the session tell its role', async () => {
       const username = `role-${randomUUID().slice(0, 8)}`;
-      const agent = request.agent(t.server);
+      const agent = request.agent(ctx.server);
       await agent
         .post('/v1/auth/register')
         .send({ username, password: 'pw-123456', passwordConfirm: 'pw-123456', role: 'admin' })
@@ -96,27 +72,27 @@ describe('admin tools (contract part B)', () => {
       const me = await agent.get('/v1/auth/me').expect(200);
       expect(me.body.data).toEqual({ id: expect.stringMatching(UUID), username, role: 'user' });
       expectError(await agent.get('/v1/admin/actions'), 403, 'FORBIDDEN', /admins only/);
-      expectError(await request(t.server).get('/v1/auth/me'), 401, 'UNAUTHORIZED', 'Authentication required.');
+      expectError(await request(ctx.server).get('/v1/auth/me'), 401, 'UNAUTHORIZED', 'Authentication required.');
     });
 
     it('takes a promotion into account on the next request of an existing session, and a demotion too', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       expectError(await user.agent.get('/v1/admin/actions'), 403, 'FORBIDDEN', /admins only/);
-      const promoted = await promote(user);
+      const promoted = await ctx.promote(user);
       expect(promoted.outcome).toBe('promoted');
       await user.agent.get('/v1/admin/actions').expect(200);
       expect((await user.agent.get('/v1/auth/me').expect(200)).body.data.role).toBe('admin');
-      expect((await promote(user)).outcome).toBe('unchanged');
-      await db.query(`update users set role = 'user' where id = $1`, [user.id]);
+      expect((await ctx.promote(user)).outcome).toBe('unchanged');
+      await ctx.db.query(`update users set role = 'user' where id = $1`, [user.id]);
       expectError(await user.agent.get('/v1/admin/actions'), 403, 'FORBIDDEN', /admins only/);
     });
   });
 
   describe('reversals', () => {
     it('posts one REVERSAL entry that restores both balances, answers its legs with receipts, and logs it', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
-      const paid = await transfer(alice, bob, '30.25');
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '30.25');
       const response = await reverse(paid.transfer_id, { reason: 'sent to the wrong wallet' }).expect(200);
       const reversal = response.body.data;
       expect(reversal).toEqual({
@@ -165,13 +141,13 @@ describe('admin tools (contract part B)', () => {
           created_at: expect.any(String),
         },
       ]);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('reverses a transfer at most once: of concurrent reversals one answers 200 and the others 409', async () => {
-      const alice = await fundedUser(t.server, '50.00');
-      const bob = await registerUser(t.server);
-      const paid = await transfer(alice, bob, '20.00');
+      const alice = await ctx.fundedUser('50.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '20.00');
       const answers = await Promise.all(Array.from({ length: 6 }, () => reverse(paid.transfer_id)));
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
       for (const answer of answers.filter((a) => a.status === 409)) {
@@ -179,17 +155,17 @@ describe('admin tools (contract part B)', () => {
       }
       expect(await balanceOf(alice)).toBe('50.00');
       expect(await balanceOf(bob)).toBe('0.00');
-      const { rows } = await db.query(`select count(*)::int as n from journal_entries where reverses_id = $1`, [
+      const { rows } = await ctx.db.query(`select count(*)::int as n from journal_entries where reverses_id = $1`, [
         paid.transfer_id,
       ]);
       expect(rows[0].n).toBe(1);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('refuses to reverse a reversal or a deposit (409), and answers 404 for an unknown or malformed id', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
-      const paid = await transfer(alice, bob, '4.00');
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '4.00');
       const reversal = (await reverse(paid.transfer_id).expect(200)).body.data;
       expectError(await reverse(reversal.id), 409, 'CONFLICT', 'A reversal cannot be reversed; only transfers can.');
       const deposit = (await alice.agent.get('/v1/wallets/operations?order=asc&limit=1').expect(200)).body.data[0];
@@ -199,27 +175,27 @@ describe('admin tools (contract part B)', () => {
     });
 
     it('answers 400 "Insufficient funds." when the receiver no longer holds the money, posting nothing', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
-      const carol = await registerUser(t.server);
-      const paid = await transfer(alice, bob, '10.00');
-      await transfer(bob, carol, '6.00');
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
+      const carol = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+      await ctx.transfer(bob, carol.walletId, '6.00');
       expectError(await reverse(paid.transfer_id), 400, 'BAD_REQUEST', 'Insufficient funds.');
       expect(await balanceOf(bob)).toBe('4.00');
       // Money held for a hold is not the receiver's to give back either.
-      await transfer(carol, bob, '6.00');
+      await ctx.transfer(carol, bob.walletId, '6.00');
       await placeHold(bob, carol.walletId, '1.00');
       expectError(await reverse(paid.transfer_id), 400, 'BAD_REQUEST', 'Insufficient funds.');
-      const { rows } = await db.query(`select count(*)::int as n from journal_entries where reverses_id = $1`, [
+      const { rows } = await ctx.db.query(`select count(*)::int as n from journal_entries where reverses_id = $1`, [
         paid.transfer_id,
       ]);
       expect(rows[0].n).toBe(0);
     });
 
     it('replays a reversal sent again with its Idempotency-Key, posting once', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
-      const paid = await transfer(alice, bob, '3.00');
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '3.00');
       const key = `reverse-${randomUUID()}`;
       const first = await reverse(paid.transfer_id, { reason: 'dup' }).set('Idempotency-Key', key).expect(200);
       const again = await reverse(paid.transfer_id, { reason: 'dup' }).set('Idempotency-Key', key).expect(200);
@@ -236,8 +212,8 @@ describe('admin tools (contract part B)', () => {
       admin.agent.post(`/v1/admin/wallets/${walletId}/unfreeze`).send(body);
 
     it('stops a frozen wallet from sending, receiving, holding and capturing, until it is unfrozen', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await fundedUser(t.server, '10.00');
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.fundedUser('10.00');
       const hold = await placeHold(alice, bob.walletId, '5.00');
       const frozen = await freeze(alice.walletId, { reason: 'card reported stolen' }).expect(200);
       expect(frozen.body.data).toEqual({
@@ -288,12 +264,12 @@ describe('admin tools (contract part B)', () => {
         ['UNFREEZE', alice.walletId, 'card found'],
         ['FREEZE', alice.walletId, 'card reported stolen'],
       ]);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('lets a frozen payer void its hold (nothing moves) and blocks capturing a hold to a frozen wallet', async () => {
-      const alice = await fundedUser(t.server, '20.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('20.00');
+      const bob = await ctx.registerUser();
       const first = await placeHold(alice, bob.walletId, '5.00');
       const second = await placeHold(alice, bob.walletId, '5.00');
       await freeze(bob.walletId).expect(200);
@@ -310,14 +286,14 @@ describe('admin tools (contract part B)', () => {
       expectError(await freeze(FUNDING_WALLET_ID), 422, 'UNPROCESSABLE_ENTITY', 'The system funding wallet cannot be frozen.');
       expectError(await freeze(randomUUID()), 404, 'NOT_FOUND', 'Wallet does not exist.');
       expectError(await freeze('nope'), 404, 'NOT_FOUND', 'Wallet does not exist.');
-      const user = await fundedUser(t.server, '1.00');
+      const user = await ctx.fundedUser('1.00');
       const read = await admin.agent.get(`/v1/admin/wallets/${user.walletId}`).expect(200);
       expect(read.body.data).toMatchObject({ id: user.walletId, frozen: false, frozen_at: null, balance: '1.00' });
     });
 
     it('lets no money move after the freeze committed, while a storm of transfers races it', async () => {
-      const payer = await fundedUser(t.server, '1000.00');
-      const payees = await Promise.all(Array.from({ length: 4 }, () => registerUser(t.server)));
+      const payer = await ctx.fundedUser('1000.00');
+      const payees = await Promise.all(Array.from({ length: 4 }, () => ctx.registerUser()));
       const storm = Array.from({ length: 60 }, (_, i) =>
         payer.agent.post('/v1/wallets/transfer').send({ destination: payees[i % payees.length].walletId, amount: '1.00' }),
       );
@@ -336,14 +312,14 @@ describe('admin tools (contract part B)', () => {
       expect(statuses.every((status) => status === 200 || status === 403)).toBe(true);
       const moved = statuses.filter((status) => status === 200).length;
       // Every accepted transfer is in the ledger, and every one of them was posted before the freeze took the lock.
-      const { rows } = await db.query<{ n: number; latest: Date | null }>(
+      const { rows } = await ctx.db.query<{ n: number; latest: Date | null }>(
         `select count(*)::int as n, max("timestamp") as latest from operations where wallet_id = $1 and type = 'TRANSFER'`,
         [payer.walletId],
       );
       expect(rows[0].n).toBe(moved);
       if (rows[0].latest) expect(rows[0].latest.getTime()).toBeLessThanOrEqual(new Date(frozenAt).getTime());
       expect(await balanceOf(payer)).toBe(`${1000 - moved}.00`);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
   });
 
@@ -352,7 +328,7 @@ describe('admin tools (contract part B)', () => {
       const prefix = `find-${randomUUID().slice(0, 6)}-`;
       const users = [];
       for (const name of ['c', 'a', 'b', 'd', 'e']) {
-        users.push(await registerUser(t.server, { username: `${prefix}${name}` }));
+        users.push(await ctx.registerUser({ username: `${prefix}${name}` }));
       }
       await users[1].agent.post('/v1/wallets/deposit').send({ amount: '12.50' }).expect(200);
       const seen: string[] = [];
@@ -382,10 +358,10 @@ describe('admin tools (contract part B)', () => {
     });
 
     it("pages any wallet's operations with receipts, like the user route", async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
-      await transfer(alice, bob, '2.50');
-      await transfer(alice, bob, '1.25');
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
+      await ctx.transfer(alice, bob.walletId, '2.50');
+      await ctx.transfer(alice, bob.walletId, '1.25');
       const page = await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/operations?order=asc&limit=2`).expect(200);
       expect(page.body.data.map((op: { sequence: number; balance_after: string }) => [op.sequence, op.balance_after])).toEqual([
         [1, '10.00'],
@@ -409,7 +385,7 @@ describe('admin tools (contract part B)', () => {
     });
 
     it('pages the action log newest first', async () => {
-      const user = await fundedUser(t.server, '1.00');
+      const user = await ctx.fundedUser('1.00');
       for (let i = 0; i < 3; i++) {
         await admin.agent.post(`/v1/admin/wallets/${user.walletId}/freeze`).send({ reason: `round ${i}` }).expect(200);
         await admin.agent.post(`/v1/admin/wallets/${user.walletId}/unfreeze`).send({ reason: `round ${i}` }).expect(200);
@@ -429,11 +405,11 @@ describe('admin tools (contract part B)', () => {
     });
 
     it('keeps the action log append-only', async () => {
-      await db.query('begin');
+      await ctx.db.query('begin');
       try {
-        await expect(db.query(`delete from admin_actions`)).rejects.toMatchObject({ code: 'P0001' });
+        await expect(ctx.db.query(`delete from admin_actions`)).rejects.toMatchObject({ code: 'P0001' });
       } finally {
-        await db.query('rollback');
+        await ctx.db.query('rollback');
       }
     });
   });

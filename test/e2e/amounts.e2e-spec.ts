@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { balanceOf, fundedUser, operationsOf, registerUser, type RegisteredUser } from '@app/testing';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext, balanceOf, operationsOf, type RegisteredUser } from '@app/testing';
 
 /**
  * The contract's amount input rules through both money routes. Bodies are sent
@@ -77,12 +76,7 @@ const ACCEPTED: Array<[string, string, string]> = [
 ];
 
 describe('amount input rules on both money routes (contract part A)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
+  const ctx = useTestContext();
 
   const body = (fields: Record<string, string>, rawAmount: string | undefined): string => {
     const parts = Object.entries(fields).map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`);
@@ -103,7 +97,7 @@ describe('amount input rules on both money routes (contract part A)', () => {
 
   describe('POST /v1/wallets/deposit', () => {
     it.each(REJECTED)('rejects %s (%s) with 422 target amount', async (_name, raw, message) => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await postRaw(user, '/v1/wallets/deposit', body({}, raw));
       expect({ status: response.status, body: response.body }).toEqual({ status: 422, body: rejection(message) });
       expect(await balanceOf(user)).toBe('0.00');
@@ -111,7 +105,7 @@ describe('amount input rules on both money routes (contract part A)', () => {
     });
 
     it.each(ACCEPTED)('accepts %s (%s) as exactly %s', async (_name, raw, expected) => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await postRaw(user, '/v1/wallets/deposit', body({}, raw));
       expect(response.status).toBe(200);
       expect(response.body.data).toMatchObject({ type: 'DEPOSIT', amount: expected, wallet_id: user.walletId });
@@ -121,7 +115,7 @@ describe('amount input rules on both money routes (contract part A)', () => {
 
   describe('POST /v1/wallets/transfer', () => {
     it.each(REJECTED)('rejects %s (%s) with 422 target amount', async (_name, raw, message) => {
-      const sender = await fundedUser(t.server, '100.00');
+      const sender = await ctx.fundedUser('100.00');
       // Validation comes before any lookup: an unknown destination cannot change the answer.
       const response = await postRaw(sender, '/v1/wallets/transfer', body({ destination: randomUUID() }, raw));
       expect({ status: response.status, body: response.body }).toEqual({ status: 422, body: rejection(message) });
@@ -130,8 +124,8 @@ describe('amount input rules on both money routes (contract part A)', () => {
     });
 
     it.each(ACCEPTED)('accepts %s (%s) as exactly %s', async (_name, raw, expected) => {
-      const sender = await fundedUser(t.server, '9999999999999.99');
-      const receiver = await registerUser(t.server);
+      const sender = await ctx.fundedUser('9999999999999.99');
+      const receiver = await ctx.registerUser();
       const response = await postRaw(sender, '/v1/wallets/transfer', body({ destination: receiver.walletId }, raw));
       expect(response.status).toBe(200);
       expect(response.body.data).toMatchObject({
@@ -149,7 +143,7 @@ describe('amount input rules on both money routes (contract part A)', () => {
     it.each(['NaN', 'Infinity', '-Infinity', '0x10', '+1', '.5', '1.', '007.50'])(
       'answers a body with the bare amount %s as invalid JSON (422 BAD_REQUEST)',
       async (raw) => {
-        const user = await fundedUser(t.server, '10.00');
+        const user = await ctx.fundedUser('10.00');
         for (const [path, fields] of [
           ['/v1/wallets/deposit', {}],
           ['/v1/wallets/transfer', { destination: randomUUID() }],

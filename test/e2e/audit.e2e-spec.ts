@@ -1,11 +1,6 @@
-import { RequestContext } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'pg';
-import { AdminService } from '@app/admin';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { fundedUser, registerUser, type RegisteredUser } from '@app/testing';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext, type RegisteredUser } from '@app/testing';
 
 const CLEAN = {
   balanced: true,
@@ -26,29 +21,21 @@ const CLEAN = {
  * must be detected and named, and the audit is clean again once restored.
  */
 describe('ledger audit and tamper evidence (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
+  const ctx = useTestContext();
   let admin: RegisteredUser;
   let alice: RegisteredUser;
   let bob: RegisteredUser;
   let transferId: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    db = await connectDb(t.databaseUrl);
-    admin = await registerUser(t.server);
-    await RequestContext.create(t.orm.em, () => t.app.get(AdminService).promote(admin.username, admin.password));
-    alice = await fundedUser(t.server, '100.00');
-    bob = await registerUser(t.server);
+    admin = await ctx.adminUser();
+    alice = await ctx.fundedUser('100.00');
+    bob = await ctx.registerUser();
     const paid = await alice.agent
       .post('/v1/wallets/transfer')
       .send({ destination: bob.walletId, amount: '30.00' })
       .expect(200);
     transferId = paid.body.data.transfer_id;
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
   });
 
   async function audit() {
@@ -58,14 +45,14 @@ describe('ledger audit and tamper evidence (contract part B)', () => {
 
   /** Runs `sql` as someone who bypasses the service and its triggers would. */
   async function tamper(sql: string, params: unknown[] = []): Promise<void> {
-    await db.query('begin');
-    await db.query('set local session_replication_role = replica');
-    await db.query(sql, params);
-    await db.query('commit');
+    await ctx.db.query('begin');
+    await ctx.db.query('set local session_replication_role = replica');
+    await ctx.db.query(sql, params);
+    await ctx.db.query('commit');
   }
 
   async function operation(walletId: string, sequence: number | null) {
-    const { rows } = await db.query(
+    const { rows } = await ctx.db.query(
       sequence === null
         ? `select * from operations where wallet_id = $1 and transfer_id = (select transfer_id from operations where wallet_id = $2 and sequence = 1)`
         : `select * from operations where wallet_id = $1 and sequence = $2`,
@@ -77,7 +64,7 @@ describe('ledger audit and tamper evidence (contract part B)', () => {
 
   it('is clean on a ledger written only by the service', async () => {
     expect(await audit()).toEqual(CLEAN);
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 
   it('detects and names an amount UPDATEd with SQL, and is clean once it is restored', async () => {
@@ -221,14 +208,14 @@ describe('ledger audit and tamper evidence (contract part B)', () => {
 
   it('lets the database, not a read, refuse a second reversal of one transfer', async () => {
     const reversal = randomUUID();
-    await db.query('begin');
+    await ctx.db.query('begin');
     try {
-      await db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [reversal, transferId]);
+      await ctx.db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [reversal, transferId]);
       await expect(
-        db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [randomUUID(), transferId]),
+        ctx.db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [randomUUID(), transferId]),
       ).rejects.toMatchObject({ code: '23505', constraint: 'journal_entries_reverses_id_unique' });
     } finally {
-      await db.query('rollback');
+      await ctx.db.query('rollback');
     }
   });
 });

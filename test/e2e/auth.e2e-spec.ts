@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { registerUser, uniqueUsername } from '@app/testing';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext, uniqueUsername } from '@app/testing';
 
 const MISSING = 'Missing data for required field.';
 const INVALID_CREDENTIALS = {
@@ -25,17 +24,12 @@ function sessionCookie(response: request.Response): string | undefined {
 }
 
 describe('auth (contract part A)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
+  const ctx = useTestContext();
 
   describe('POST /v1/auth/register', () => {
     it('registers a user, logs it in with a sessionid cookie and creates its wallet at 0.00', async () => {
       const username = uniqueUsername();
-      const agent = request.agent(t.server);
+      const agent = request.agent(ctx.server);
       const response = await agent
         .post('/v1/auth/register')
         .send({ username, password: 'pw-1', passwordConfirm: 'pw-1' })
@@ -59,8 +53,8 @@ describe('auth (contract part A)', () => {
     });
 
     it('answers 400 with target username when the username is taken', async () => {
-      const user = await registerUser(t.server);
-      const response = await request(t.server)
+      const user = await ctx.registerUser();
+      const response = await request(ctx.server)
         .post('/v1/auth/register')
         .send({ username: user.username, password: 'x', passwordConfirm: 'x' })
         .expect(400);
@@ -85,7 +79,7 @@ describe('auth (contract part A)', () => {
       async (field) => {
         const body: Record<string, string> = { username: uniqueUsername(), password: 'pw', passwordConfirm: 'pw' };
         delete body[field];
-        const response = await request(t.server).post('/v1/auth/register').send(body).expect(422);
+        const response = await request(ctx.server).post('/v1/auth/register').send(body).expect(422);
         expect(response.body).toEqual({
           status: {
             success: false,
@@ -100,7 +94,7 @@ describe('auth (contract part A)', () => {
     );
 
     it('rejects a registration with a null field like a missing one', async () => {
-      const response = await request(t.server)
+      const response = await request(ctx.server)
         .post('/v1/auth/register')
         .send({ username: null, password: 'pw', passwordConfirm: 'pw' })
         .expect(422);
@@ -110,7 +104,7 @@ describe('auth (contract part A)', () => {
     });
 
     it('answers one 422 error per missing field of an empty body', async () => {
-      const response = await request(t.server).post('/v1/auth/register').send({}).expect(422);
+      const response = await request(ctx.server).post('/v1/auth/register').send({}).expect(422);
       expect(response.body.status.errors).toEqual([
         { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username', reason: 'REQUEST_VALIDATION_FAILED' },
         { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'password', reason: 'REQUEST_VALIDATION_FAILED' },
@@ -125,7 +119,7 @@ describe('auth (contract part A)', () => {
 
     it('rejects differing passwords with 422 target __all__ and creates no user', async () => {
       const username = uniqueUsername();
-      const response = await request(t.server)
+      const response = await request(ctx.server)
         .post('/v1/auth/register')
         .send({ username, password: 'pw-1', passwordConfirm: 'pw-2' })
         .expect(422);
@@ -145,8 +139,8 @@ describe('auth (contract part A)', () => {
       });
       expect(response.headers['set-cookie']).toBeUndefined();
       // The name is still free: nothing was stored.
-      await request(t.server).post('/v1/auth/login').send({ username, password: 'pw-1' }).expect(401);
-      await request(t.server)
+      await request(ctx.server).post('/v1/auth/login').send({ username, password: 'pw-1' }).expect(401);
+      await request(ctx.server)
         .post('/v1/auth/register')
         .send({ username, password: 'pw-1', passwordConfirm: 'pw-1' })
         .expect(200);
@@ -155,8 +149,8 @@ describe('auth (contract part A)', () => {
 
   describe('POST /v1/auth/login', () => {
     it('logs in with the right password: answers {id, username} and sets a sessionid cookie that authenticates', async () => {
-      const user = await registerUser(t.server);
-      const agent = request.agent(t.server);
+      const user = await ctx.registerUser();
+      const agent = request.agent(ctx.server);
       const response = await agent
         .post('/v1/auth/login')
         .send({ username: user.username, password: user.password })
@@ -174,15 +168,15 @@ describe('auth (contract part A)', () => {
 
     it('gives a fresh session id on login and the session id held before no longer authenticates', async () => {
       const username = uniqueUsername();
-      const registered = await request(t.server)
+      const registered = await request(ctx.server)
         .post('/v1/auth/register')
         .send({ username, password: 'pw', passwordConfirm: 'pw' })
         .expect(200);
       const before = sessionCookie(registered)!;
       expect(before).toBeDefined();
-      await request(t.server).get('/v1/wallets').set('Cookie', before).expect(200);
+      await request(ctx.server).get('/v1/wallets').set('Cookie', before).expect(200);
 
-      const login = await request(t.server)
+      const login = await request(ctx.server)
         .post('/v1/auth/login')
         .set('Cookie', before)
         .send({ username, password: 'pw' })
@@ -191,17 +185,17 @@ describe('auth (contract part A)', () => {
       expect(after).toBeDefined();
       expect(after).not.toEqual(before);
 
-      await request(t.server).get('/v1/wallets').set('Cookie', after).expect(200);
-      await request(t.server).get('/v1/wallets').set('Cookie', before).expect(401);
+      await request(ctx.server).get('/v1/wallets').set('Cookie', after).expect(200);
+      await request(ctx.server).get('/v1/wallets').set('Cookie', before).expect(401);
     });
 
     it('answers the same 401 for an unknown user and for a wrong password, without a session', async () => {
-      const user = await registerUser(t.server);
-      const wrongPassword = await request(t.server)
+      const user = await ctx.registerUser();
+      const wrongPassword = await request(ctx.server)
         .post('/v1/auth/login')
         .send({ username: user.username, password: `${user.password}!` })
         .expect(401);
-      const unknownUser = await request(t.server)
+      const unknownUser = await request(ctx.server)
         .post('/v1/auth/login')
         .send({ username: uniqueUsername('nobody'), password: user.password })
         .expect(401);
@@ -212,10 +206,10 @@ describe('auth (contract part A)', () => {
     });
 
     it.each(['username', 'password'])('rejects a login without %s with 422 naming the field', async (field) => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const body: Record<string, string> = { username: user.username, password: user.password };
       delete body[field];
-      const response = await request(t.server).post('/v1/auth/login').send(body).expect(422);
+      const response = await request(ctx.server).post('/v1/auth/login').send(body).expect(422);
       expect(response.body).toEqual({
         status: {
           success: false,
@@ -228,7 +222,7 @@ describe('auth (contract part A)', () => {
     });
 
     it('rejects a login with an empty body with one 422 error per field', async () => {
-      const response = await request(t.server).post('/v1/auth/login').send({}).expect(422);
+      const response = await request(ctx.server).post('/v1/auth/login').send({}).expect(422);
       expect(response.body.status.errors).toEqual([
         { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username', reason: 'REQUEST_VALIDATION_FAILED' },
         { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'password', reason: 'REQUEST_VALIDATION_FAILED' },
@@ -238,7 +232,7 @@ describe('auth (contract part A)', () => {
 
   describe('POST /v1/auth/logout', () => {
     it('logs out: the same cookie then answers 401', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       await user.agent.post('/v1/auth/logout').expect(200, { status: { success: true, errors: [] }, data: null });
       const response = await user.agent.get('/v1/wallets').expect(401);
       expect(response.body.status.errors).toEqual([
@@ -252,13 +246,13 @@ describe('auth (contract part A)', () => {
     });
 
     it('answers 200 with data null without a session', async () => {
-      const response = await request(t.server).post('/v1/auth/logout').expect(200);
+      const response = await request(ctx.server).post('/v1/auth/logout').expect(200);
       expect(response.body).toEqual({ status: { success: true, errors: [] }, data: null });
     });
 
     it('logs out only the session it is called with', async () => {
-      const user = await registerUser(t.server);
-      const other = request.agent(t.server);
+      const user = await ctx.registerUser();
+      const other = request.agent(ctx.server);
       await other.post('/v1/auth/login').send({ username: user.username, password: user.password }).expect(200);
       await other.post('/v1/auth/logout').expect(200);
       await other.get('/v1/wallets').expect(401);

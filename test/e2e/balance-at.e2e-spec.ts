@@ -1,9 +1,5 @@
-import type { Client } from 'pg';
 import request from 'supertest';
-import { deposit, depositsAtOneMoment, fundedUser, type RegisteredUser, registerUser } from '@app/testing';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { planOf, queriesDuring } from '../setup/query-plans';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext, deposit, type RegisteredUser } from '@app/testing';
 
 /** An operation of a wallet as stored: sequence, balance after it, exact millisecond. */
 interface StoredOperation {
@@ -15,20 +11,10 @@ interface StoredOperation {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = await connectDb(t.databaseUrl);
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
+  const ctx = useTestContext();
 
   async function storedOperations(walletId: string): Promise<StoredOperation[]> {
-    const { rows } = await db.query<{ sequence: string; balance_after: string; ms: string }>(
+    const { rows } = await ctx.db.query<{ sequence: string; balance_after: string; ms: string }>(
       `select o.sequence::text, o.balance_after::text, (extract(epoch from o."timestamp") * 1000)::bigint::text as ms
          from operations o where o.wallet_id = $1 order by o.sequence`,
       [walletId],
@@ -41,15 +27,7 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
   }
 
   /** Waits (briefly) until PostgreSQL's clock is past `ms`, so that the next operation gets a later millisecond. */
-  async function databaseClockPast(ms: number): Promise<void> {
-    for (;;) {
-      const { rows } = await db.query<{ past: boolean }>(`select clock_timestamp() > $1::timestamptz as past`, [
-        iso(ms + 1),
-      ]);
-      if (rows[0].past) return;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-  }
+  const databaseClockPast = (ms: number) => ctx.databaseClockPast(iso(ms + 1));
 
   /** The balance answered for `at`; the answer names the moment asked for, in UTC (`echo` when given without a zone). */
   async function balanceAt(user: RegisteredUser, at: string, echo = at): Promise<string> {
@@ -68,8 +46,8 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
     let ops: StoredOperation[];
 
     beforeAll(async () => {
-      user = await registerUser(t.server);
-      const peer = await fundedUser(t.server, '500.00');
+      user = await ctx.registerUser();
+      const peer = await ctx.fundedUser('500.00');
       const steps: Array<() => Promise<unknown>> = [
         () => deposit(user, '100.00'),
         () => deposit(user, '0.01'),
@@ -145,7 +123,7 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
     });
 
     it("answers each user with its own wallet's past", async () => {
-      const stranger = await fundedUser(t.server, '3.00');
+      const stranger = await ctx.fundedUser('3.00');
       const moment = iso(ops[ops.length - 1].timestampMs + 1);
       expect(await balanceAt(user, moment)).toBe('999.99');
       expect(await balanceAt(stranger, moment)).toBe('0.00');
@@ -155,11 +133,11 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
 
   describe('when several operations share one timestamp', () => {
     it('the last of them by sequence decides the balance at that moment', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const first = await deposit(user, '1.00');
       await databaseClockPast(Date.parse(first.timestamp) + 1);
-      const moment = await depositsAtOneMoment(db, user.walletId, [250n, 1n, 10_000n, 37n]);
-      await expectSoundLedger(t, db);
+      const moment = await ctx.depositsAtOneMoment(user.walletId, [250n, 1n, 10_000n, 37n]);
+      await ctx.expectLedgerInvariants();
       const ops = await storedOperations(user.walletId);
       expect(ops.map((op) => [op.balanceAfter, op.timestampMs])).toEqual([
         ['1.00', Date.parse(first.timestamp)],
@@ -178,7 +156,7 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
   describe('bad `at`', () => {
     let user: RegisteredUser;
     beforeAll(async () => {
-      user = await fundedUser(t.server, '5.00');
+      user = await ctx.fundedUser('5.00');
     });
 
     it.each([
@@ -226,33 +204,31 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
     });
 
     it('asks for a session first', async () => {
-      await request(t.server).get('/v1/wallets').query({ at: 'yesterday' }).expect(401);
+      await request(ctx.server).get('/v1/wallets').query({ at: 'yesterday' }).expect(401);
     });
   });
 
   describe('query plan', () => {
     it('finds the balance by one backward seek on operations_wallet_timestamp_index, never summing the history', async () => {
-      const user = await registerUser(t.server);
-      const moment = await depositsAtOneMoment(
-        db,
+      const user = await ctx.registerUser();
+      const moment = await ctx.depositsAtOneMoment(
         user.walletId,
         Array.from({ length: 400 }, () => 3n),
       );
-      const other = await registerUser(t.server);
-      await depositsAtOneMoment(
-        db,
+      const other = await ctx.registerUser();
+      await ctx.depositsAtOneMoment(
         other.walletId,
         Array.from({ length: 400 }, () => 4n),
       );
-      await db.query('analyze operations');
+      await ctx.db.query('analyze operations');
 
-      const sent = await queriesDuring(t, () => balanceAt(user, iso(moment.getTime())));
+      const sent = await ctx.queriesDuring(() => balanceAt(user, iso(moment.getTime())));
       const balanceQueries = sent.filter((sql) => /from "operations"/.test(sql));
       expect(balanceQueries).toHaveLength(1);
       const [query] = balanceQueries;
       expect(query).toContain(user.walletId);
 
-      const nodes = await planOf(db, query, { analyze: true });
+      const nodes = await ctx.planOf(query, { analyze: true });
       const types = nodes.map((node) => node['Node Type']);
       expect(types).not.toContain('Seq Scan');
       expect(types).not.toContain('Aggregate');

@@ -1,17 +1,5 @@
-import type { Client } from 'pg';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { fundedUser, type RegisteredUser, registerUser } from '@app/testing';
-import {
-  cents,
-  connectDb,
-  expectSoundLedger,
-  ledgerViolations,
-  money,
-  readLedger,
-  runAudit,
-} from '../setup/ledger-invariants';
-import { seededRandom } from '../setup/seeded-random';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext, type RegisteredUser, cents, ledgerViolations, money, seededRandom } from '@app/testing';
 
 /** Reproducible: the same seed gives the same mix (override with LEDGER_TEST_SEED to explore). */
 const SEED = Number(process.env.LEDGER_TEST_SEED ?? 20261124);
@@ -39,17 +27,7 @@ interface Posted {
 }
 
 describe('double entry (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = await connectDb(t.databaseUrl);
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
+  const ctx = useTestContext();
 
   it(`keeps every entry balanced and every wallet equal to its operations after a random mix (seed ${SEED})`, async () => {
     const { next: random, between } = seededRandom(SEED);
@@ -66,7 +44,7 @@ describe('double entry (contract part B)', () => {
       }
     };
 
-    const users = await Promise.all(Array.from({ length: 8 }, () => registerUser(t.server)));
+    const users = await Promise.all(Array.from({ length: 8 }, () => ctx.registerUser()));
     const accounts: Account[] = users.map((user) => ({ user, balance: 0n, amounts: [] }));
     const posted: Posted[] = [];
     let refused = 0;
@@ -161,7 +139,7 @@ describe('double entry (contract part B)', () => {
     }
 
     // Ledger-wide: through LedgerAuditQuery and through the raw rows.
-    const ledger = await expectSoundLedger(t, db);
+    const ledger = await ctx.expectLedgerInvariants();
 
     // This test's wallets, row by row: gapless sequence, balance_after and stored balance as the model says.
     for (const { user, balance, amounts } of accounts) {
@@ -192,7 +170,7 @@ describe('double entry (contract part B)', () => {
 
     // The funding wallet paid exactly the negation of this test's deposits.
     const deposits = posted.filter((entry) => entry.type === 'DEPOSIT');
-    const { rows } = await db.query<{ amount: string; sequence: string | null; balance_after: string | null }>(
+    const { rows } = await ctx.db.query<{ amount: string; sequence: string | null; balance_after: string | null }>(
       `select amount::text, sequence, balance_after::text from operations
         where wallet_id = $1 and transfer_id = any($2::uuid[]) order by transfer_id`,
       [FUNDING_WALLET_ID, deposits.map((entry) => entry.transferId)],
@@ -204,7 +182,7 @@ describe('double entry (contract part B)', () => {
   });
 
   it('refuses a transfer into the funding wallet with 404 and posts nothing', async () => {
-    const user = await fundedUser(t.server, '40.00');
+    const user = await ctx.fundedUser('40.00');
     const response = await user.agent
       .post('/v1/wallets/transfer')
       .send({ destination: FUNDING_WALLET_ID, amount: '15.00' });
@@ -212,16 +190,17 @@ describe('double entry (contract part B)', () => {
     expect(response.body.status.errors).toMatchObject([
       { code: 'NOT_FOUND', message: 'Destination wallet does not exist.' },
     ]);
-    const { rows } = await db.query<{ amount: string }>(`select amount::text from operations where wallet_id = $1`, [
-      user.walletId,
-    ]);
+    const { rows } = await ctx.db.query<{ amount: string }>(
+      `select amount::text from operations where wallet_id = $1`,
+      [user.walletId],
+    );
     expect(rows).toEqual([{ amount: '40.00' }]);
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 
   it('refuses a direct UPDATE or DELETE of an operations or journal_entries row (append-only trigger)', async () => {
-    const user = await fundedUser(t.server, '25.00');
-    const before = await db.query(`select * from operations where wallet_id = $1`, [user.walletId]);
+    const user = await ctx.fundedUser('25.00');
+    const before = await ctx.db.query(`select * from operations where wallet_id = $1`, [user.walletId]);
     expect(before.rows).toHaveLength(1);
     const [operation] = before.rows as { id: string; transfer_id: string }[];
     const tampering: [string, string][] = [
@@ -234,17 +213,17 @@ describe('double entry (contract part B)', () => {
     ];
     for (const [sql, id] of tampering) {
       // In a transaction rolled back either way: a missing trigger must fail this test, not corrupt the shared database.
-      await db.query('begin');
+      await ctx.db.query('begin');
       try {
-        await expect(db.query(sql, [id])).rejects.toMatchObject({
+        await expect(ctx.db.query(sql, [id])).rejects.toMatchObject({
           code: 'P0001',
           message: expect.stringMatching(/append-only/),
         });
       } finally {
-        await db.query('rollback');
+        await ctx.db.query('rollback');
       }
     }
-    const after = await db.query(`select * from operations where wallet_id = $1`, [user.walletId]);
+    const after = await ctx.db.query(`select * from operations where wallet_id = $1`, [user.walletId]);
     expect(after.rows).toEqual(before.rows);
     await expect(user.agent.get('/v1/wallets').expect(200)).resolves.toMatchObject({
       body: { data: { balance: '25.00' } },
@@ -253,10 +232,10 @@ describe('double entry (contract part B)', () => {
 
   it('is caught by both the audit query and the raw-row check when a stored balance drifts from its operations', async () => {
     // Proves the two checks above can fail: drift one fresh wallet (wallets is not append-only), then restore it.
-    const user = await fundedUser(t.server, '10.00');
-    await db.query(`update wallets set balance = balance + 0.01 where id = $1`, [user.walletId]);
+    const user = await ctx.fundedUser('10.00');
+    await ctx.db.query(`update wallets set balance = balance + 0.01 where id = $1`, [user.walletId]);
     try {
-      const report = await runAudit(t);
+      const report = await ctx.runAudit();
       expect(report.mismatches).toEqual([{ walletId: user.walletId, stored: '10.01', recomputed: '10.00' }]);
       expect(report.chainOk).toBe(false);
       expect(report.firstBreak).toEqual({
@@ -268,13 +247,13 @@ describe('double entry (contract part B)', () => {
         found: '10.01',
       });
       expect(report.total).toBe('0.00');
-      expect(ledgerViolations(await readLedger(db))).toEqual([
+      expect(ledgerViolations(await ctx.readLedger())).toEqual([
         `wallet ${user.walletId}: stored balance 10.01, sum of amounts 10.00`,
         `wallet ${user.walletId}: stored balance 10.01, last balance_after 10.00`,
       ]);
     } finally {
-      await db.query(`update wallets set balance = balance - 0.01 where id = $1`, [user.walletId]);
+      await ctx.db.query(`update wallets set balance = balance - 0.01 where id = $1`, [user.walletId]);
     }
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 });

@@ -3,9 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ERROR_CODES, NON_DOMAIN_REASONS } from '@app/http';
-import { fundedUser, registerUser } from '@app/testing';
+import { useTestContext } from '@app/testing';
 import { ERRORS } from '../../apps/api/src/error.table';
-import { createTestApp, type TestApp } from '../setup/test-app';
 
 /** Every `code = '...'` a DomainError subclass under libs/ declares. */
 function codesRaisedInLibs(): string[] {
@@ -26,16 +25,11 @@ function codesRaisedInLibs(): string[] {
 }
 
 describe('error reasons (contract part B)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
+  const ctx = useTestContext();
 
   it('tells failures that share a status or code apart by reason', async () => {
-    const alice = await fundedUser(t.server, '5.00');
-    const bob = await registerUser(t.server);
+    const alice = await ctx.fundedUser('5.00');
+    const bob = await ctx.registerUser();
 
     const insufficient = await alice.agent
       .post('/v1/wallets/transfer')
@@ -45,7 +39,7 @@ describe('error reasons (contract part B)', () => {
       .post('/v1/wallets/transfer')
       .send({ destination: randomUUID(), amount: '1.00' })
       .expect(404);
-    const taken = await request(t.server)
+    const taken = await request(ctx.server)
       .post('/v1/auth/register')
       .send({ username: bob.username, password: 'pw-12345', passwordConfirm: 'pw-12345' })
       .expect(400);
@@ -61,7 +55,7 @@ describe('error reasons (contract part B)', () => {
   });
 
   it("documents every reason of the merged error table in the OpenAPI document's ErrorDto", async () => {
-    const doc = (await request(t.server).get('/api/doc/openapi.json').expect(200)).body;
+    const doc = (await request(ctx.server).get('/api/doc/openapi.json').expect(200)).body;
     const errorDto = doc.components.schemas.ErrorDto;
     expect(errorDto.properties.reason.enum).toEqual(expect.arrayContaining([...Object.keys(ERRORS)]));
     expect(errorDto.properties.reason.enum).toEqual(expect.arrayContaining([...NON_DOMAIN_REASONS]));

@@ -1,26 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'pg';
 import request from 'supertest';
 import {
-  fundedUser,
+  useTestContext,
+  expectAnswer,
   fundsOf,
   operationsOf,
   placeHold,
-  registerUser,
   type HoldJson,
   type OperationJson,
   type RegisteredUser,
-} from '@app/testing';
-import { connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
-import {
+  money,
   failure,
   UNAUTHORIZED,
   INSUFFICIENT_FUNDS,
   DESTINATION_MISSING,
   OWN_WALLET,
   KEY_REUSED,
-} from '../setup/expected-failures';
-import { createTestApp, type TestApp } from '../setup/test-app';
+} from '@app/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -54,24 +50,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * only; an expired hold reserves nothing and can no longer be used.
  */
 describe('holds (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    // Listen once, so that parallel requests share one server.
-    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
-    db = await connectDb(t.databaseUrl);
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
-
-  async function expectAnswer(response: request.Test, expected: { status: number; body: unknown }): Promise<void> {
-    const { status, body } = await response;
-    expect({ status, body }).toEqual(expected);
-  }
+  const ctx = useTestContext({ listen: true });
 
   function hold(user: RegisteredUser, body: object) {
     return user.agent.post('/v1/wallets/holds').send(body);
@@ -94,7 +73,7 @@ describe('holds (contract part B)', () => {
 
   /** The hold rows of a paying wallet, as stored. */
   async function storedHolds(walletId: string) {
-    const { rows } = await db.query<{
+    const { rows } = await ctx.db.query<{
       id: string;
       status: string;
       amount: string;
@@ -111,7 +90,7 @@ describe('holds (contract part B)', () => {
 
   /** The legs of a journal entry, as stored: wallet id → amount. */
   async function legsOf(transferId: string): Promise<Record<string, { amount: string; type: string }>> {
-    const { rows } = await db.query<{ wallet_id: string; amount: string; type: string }>(
+    const { rows } = await ctx.db.query<{ wallet_id: string; amount: string; type: string }>(
       `select wallet_id, amount::text, type from operations where transfer_id = $1`,
       [transferId],
     );
@@ -120,8 +99,8 @@ describe('holds (contract part B)', () => {
 
   describe('POST /v1/wallets/holds', () => {
     it('returns the PENDING hold and lowers available, not the balance; nothing is posted', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const before = await snapshot(alice, bob);
 
       const response = await hold(alice, { destination: bob.walletId, amount: '30.25', expires_in_seconds: 600 });
@@ -163,8 +142,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('expires after 24 hours by default', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '1.00');
       const lifetime = Date.parse(placed.expires_at) - Date.parse(placed.created_at);
       expect(lifetime).toBeLessThanOrEqual(86_400_000);
@@ -172,8 +151,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('accepts expires_in_seconds at both ends of 1..2592000', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const longest = await placeHold(alice, bob.walletId, '1.00', MAX_HOLD_SECONDS);
       const lifetime = Date.parse(longest.expires_at) - Date.parse(longest.created_at);
       expect(lifetime).toBeLessThanOrEqual(MAX_HOLD_SECONDS * 1000);
@@ -182,8 +161,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('subtracts every active hold from available, to the cent', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const [bob, carol] = await Promise.all([registerUser(t.server), registerUser(t.server)]);
+      const alice = await ctx.fundedUser('10.00');
+      const [bob, carol] = await Promise.all([ctx.registerUser(), ctx.registerUser()]);
       await placeHold(alice, bob.walletId, '0.10');
       await placeHold(alice, carol.walletId, '0.20');
       await placeHold(alice, bob.walletId, '3.33');
@@ -193,8 +172,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('checks transfers against available: 400 above it, 200 up to it', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       await placeHold(alice, bob.walletId, '60.00');
       const before = await snapshot(alice, bob);
 
@@ -213,8 +192,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('checks new holds against available: 400 above it, 200 up to it', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       await placeHold(alice, bob.walletId, '7.00');
       await expectAnswer(hold(alice, { destination: bob.walletId, amount: '3.01' }), INSUFFICIENT_FUNDS);
       expect((await storedHolds(alice.walletId)).length).toBe(1);
@@ -226,9 +205,9 @@ describe('holds (contract part B)', () => {
 
     describe('refusals, in the transfer order, reserving nothing', () => {
       it('answers 401 without a session', async () => {
-        const bob = await registerUser(t.server);
+        const bob = await ctx.registerUser();
         await expectAnswer(
-          request(t.server).post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' }),
+          request(ctx.server).post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' }),
           UNAUTHORIZED,
         );
       });
@@ -236,7 +215,7 @@ describe('holds (contract part B)', () => {
       it.each<[unknown]>([['not-a-uuid'], ['1bb41739-afb5-41c5-aaee-b344f7066bf'], [''], [42]])(
         'rejects destination %p with 422 "Not a valid UUID."',
         async (destination) => {
-          const alice = await fundedUser(t.server, '10.00');
+          const alice = await ctx.fundedUser('10.00');
           await expectAnswer(
             hold(alice, { destination, amount: '1.00' }),
             failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', 'Not a valid UUID.', 'destination'),
@@ -247,7 +226,7 @@ describe('holds (contract part B)', () => {
       );
 
       it('rejects a missing destination with 422', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         await expectAnswer(
           hold(alice, { amount: '1.00' }),
           failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'destination'),
@@ -261,8 +240,8 @@ describe('holds (contract part B)', () => {
         ['1.001', 'Must have at most 2 decimal places.'],
         [undefined, MISSING],
       ])('rejects amount %p with 422 target amount', async (amount, message) => {
-        const alice = await fundedUser(t.server, '10.00');
-        const bob = await registerUser(t.server);
+        const alice = await ctx.fundedUser('10.00');
+        const bob = await ctx.registerUser();
         await expectAnswer(
           hold(alice, { destination: bob.walletId, amount }),
           failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', message, 'amount'),
@@ -279,8 +258,8 @@ describe('holds (contract part B)', () => {
         [1.5, 'Not a valid integer.'],
         [true, 'Not a valid integer.'],
       ])('rejects expires_in_seconds %p with 422 target expires_in_seconds', async (expiresIn, message) => {
-        const alice = await fundedUser(t.server, '10.00');
-        const bob = await registerUser(t.server);
+        const alice = await ctx.fundedUser('10.00');
+        const bob = await ctx.registerUser();
         await expectAnswer(
           hold(alice, { destination: bob.walletId, amount: '1.00', expires_in_seconds: expiresIn }),
           failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', message, 'expires_in_seconds'),
@@ -289,14 +268,14 @@ describe('holds (contract part B)', () => {
       });
 
       it("rejects a hold on the caller's own wallet with 422 target destination, before the funds", async () => {
-        const alice = await registerUser(t.server);
+        const alice = await ctx.registerUser();
         await expectAnswer(hold(alice, { destination: alice.walletId, amount: '1.00' }), OWN_WALLET);
         await expectAnswer(hold(alice, { destination: alice.walletId.toUpperCase(), amount: '1.00' }), OWN_WALLET);
         expect(await storedHolds(alice.walletId)).toEqual([]);
       });
 
       it('checks the funds (400) before the destination (404)', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         await expectAnswer(hold(alice, { destination: randomUUID(), amount: '10.01' }), INSUFFICIENT_FUNDS);
         await expectAnswer(hold(alice, { destination: randomUUID(), amount: '10.00' }), DESTINATION_MISSING);
         expect(await fundsOf(alice)).toEqual({ balance: '10.00', available: '10.00' });
@@ -307,8 +286,8 @@ describe('holds (contract part B)', () => {
 
   describe('POST /v1/holds/{id}/capture', () => {
     it('captures the whole hold by default: one TRANSFER entry, payer −, payee +, balances exact', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '30.25');
 
       const response = await capture(alice, placed.id);
@@ -367,8 +346,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('captures part of a hold and releases the rest: available equals balance again', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '30.00');
 
       const response = await capture(alice, placed.id, { amount: '12.34' }).expect(200);
@@ -389,8 +368,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('captures exactly the held amount when asked for it explicitly', async () => {
-      const alice = await fundedUser(t.server, '5.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('5.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '5.00');
       const response = await capture(alice, placed.id, { amount: '5.00' }).expect(200);
       expect(response.body.data.captured_amount).toBe('5.00');
@@ -399,8 +378,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('only counts other holds against the capture: the captured hold pays for itself', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const first = await placeHold(alice, bob.walletId, '6.00');
       await placeHold(alice, bob.walletId, '4.00');
       expect(await fundsOf(alice)).toEqual({ balance: '10.00', available: '0.00' });
@@ -410,8 +389,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('rejects a capture above the held amount with 422 target amount; the hold stays usable', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '30.00');
       const before = await snapshot(alice, bob);
 
@@ -436,8 +415,8 @@ describe('holds (contract part B)', () => {
 
   describe('POST /v1/holds/{id}/void', () => {
     it('releases the reservation and posts nothing', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '40.00');
       const before = await snapshot(alice, bob);
       expect(before[0].available).toBe('60.00');
@@ -456,8 +435,8 @@ describe('holds (contract part B)', () => {
 
   describe('at most once, by the payer only', () => {
     it('answers 409 to a second capture or a void after a capture, posting nothing more', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '10.00');
       await capture(alice, placed.id, { amount: '4.00' }).expect(200);
       const after = await snapshot(alice, bob);
@@ -470,8 +449,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('answers 409 to a capture or a second void after a void', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '10.00');
       await voidHold(alice, placed.id).expect(200);
       const after = await snapshot(alice, bob);
@@ -483,9 +462,9 @@ describe('holds (contract part B)', () => {
     });
 
     it('answers 403 FORBIDDEN when the payee or a stranger captures or voids; the hold stays PENDING', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
-      const carol = await fundedUser(t.server, '5.00');
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
+      const carol = await ctx.fundedUser('5.00');
       const placed = await placeHold(alice, bob.walletId, '10.00');
       const before = await snapshot(alice, bob, carol);
 
@@ -500,11 +479,11 @@ describe('holds (contract part B)', () => {
     });
 
     it('answers 401 without a session', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '1.00');
-      await expectAnswer(request(t.server).post(`/v1/holds/${placed.id}/capture`).send({}), UNAUTHORIZED);
-      await expectAnswer(request(t.server).post(`/v1/holds/${placed.id}/void`).send({}), UNAUTHORIZED);
+      await expectAnswer(request(ctx.server).post(`/v1/holds/${placed.id}/capture`).send({}), UNAUTHORIZED);
+      await expectAnswer(request(ctx.server).post(`/v1/holds/${placed.id}/void`).send({}), UNAUTHORIZED);
       expect((await storedHolds(alice.walletId))[0].status).toBe('PENDING');
     });
 
@@ -513,14 +492,14 @@ describe('holds (contract part B)', () => {
       ['a malformed id', 'not-a-hold'],
       ['an id with a trailing character', `${randomUUID()}0`],
     ])('answers 404 "Hold does not exist." for %s', async (_label, id) => {
-      const alice = await fundedUser(t.server, '10.00');
+      const alice = await ctx.fundedUser('10.00');
       await expectAnswer(capture(alice, id), HOLD_MISSING);
       await expectAnswer(voidHold(alice, id), HOLD_MISSING);
     });
 
     it('finds the hold by its id in upper case too', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '1.00');
       const response = await voidHold(alice, placed.id.toUpperCase()).expect(200);
       expect(response.body.data).toEqual({ ...placed, status: 'VOIDED' });
@@ -529,8 +508,8 @@ describe('holds (contract part B)', () => {
 
   describe('expiry (decided by PostgreSQL clock, no background job)', () => {
     it('restores available once a hold expires; it can then neither be captured nor voided', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const [expiring, other] = [
         await placeHold(alice, bob.walletId, '6.00', 1),
         await placeHold(alice, bob.walletId, '1.00', 3600),
@@ -563,8 +542,8 @@ describe('holds (contract part B)', () => {
     const KEY = 'Idempotency-Key';
 
     it('posts an idempotent capture once; the repeat replays it', async () => {
-      const alice = await fundedUser(t.server, '50.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('50.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '20.00');
       const key = `capture-${randomUUID()}`;
 
@@ -589,8 +568,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('places an idempotent hold once and voids idempotently', async () => {
-      const alice = await fundedUser(t.server, '50.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('50.00');
+      const bob = await ctx.registerUser();
       const key = `hold-${randomUUID()}`;
       const body = { destination: bob.walletId, amount: '20.00' };
       const first = await alice.agent.post('/v1/wallets/holds').set(KEY, key).send(body).expect(200);
@@ -608,8 +587,8 @@ describe('holds (contract part B)', () => {
     });
 
     it('does not bind the key to a 409 (the hold was voided first): a repeat runs again', async () => {
-      const alice = await fundedUser(t.server, '50.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('50.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '20.00');
       await voidHold(alice, placed.id).expect(200);
       const key = `late-${randomUUID()}`;
@@ -619,7 +598,7 @@ describe('holds (contract part B)', () => {
       const again = await alice.agent.post(`/v1/holds/${placed.id}/capture`).set(KEY, key).send({});
       expect({ status: again.status, body: again.body }).toEqual(ALREADY_VOIDED);
       expect(again.headers['idempotent-replayed']).toBeUndefined();
-      const { rows } = await db.query('select 1 from idempotency_keys where user_id = $1 and key = $2', [
+      const { rows } = await ctx.db.query('select 1 from idempotency_keys where user_id = $1 and key = $2', [
         alice.id,
         key,
       ]);
@@ -636,8 +615,8 @@ describe('holds (contract part B)', () => {
     }
 
     it('lets exactly 10 of 30 parallel 1.00 holds on a 10.00 wallet through; the rest get 400', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const responses = await Promise.all(
         Array.from({ length: 30 }, () => hold(alice, { destination: bob.walletId, amount: '1.00' })),
       );
@@ -654,8 +633,8 @@ describe('holds (contract part B)', () => {
     it('never lets a hold and a transfer sent together spend the same money', async () => {
       const pairs = await Promise.all(
         Array.from({ length: 5 }, async () => ({
-          payer: await fundedUser(t.server, '10.00'),
-          payee: await registerUser(t.server),
+          payer: await ctx.fundedUser('10.00'),
+          payee: await ctx.registerUser(),
         })),
       );
       const responses = await Promise.all(
@@ -671,12 +650,12 @@ describe('holds (contract part B)', () => {
           held.status === 200 ? { balance: '10.00', available: '4.00' } : { balance: '4.00', available: '4.00' },
         );
       }
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('lets exactly one of a capture and a void sent together win, for each of 10 holds', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const holds = await Promise.all(Array.from({ length: 10 }, () => placeHold(alice, bob.walletId, '3.00')));
 
       const responses = await Promise.all(
@@ -702,22 +681,22 @@ describe('holds (contract part B)', () => {
       const rest = money(10_000n - BigInt(captured * 300));
       expect(await fundsOf(alice)).toEqual({ balance: rest, available: rest });
       expect((await operationsOf(bob)).filter((op) => op.type === 'TRANSFER')).toHaveLength(captured);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('captures one hold once when 8 captures race', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const placed = await placeHold(alice, bob.walletId, '10.00');
       const responses = await Promise.all(Array.from({ length: 8 }, () => capture(alice, placed.id)));
       expect(statusCounts(responses)).toEqual({ 200: 1, 409: 7 });
       expect(await fundsOf(bob)).toEqual({ balance: '10.00', available: '10.00' });
       expect(await fundsOf(alice)).toEqual({ balance: '0.00', available: '0.00' });
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
   });
 
   it('leaves the ledger sound', async () => {
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 });

@@ -1,8 +1,6 @@
 import request from 'supertest';
 import type { ErrorCode } from '@app/http';
-import { balanceOf, fundedUser, registerUser } from '@app/testing';
-import type { ErrorReason } from '../setup/error-reasons';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext, balanceOf, type ErrorReason } from '@app/testing';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -69,12 +67,7 @@ function loginBodyOfSize(bytes: number): string {
 }
 
 describe('HTTP surface (contract part A)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
+  const ctx = useTestContext();
 
   describe('envelope', () => {
     it.each<[string, string]>([
@@ -85,18 +78,18 @@ describe('HTTP surface (contract part A)', () => {
       ['delete', '/v1/wallets'],
       ['put', '/v1/wallets/deposit'],
     ])('answers an unknown route (%s %s) with 404 NOT_FOUND in the envelope', async (method, path) => {
-      const response = await request(t.server)[method as 'get'](path).expect(404);
+      const response = await request(ctx.server)[method as 'get'](path).expect(404);
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       expect(response.body).toEqual(NOT_FOUND);
     });
 
     it('answers an unknown route with 404 even for a logged-in user', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       await user.agent.get('/v1/wallets/nope').expect(404, NOT_FOUND);
     });
 
     it('answers a success in the envelope with errors []', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await user.agent.get('/v1/wallets').expect(200);
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       expect(response.body.status).toEqual({ success: true, errors: [] });
@@ -107,7 +100,7 @@ describe('HTTP surface (contract part A)', () => {
     it.each(['{"username": "a",', '{username: "a"}', "{'username': 'a'}", 'not json', '{"a": 1}}', '{"a": 01}'])(
       'answers the invalid JSON body %p with 422 BAD_REQUEST "Invalid JSON body." target __all__',
       async (text) => {
-        await request(t.server)
+        await request(ctx.server)
           .post('/v1/auth/register')
           .set('Content-Type', 'application/json')
           .send(text)
@@ -116,7 +109,7 @@ describe('HTTP surface (contract part A)', () => {
     );
 
     it('answers invalid JSON on a money route with 422 BAD_REQUEST and moves nothing', async () => {
-      const user = await fundedUser(t.server, '10.00');
+      const user = await ctx.fundedUser('10.00');
       await user.agent
         .post('/v1/wallets/deposit')
         .set('Content-Type', 'application/json')
@@ -128,7 +121,7 @@ describe('HTTP surface (contract part A)', () => {
     it.each(['[]', '[{"username": "a", "password": "b", "passwordConfirm": "b"}]', '"text"', '42', 'null', 'true'])(
       'rejects the JSON body %p that is not an object with 422 target __all__',
       async (text) => {
-        await request(t.server)
+        await request(ctx.server)
           .post('/v1/auth/register')
           .set('Content-Type', 'application/json')
           .send(text)
@@ -137,8 +130,8 @@ describe('HTTP surface (contract part A)', () => {
     );
 
     it('rejects a JSON array body on login and on the money routes with 422', async () => {
-      const user = await fundedUser(t.server, '10.00');
-      await request(t.server)
+      const user = await ctx.fundedUser('10.00');
+      await request(ctx.server)
         .post('/v1/auth/login')
         .set('Content-Type', 'application/json')
         .send('[]')
@@ -157,7 +150,7 @@ describe('HTTP surface (contract part A)', () => {
     });
 
     it('answers a body above 16 KiB with 413 PAYLOAD_TOO_LARGE in the envelope', async () => {
-      const response = await request(t.server)
+      const response = await request(ctx.server)
         .post('/v1/auth/login')
         .set('Content-Type', 'application/json')
         .send(loginBodyOfSize(MAX_BODY_BYTES + 1))
@@ -170,7 +163,7 @@ describe('HTTP surface (contract part A)', () => {
       const body = loginBodyOfSize(MAX_BODY_BYTES);
       expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES);
       // Read and judged: unknown user, not a 413.
-      await request(t.server)
+      await request(ctx.server)
         .post('/v1/auth/login')
         .set('Content-Type', 'application/json')
         .send(body)
@@ -178,7 +171,7 @@ describe('HTTP surface (contract part A)', () => {
     });
 
     it('refuses an oversized deposit with 413 and moves nothing', async () => {
-      const user = await fundedUser(t.server, '10.00');
+      const user = await ctx.fundedUser('10.00');
       const body = `{"amount": "1.00", "pad": "${'p'.repeat(MAX_BODY_BYTES)}"}`;
       await user.agent
         .post('/v1/wallets/deposit')
@@ -191,7 +184,7 @@ describe('HTTP surface (contract part A)', () => {
 
   describe('GET /healthcheck', () => {
     it('answers 200 {healthy: true}, without the envelope', async () => {
-      const response = await request(t.server).get('/healthcheck').expect(200);
+      const response = await request(ctx.server).get('/healthcheck').expect(200);
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       expect(response.body).toEqual({ healthy: true });
     });
@@ -199,21 +192,21 @@ describe('HTTP surface (contract part A)', () => {
 
   describe('API documentation', () => {
     it('serves Swagger UI as HTML at /api/doc/', async () => {
-      const response = await request(t.server).get('/api/doc/').expect(200);
+      const response = await request(ctx.server).get('/api/doc/').expect(200);
       expect(response.headers['content-type']).toMatch(/^text\/html/);
       expect(response.text).toContain('<div id="swagger-ui"></div>');
       expect(response.text).toContain('<title>Wallet ledger API</title>');
-      const init = await request(t.server).get('/api/doc/swagger-ui-init.js').expect(200);
+      const init = await request(ctx.server).get('/api/doc/swagger-ui-init.js').expect(200);
       expect(init.text).toContain('/v1/wallets/transfer');
     });
 
     it('links the OpenAPI JSON from the document shown in Swagger UI', async () => {
-      const doc = (await request(t.server).get('/api/doc/openapi.json').expect(200)).body;
+      const doc = (await request(ctx.server).get('/api/doc/openapi.json').expect(200)).body;
       expect(doc.info.description).toContain('](/api/doc/openapi.json)');
     });
 
     it('lists exactly the routes the app serves in /api/doc/openapi.json', async () => {
-      const response = await request(t.server).get('/api/doc/openapi.json').expect(200);
+      const response = await request(ctx.server).get('/api/doc/openapi.json').expect(200);
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       const doc = response.body;
       expect(doc.openapi).toMatch(/^3\./);
@@ -226,13 +219,13 @@ describe('HTTP surface (contract part A)', () => {
     it('documents only routes that answer (none of them is a 404)', async () => {
       for (const route of SERVED_ROUTES) {
         const [method, path] = route.split(' ');
-        const response = await request(t.server)[method.toLowerCase() as 'get'](path);
+        const response = await request(ctx.server)[method.toLowerCase() as 'get'](path);
         expect({ route, status: response.status }).not.toEqual({ route, status: 404 });
       }
     });
 
     it('declares the sessionid cookie security scheme and requires it on exactly the session routes', async () => {
-      const doc = (await request(t.server).get('/api/doc/openapi.json').expect(200)).body;
+      const doc = (await request(ctx.server).get('/api/doc/openapi.json').expect(200)).body;
       expect(doc.components.securitySchemes).toEqual({
         sessionid: { type: 'apiKey', in: 'cookie', name: 'sessionid' },
       });

@@ -3,17 +3,18 @@ import type { Client } from 'pg';
 import request from 'supertest';
 import { IdempotencyKeyCleaner } from '@app/idempotency';
 import {
+  TestContext,
+  useTestContext,
+  snapshot,
   balanceOf,
   deposit,
-  fundedUser,
   operationsOf,
-  registerUser,
   type OperationJson,
   type RegisteredUser,
+  failure,
+  INSUFFICIENT_FUNDS,
+  KEY_REUSED,
 } from '@app/testing';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { failure, INSUFFICIENT_FUNDS, KEY_REUSED } from '../setup/expected-failures';
-import { createTestApp, type TestApp } from '../setup/test-app';
 
 const KEY = 'Idempotency-Key';
 const REPLAYED = 'idempotent-replayed';
@@ -43,27 +44,7 @@ function newKey(label = 'key'): string {
  * it arrives.
  */
 describe('Idempotency-Key (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    // Listen once, so that parallel requests share one server.
-    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
-    db = await connectDb(t.databaseUrl);
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
-
-  async function snapshot(
-    ...users: RegisteredUser[]
-  ): Promise<Array<{ balance: string; operations: OperationJson[] }>> {
-    return Promise.all(
-      users.map(async (user) => ({ balance: await balanceOf(user), operations: await operationsOf(user) })),
-    );
-  }
+  const ctx = useTestContext({ listen: true });
 
   interface StoredKey {
     fingerprint: string;
@@ -75,7 +56,7 @@ describe('Idempotency-Key (contract part B)', () => {
 
   /** The key rows of a user, by key. */
   async function storedKeys(userId: string): Promise<Map<string, StoredKey>> {
-    const { rows } = await db.query<StoredKey & { key: string }>(
+    const { rows } = await ctx.db.query<StoredKey & { key: string }>(
       `select key, fingerprint, response_status, response_body,
               expires_at - created_at >= interval '24 hours' as kept_24h,
               expires_at > now() + interval '23 hours' as expires_in_future
@@ -95,8 +76,8 @@ describe('Idempotency-Key (contract part B)', () => {
 
   describe('same key, same body', () => {
     it('replays the original status and body exactly, with Idempotent-Replayed: true, and posts nothing new', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const key = newKey();
 
       const first = await transferWithKey(alice, key, { destination: bob.walletId, amount: '12.34' });
@@ -120,7 +101,7 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('replays a deposit the same way', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const key = newKey();
       const first = await depositWithKey(user, key, '7.07').expect(200);
       const again = await depositWithKey(user, key, '7.07').expect(200);
@@ -130,8 +111,8 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('treats the body re-serialised with other whitespace and key order as the same request', async () => {
-      const alice = await fundedUser(t.server, '50.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('50.00');
+      const bob = await ctx.registerUser();
       const key = newKey();
       const first = await alice.agent
         .post('/v1/wallets/transfer')
@@ -154,8 +135,8 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('replays a success even when running the request again would now fail', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const key = newKey();
       const first = await transferWithKey(alice, key, { destination: bob.walletId, amount: '10.00' }).expect(200);
       expect(await balanceOf(alice)).toBe('0.00');
@@ -166,8 +147,8 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('replays after a restart of the API, and on two instances at once', async () => {
-      const first = await createTestApp();
-      const user = await registerUser(first.server);
+      const first = await TestContext.create();
+      const user = await first.registerUser();
       const cookie = (
         await user.agent.post('/v1/auth/login').send({ username: user.username, password: user.password }).expect(200)
       ).headers['set-cookie'];
@@ -181,8 +162,8 @@ describe('Idempotency-Key (contract part B)', () => {
       expect(original.headers[REPLAYED]).toBeUndefined();
       await first.close();
 
-      const second = await createTestApp();
-      const third = await createTestApp();
+      const second = await TestContext.create();
+      const third = await TestContext.create();
       try {
         for (const instance of [second, third, second]) {
           const replay = await request(instance.server)
@@ -228,9 +209,9 @@ describe('Idempotency-Key (contract part B)', () => {
 
   describe('same key, other request', () => {
     it('answers 422 target Idempotency-Key for a different body, moving nothing', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
-      const carol = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
+      const carol = await ctx.registerUser();
       const key = newKey();
       const first = await transferWithKey(alice, key, { destination: bob.walletId, amount: '10.00' }).expect(200);
       const after = await snapshot(alice, bob, carol);
@@ -253,8 +234,8 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('answers 422 target Idempotency-Key when the key is reused on another route, moving nothing', async () => {
-      const alice = await registerUser(t.server);
-      const bob = await registerUser(t.server);
+      const alice = await ctx.registerUser();
+      const bob = await ctx.registerUser();
       const key = newKey();
       await depositWithKey(alice, key, '10.00').expect(200);
       const after = await snapshot(alice, bob);
@@ -279,7 +260,7 @@ describe('Idempotency-Key (contract part B)', () => {
       ['non-ASCII (UTF-8 bytes)', Buffer.from('ключ', 'utf8').toString('latin1')],
       ['with a tab', 'a\tb'],
     ])('rejects a key that is %s with 422 target Idempotency-Key, moving nothing', async (_label, key) => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await depositWithKey(user, key, '1.00');
       expect({ status: response.status, body: response.body }).toEqual(INVALID_KEY);
       expect(await snapshot(user)).toEqual([{ balance: '0.00', operations: [] }]);
@@ -287,7 +268,7 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('accepts a key of 255 characters, and one using every printable ASCII character', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const longest = 'k'.repeat(255);
       const printable = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join(' ');
       for (const key of [longest, printable]) {
@@ -302,8 +283,8 @@ describe('Idempotency-Key (contract part B)', () => {
   });
 
   it('scopes keys to the user: two users with the same key both post', async () => {
-    const alice = await registerUser(t.server);
-    const bob = await registerUser(t.server);
+    const alice = await ctx.registerUser();
+    const bob = await ctx.registerUser();
     const key = newKey('shared');
     const forAlice = await depositWithKey(alice, key, '3.00').expect(200);
     const forBob = await depositWithKey(bob, key, '4.00').expect(200);
@@ -321,8 +302,8 @@ describe('Idempotency-Key (contract part B)', () => {
 
   describe('failures', () => {
     it('records a business failure (400 Insufficient funds) and replays it even after the user can pay', async () => {
-      const alice = await fundedUser(t.server, '5.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('5.00');
+      const bob = await ctx.registerUser();
       const key = newKey();
       const body = { destination: bob.walletId, amount: '10.00' };
 
@@ -346,8 +327,8 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('does not bind the key on a request-validation 422: the corrected request then runs', async () => {
-      const alice = await fundedUser(t.server, '20.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('20.00');
+      const bob = await ctx.registerUser();
       const key = newKey();
 
       const invalid = await transferWithKey(alice, key, { destination: bob.walletId, amount: '1.001' });
@@ -410,8 +391,8 @@ describe('Idempotency-Key (contract part B)', () => {
     }
 
     it('posts 20 parallel transfers with one key exactly once; every other answer replays it', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const key = newKey('race');
       const responses = await Promise.all(
         Array.from({ length: 20 }, () => transferWithKey(alice, key, { destination: bob.walletId, amount: '1.00' })),
@@ -422,16 +403,16 @@ describe('Idempotency-Key (contract part B)', () => {
         { balance: '1.00', operations: [expect.objectContaining({ transfer_id: ran.body.data.transfer_id })] },
       ]);
       expect((await operationsOf(alice)).length).toBe(2);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('posts once when 20 requests with one key all queue behind the first (forced interleaving)', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const key = newKey('queued');
       // Hold the payer's wallet row: the first request claims the key and then waits on the wallet,
       // so every other request reaches the key while the first one is still running.
-      const blocker = await connectDb(t.databaseUrl);
+      const blocker = await ctx.connectDb();
       let pending: Promise<request.Response[]>;
       try {
         await blocker.query('begin');
@@ -455,11 +436,11 @@ describe('Idempotency-Key (contract part B)', () => {
       expect(await balanceOf(alice)).toBe('97.50');
       expect(await balanceOf(bob)).toBe('2.50');
       expect((await operationsOf(alice)).length).toBe(2);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('completes 30 A→B and 30 B→A keyed transfers sent together, then replays all 60 without posting', async () => {
-      const [a, b] = await Promise.all([fundedUser(t.server, '100.00'), fundedUser(t.server, '100.00')]);
+      const [a, b] = await Promise.all([ctx.fundedUser('100.00'), ctx.fundedUser('100.00')]);
       const sends = Array.from({ length: 60 }, (_, index) =>
         index % 2 === 0
           ? { from: a, body: { destination: b.walletId, amount: '1.01' }, key: newKey(`ab${index}`) }
@@ -484,14 +465,14 @@ describe('Idempotency-Key (contract part B)', () => {
         });
       });
       expect(await snapshot(a, b)).toEqual(settled);
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     it('answers 409 CONFLICT while the key stays held past lock_timeout, and never posts twice', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const key = newKey('held');
       // Another instance's request holds the key in an open transaction.
-      const other = await connectDb(t.databaseUrl);
+      const other = await ctx.connectDb();
       try {
         await other.query('begin');
         await other.query(
@@ -515,7 +496,7 @@ describe('Idempotency-Key (contract part B)', () => {
 
   describe('storage', () => {
     it('writes the key row with the answer the posting got, kept 24 hours', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const key = newKey();
       const response = await depositWithKey(user, key, '42.00').expect(200);
       const stored = (await storedKeys(user.id)).get(key)!;
@@ -532,24 +513,24 @@ describe('Idempotency-Key (contract part B)', () => {
     /** Makes every `event` on `table` whose row matches `when` fail, for the duration of `body`. */
     async function failingWhile<T>(table: string, event: string, when: string, body: () => Promise<T>): Promise<T> {
       const name = `test_fail_${randomUUID().replace(/-/g, '')}`;
-      await db.query(
+      await ctx.db.query(
         `create function ${name}() returns trigger language plpgsql as $$ begin raise exception 'injected failure'; end $$`,
       );
-      await db.query(
+      await ctx.db.query(
         `create trigger ${name} before ${event} on ${table} for each row when (${when}) execute function ${name}()`,
       );
       try {
         return await body();
       } finally {
-        await db.query(`drop trigger ${name} on ${table}`);
-        await db.query(`drop function ${name}()`);
+        await ctx.db.query(`drop trigger ${name} on ${table}`);
+        await ctx.db.query(`drop function ${name}()`);
       }
     }
 
     const INTERNAL_ERROR = failure(500, 'INTERNAL_ERROR', 'INTERNAL_ERROR', 'Internal server error.');
 
     it('leaves no key when the posting fails: the key stays free and the retry posts once', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const key = newKey();
       const failed = await failingWhile('operations', 'insert', `new.wallet_id = '${user.walletId}'`, () =>
         depositWithKey(user, key, '8.00'),
@@ -563,8 +544,8 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('leaves no posting when recording the key fails: both commit together or not at all', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const key = newKey();
       const before = await snapshot(alice, bob);
       const failed = await failingWhile(
@@ -587,7 +568,7 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('writes no key row for a request without the header; identical requests then post twice', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const first = await user.agent.post('/v1/wallets/deposit').send({ amount: '5.00' }).expect(200);
       const second = await user.agent.post('/v1/wallets/deposit').send({ amount: '5.00' }).expect(200);
       expect(second.headers[REPLAYED]).toBeUndefined();
@@ -597,16 +578,16 @@ describe('Idempotency-Key (contract part B)', () => {
     });
 
     it('purges expired keys and leaves live ones', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const [expired, live] = [newKey('expired'), newKey('live')];
       await depositWithKey(user, expired, '1.00').expect(200);
       await depositWithKey(user, live, '2.00').expect(200);
-      await db.query(
+      await ctx.db.query(
         `update idempotency_keys set expires_at = now() - interval '1 second' where user_id = $1 and key = $2`,
         [user.id, expired],
       );
 
-      expect(await t.app.get(IdempotencyKeyCleaner).purge()).toBeGreaterThanOrEqual(1);
+      expect(await ctx.app.get(IdempotencyKeyCleaner).purge()).toBeGreaterThanOrEqual(1);
       expect([...(await storedKeys(user.id)).keys()]).toEqual([live]);
 
       // The purged key is new again: the same request posts once more.
@@ -618,12 +599,24 @@ describe('Idempotency-Key (contract part B)', () => {
       expect(await balanceOf(user)).toBe('4.00');
     });
 
+    it('purges a backlog of expired keys batch after batch, each batch one short statement', async () => {
+      const user = await ctx.registerUser();
+      const keys = Array.from({ length: 5 }, (_, i) => newKey(`backlog-${i}`));
+      for (const key of keys) await depositWithKey(user, key, '0.01').expect(200);
+      await ctx.db.query(`update idempotency_keys set expires_at = now() - interval '1 second' where user_id = $1`, [
+        user.id,
+      ]);
+      const statements = await ctx.queriesDuring(() => ctx.app.get(IdempotencyKeyCleaner).purge(2));
+      expect(statements.filter((sql) => /delete from idempotency_keys/i.test(sql)).length).toBeGreaterThanOrEqual(3);
+      expect((await storedKeys(user.id)).size).toBe(0);
+    });
+
     it('lets a new request take over an expired key that was not purged yet, whatever its body', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const key = newKey();
       await depositWithKey(user, key, '10.00').expect(200);
       const before = (await storedKeys(user.id)).get(key)!;
-      await db.query(
+      await ctx.db.query(
         `update idempotency_keys set expires_at = now() - interval '1 millisecond' where user_id = $1 and key = $2`,
         [user.id, key],
       );
@@ -650,6 +643,6 @@ describe('Idempotency-Key (contract part B)', () => {
   });
 
   it('leaves the ledger sound', async () => {
-    await expectSoundLedger(t, db);
+    await ctx.expectLedgerInvariants();
   });
 });

@@ -1,17 +1,11 @@
-import type { Client } from 'pg';
 import request from 'supertest';
 import {
+  useTestContext,
   deposit,
-  depositsAtOneMoment,
-  fundedUser,
   type OperationJson,
   type OperationsPageJson,
   type RegisteredUser,
-  registerUser,
 } from '@app/testing';
-import { connectDb, expectSoundLedger } from '../setup/ledger-invariants';
-import { planOf, queriesDuring } from '../setup/query-plans';
-import { createTestApp, type TestApp } from '../setup/test-app';
 
 type Order = 'asc' | 'desc';
 
@@ -35,21 +29,11 @@ const NOT_A_CURSOR = invalidQuery('cursor', 'REQUEST_VALIDATION_FAILED', 'Not a 
 const cursorText = (position: unknown) => Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 
 describe('stable paging of GET /v1/wallets/operations (contract part B)', () => {
-  let t: TestApp;
-  let db: Client;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = await connectDb(t.databaseUrl);
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
-  });
+  const ctx = useTestContext();
 
   /** The wallet's operations as stored, in sequence order. */
   async function storedOperations(walletId: string): Promise<StoredOperation[]> {
-    const { rows } = await db.query<{ id: string; sequence: string; ms: string }>(
+    const { rows } = await ctx.db.query<{ id: string; sequence: string; ms: string }>(
       `select o.id, o.sequence::text, (extract(epoch from o."timestamp") * 1000)::bigint::text as ms
          from operations o where o.wallet_id = $1 order by o.sequence`,
       [walletId],
@@ -115,8 +99,8 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
    * transfers in, posted one by one through HTTP.
    */
   async function walletWithHistory(count: number): Promise<{ user: RegisteredUser; peer: RegisteredUser }> {
-    const user = await registerUser(t.server);
-    const peer = await fundedUser(t.server, '100000.00');
+    const user = await ctx.registerUser();
+    const peer = await ctx.fundedUser('100000.00');
     for (let i = 0; i < count; i++) {
       if (i % 5 === 3) {
         await user.agent.post('/v1/wallets/transfer').send({ destination: peer.walletId, amount: '0.75' }).expect(200);
@@ -274,7 +258,7 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     });
 
     it('asks for a session before looking at the cursor', async () => {
-      await request(t.server).get('/v1/wallets/operations').query({ cursor: 'garbage' }).expect(401);
+      await request(ctx.server).get('/v1/wallets/operations').query({ cursor: 'garbage' }).expect(401);
     });
 
     describe('with timestamp', () => {
@@ -332,17 +316,16 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     let stored: StoredOperation[];
 
     beforeAll(async () => {
-      user = await registerUser(t.server);
+      user = await ctx.registerUser();
       // Distinct amounts, so that an operation served twice or out of place shows in the balances too.
-      moment = await depositsAtOneMoment(
-        db,
+      moment = await ctx.depositsAtOneMoment(
         user.walletId,
         Array.from({ length: COUNT }, (_, i) => BigInt(100 + i)),
       );
       stored = await storedOperations(user.walletId);
       expect(stored).toHaveLength(COUNT);
       expect(new Set(stored.map((op) => op.timestampMs))).toEqual(new Set([moment.getTime()]));
-      await expectSoundLedger(t, db);
+      await ctx.expectLedgerInvariants();
     });
 
     for (const order of ['desc', 'asc'] as const) {
@@ -371,9 +354,8 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     });
 
     it('after later operations arrive, timestamp=the moment (desc) still serves exactly the 500, and asc serves them all', async () => {
-      const later = await registerUser(t.server);
-      const at = await depositsAtOneMoment(
-        db,
+      const later = await ctx.registerUser();
+      const at = await ctx.depositsAtOneMoment(
         later.walletId,
         Array.from({ length: 40 }, () => 1n),
       );
@@ -437,20 +419,18 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     let user: RegisteredUser;
 
     beforeAll(async () => {
-      user = await registerUser(t.server);
-      await depositsAtOneMoment(
-        db,
+      user = await ctx.registerUser();
+      await ctx.depositsAtOneMoment(
         user.walletId,
         Array.from({ length: 300 }, () => 5n),
       );
       // Other wallets' operations around it, and real statistics for the planner.
-      const other = await registerUser(t.server);
-      await depositsAtOneMoment(
-        db,
+      const other = await ctx.registerUser();
+      await ctx.depositsAtOneMoment(
         other.walletId,
         Array.from({ length: 300 }, () => 7n),
       );
-      await db.query('analyze operations');
+      await ctx.db.query('analyze operations');
     });
 
     for (const [order, direction] of [
@@ -459,13 +439,13 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     ] as const) {
       it(`order=${order}: the page query walks operations_wallet_sequence_unique ${direction.toLowerCase()}, with no sort and no sequential scan`, async () => {
         const first = await page(user, { order, limit: 10 });
-        const sent = await queriesDuring(t, () => page(user, { order, limit: 10, cursor: first.meta.next_cursor! }));
+        const sent = await ctx.queriesDuring(() => page(user, { order, limit: 10, cursor: first.meta.next_cursor! }));
         const pageQueries = sent.filter((sql) => /from "operations"/.test(sql));
         expect(pageQueries).toHaveLength(1);
         const [pageQuery] = pageQueries;
         expect(pageQuery).toContain(user.walletId);
 
-        const nodes = await planOf(db, pageQuery);
+        const nodes = await ctx.planOf(pageQuery);
         const scans = nodes.filter((node) => node['Relation Name'] === 'operations');
         expect(scans).toEqual([
           expect.objectContaining({
@@ -484,12 +464,12 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     }
 
     it('a timestamp is turned into a sequence bound by one seek on operations_wallet_timestamp_index', async () => {
-      const sent = await queriesDuring(t, () =>
+      const sent = await ctx.queriesDuring(() =>
         page(user, { order: 'desc', limit: 10, timestamp: new Date().toISOString() }),
       );
       const operationQueries = sent.filter((sql) => /from "operations"/.test(sql));
       expect(operationQueries).toHaveLength(2);
-      const [bound, rows] = await Promise.all(operationQueries.map((sql) => planOf(db, sql)));
+      const [bound, rows] = await Promise.all(operationQueries.map((sql) => ctx.planOf(sql)));
       expect(bound.filter((node) => node['Relation Name'] === 'operations')).toEqual([
         expect.objectContaining({ 'Index Name': 'operations_wallet_timestamp_index' }),
       ]);

@@ -1,29 +1,19 @@
-import { MikroORM } from '@mikro-orm/postgresql';
-import { ormOptions } from '@app/persistence';
-import { workerDatabaseUrl } from '@app/testing';
-import { ENTITIES } from '@app/schema';
-import { migrationsList } from '../../migrations';
+import { useTestContext } from '@app/testing';
 
 describe('schema: entities and committed migrations agree', () => {
-  let orm: MikroORM;
-
-  beforeAll(async () => {
-    orm = await MikroORM.init(
-      ormOptions({ url: await workerDatabaseUrl(), poolSize: 1, debug: false, migrationsList, entities: ENTITIES }),
-    );
-  });
-  afterAll(() => orm.close());
+  // The ORM the API runs (its entities and committed migrations), on a database cloned from the template.
+  const ctx = useTestContext();
 
   it('needs no new migration for the current entities (migration:check)', async () => {
-    expect(await orm.getMigrator().checkMigrationNeeded()).toBe(false);
+    expect(await ctx.orm.getMigrator().checkMigrationNeeded()).toBe(false);
   });
 
   it('finds the migrated database matching the entities column for column', async () => {
-    const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false, dropTables: false });
+    const diff = await ctx.orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false, dropTables: false });
     expect(diff.trim()).toBe('');
   });
 
   it('has no pending migration on a database built from the template', async () => {
-    expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+    expect(await ctx.orm.getMigrator().getPendingMigrations()).toEqual([]);
   });
 });

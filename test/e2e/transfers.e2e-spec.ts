@@ -1,58 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import {
+  useTestContext,
+  expectAnswer,
+  snapshot,
   balanceOf,
   deposit,
-  fundedUser,
   operationsOf,
-  registerUser,
   type OperationJson,
-  type RegisteredUser,
-} from '@app/testing';
-import {
   failure,
   UNAUTHORIZED,
   WALLET_MISSING,
   INSUFFICIENT_FUNDS,
   DESTINATION_MISSING,
   OWN_WALLET,
-} from '../setup/expected-failures';
-import { createTestApp, type TestApp } from '../setup/test-app';
+} from '@app/testing';
 
 const FUNDING_WALLET_ID = '00000000-0000-4000-8000-000000000001';
 const MISSING = 'Missing data for required field.';
 
 describe('deposits and transfers (contract part A)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-
-  async function userWithoutWallet(): Promise<RegisteredUser> {
-    const user = await registerUser(t.server);
-    await t.orm.em.getConnection().execute('delete from wallets where id = ?', [user.walletId]);
-    return user;
-  }
-
-  /** Balance and operations of each user, to prove that a refused request moved nothing. */
-  async function snapshot(
-    ...users: RegisteredUser[]
-  ): Promise<Array<{ balance: string; operations: OperationJson[] }>> {
-    return Promise.all(
-      users.map(async (user) => ({ balance: await balanceOf(user), operations: await operationsOf(user) })),
-    );
-  }
-
-  async function expectAnswer(response: request.Test, expected: { status: number; body: unknown }): Promise<void> {
-    const { status, body } = await response;
-    expect({ status, body }).toEqual(expected);
-  }
+  const ctx = useTestContext();
 
   describe('POST /v1/wallets/deposit', () => {
     it('returns the credit operation: positive amount, type DEPOSIT, paid by the funding wallet', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await user.agent.post('/v1/wallets/deposit').send({ amount: '100.25' }).expect(200);
       expect(response.body).toEqual({
         status: { success: true, errors: [] },
@@ -73,7 +45,7 @@ describe('deposits and transfers (contract part A)', () => {
     });
 
     it('raises the balance by exactly the amount, to the cent', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       await deposit(user, '0.10');
       expect(await balanceOf(user)).toBe('0.10');
       await deposit(user, '0.20');
@@ -83,7 +55,7 @@ describe('deposits and transfers (contract part A)', () => {
     });
 
     it('gives every deposit its own journal entry', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const first = await deposit(user, '1.00');
       const second = await deposit(user, '1.00');
       expect(first.transfer_id).not.toEqual(second.transfer_id);
@@ -92,11 +64,11 @@ describe('deposits and transfers (contract part A)', () => {
     });
 
     it('answers 401 without a session', async () => {
-      await expectAnswer(request(t.server).post('/v1/wallets/deposit').send({ amount: '1.00' }), UNAUTHORIZED);
+      await expectAnswer(request(ctx.server).post('/v1/wallets/deposit').send({ amount: '1.00' }), UNAUTHORIZED);
     });
 
     it('answers 422 target amount when the amount is missing, and moves nothing', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       await expectAnswer(
         user.agent.post('/v1/wallets/deposit').send({}),
         failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'amount'),
@@ -105,15 +77,15 @@ describe('deposits and transfers (contract part A)', () => {
     });
 
     it('answers 404 "Wallet does not exist." when the caller has no wallet', async () => {
-      const user = await userWithoutWallet();
+      const user = await ctx.userWithoutWallet();
       await expectAnswer(user.agent.post('/v1/wallets/deposit').send({ amount: '1.00' }), WALLET_MISSING);
     });
   });
 
   describe('POST /v1/wallets/transfer', () => {
     it('returns the debit operation with a negative amount', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const response = await alice.agent
         .post('/v1/wallets/transfer')
         .send({ destination: bob.walletId, amount: '40.10' })
@@ -136,8 +108,8 @@ describe('deposits and transfers (contract part A)', () => {
     });
 
     it('gives the receiver a positive operation with the same transfer_id', async () => {
-      const alice = await fundedUser(t.server, '100.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('100.00');
+      const bob = await ctx.registerUser();
       const debit = (
         await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '40.10' }).expect(200)
       ).body.data as OperationJson;
@@ -162,8 +134,8 @@ describe('deposits and transfers (contract part A)', () => {
     });
 
     it('moves balances exactly to the cent', async () => {
-      const alice = await fundedUser(t.server, '0.30');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('0.30');
+      const bob = await ctx.registerUser();
       await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '0.10' }).expect(200);
       await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '0.20' }).expect(200);
       expect(await balanceOf(alice)).toBe('0.00');
@@ -174,16 +146,16 @@ describe('deposits and transfers (contract part A)', () => {
     });
 
     it('allows transferring the whole balance, leaving exactly 0.00', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '10.00' }).expect(200);
       expect(await balanceOf(alice)).toBe('0.00');
       expect(await balanceOf(bob)).toBe('10.00');
     });
 
     it('accepts the destination wallet id in upper case', async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
       const response = await alice.agent
         .post('/v1/wallets/transfer')
         .send({ destination: bob.walletId.toUpperCase(), amount: '1.00' })
@@ -194,9 +166,9 @@ describe('deposits and transfers (contract part A)', () => {
 
     describe('refusals, in the contract order, moving nothing', () => {
       it('answers 401 without a session', async () => {
-        const bob = await registerUser(t.server);
+        const bob = await ctx.registerUser();
         await expectAnswer(
-          request(t.server).post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }),
+          request(ctx.server).post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }),
           UNAUTHORIZED,
         );
         expect(await snapshot(bob)).toEqual([{ balance: '0.00', operations: [] }]);
@@ -204,7 +176,7 @@ describe('deposits and transfers (contract part A)', () => {
 
       it('answers 401 before validating the body', async () => {
         await expectAnswer(
-          request(t.server).post('/v1/wallets/transfer').send({ destination: 'nope', amount: 'nope' }),
+          request(ctx.server).post('/v1/wallets/transfer').send({ destination: 'nope', amount: 'nope' }),
           UNAUTHORIZED,
         );
       });
@@ -212,7 +184,7 @@ describe('deposits and transfers (contract part A)', () => {
       it.each(['not-a-uuid', '1bb41739-afb5-41c5-aaee-b344f7066bf', '1bb41739afb541c5aaeeb344f7066bf9x', '', 42])(
         'rejects destination %p with 422 "Not a valid UUID."',
         async (destination) => {
-          const alice = await fundedUser(t.server, '10.00');
+          const alice = await ctx.fundedUser('10.00');
           const before = await snapshot(alice);
           await expectAnswer(
             alice.agent.post('/v1/wallets/transfer').send({ destination, amount: '1.00' }),
@@ -223,7 +195,7 @@ describe('deposits and transfers (contract part A)', () => {
       );
 
       it('rejects a missing destination with 422 "Missing data for required field."', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ amount: '1.00' }),
           failure(422, 'UNPROCESSABLE_ENTITY', 'REQUEST_VALIDATION_FAILED', MISSING, 'destination'),
@@ -238,8 +210,8 @@ describe('deposits and transfers (contract part A)', () => {
         ['1.001', 'Must have at most 2 decimal places.'],
         [undefined, MISSING],
       ])('rejects amount %p with 422 target amount', async (amount, message) => {
-        const alice = await fundedUser(t.server, '10.00');
-        const bob = await registerUser(t.server);
+        const alice = await ctx.fundedUser('10.00');
+        const bob = await ctx.registerUser();
         const before = await snapshot(alice, bob);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount }),
@@ -249,7 +221,7 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('reports a bad destination and a bad amount together, one error per field', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         const response = await alice.agent
           .post('/v1/wallets/transfer')
           .send({ destination: 'x', amount: 'y' })
@@ -271,7 +243,7 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it("rejects a transfer to the caller's own wallet with 422 target destination", async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         const before = await snapshot(alice);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' }),
@@ -281,7 +253,7 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('checks the own wallet (422) before the funds (400)', async () => {
-        const alice = await registerUser(t.server);
+        const alice = await ctx.registerUser();
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' }),
           OWN_WALLET,
@@ -289,7 +261,7 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('recognises the own wallet in upper case too', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId.toUpperCase(), amount: '1.00' }),
           OWN_WALLET,
@@ -298,8 +270,8 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('answers 404 "Wallet does not exist." when the caller has no wallet, before checking funds', async () => {
-        const user = await userWithoutWallet();
-        const bob = await registerUser(t.server);
+        const user = await ctx.userWithoutWallet();
+        const bob = await ctx.registerUser();
         await expectAnswer(
           user.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' }),
           WALLET_MISSING,
@@ -308,8 +280,8 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('rejects a transfer above the balance with 400 "Insufficient funds."', async () => {
-        const alice = await fundedUser(t.server, '10.00');
-        const bob = await registerUser(t.server);
+        const alice = await ctx.fundedUser('10.00');
+        const bob = await ctx.registerUser();
         const before = await snapshot(alice, bob);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '10.01' }),
@@ -319,8 +291,8 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('rejects any transfer from an empty wallet with 400', async () => {
-        const alice = await registerUser(t.server);
-        const bob = await registerUser(t.server);
+        const alice = await ctx.registerUser();
+        const bob = await ctx.registerUser();
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '0.01' }),
           INSUFFICIENT_FUNDS,
@@ -332,7 +304,7 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('checks the funds (400) before the destination (404): unaffordable amount to an unknown wallet', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         const before = await snapshot(alice);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: randomUUID(), amount: '10.01' }),
@@ -342,7 +314,7 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('answers 404 "Destination wallet does not exist." for an affordable amount to an unknown wallet', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         const before = await snapshot(alice);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: randomUUID(), amount: '10.00' }),
@@ -352,7 +324,7 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('answers 404 for a transfer to the system funding wallet', async () => {
-        const alice = await fundedUser(t.server, '10.00');
+        const alice = await ctx.fundedUser('10.00');
         const before = await snapshot(alice);
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: FUNDING_WALLET_ID, amount: '1.00' }),
@@ -362,8 +334,8 @@ describe('deposits and transfers (contract part A)', () => {
       });
 
       it('answers 404 for a transfer to a wallet whose row is gone', async () => {
-        const alice = await fundedUser(t.server, '10.00');
-        const gone = await userWithoutWallet();
+        const alice = await ctx.fundedUser('10.00');
+        const gone = await ctx.userWithoutWallet();
         await expectAnswer(
           alice.agent.post('/v1/wallets/transfer').send({ destination: gone.walletId, amount: '1.00' }),
           DESTINATION_MISSING,

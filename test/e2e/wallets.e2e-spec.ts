@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { deposit, fundedUser, type OperationJson, operationsOf, registerUser, type RegisteredUser } from '@app/testing';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { useTestContext, deposit, type OperationJson, operationsOf, type RegisteredUser } from '@app/testing';
 
 const FUNDING_WALLET_ID = '00000000-0000-4000-8000-000000000001';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -42,19 +41,7 @@ function invalidQuery(target: string, message: string) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('wallets (contract part A)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-
-  /** A registered user whose wallet row is gone (the original's "user without a wallet"). */
-  async function userWithoutWallet(): Promise<RegisteredUser> {
-    const user = await registerUser(t.server);
-    await t.orm.em.getConnection().execute('delete from wallets where id = ?', [user.walletId]);
-    return user;
-  }
+  const ctx = useTestContext();
 
   /** Deposits the amounts one by one, each at a later millisecond than the one before. */
   async function depositsAtDistinctMoments(user: RegisteredUser, amounts: string[]): Promise<OperationJson[]> {
@@ -68,18 +55,18 @@ describe('wallets (contract part A)', () => {
 
   describe('GET /v1/wallets', () => {
     it('answers 401 "Authentication required." without a session', async () => {
-      await request(t.server).get('/v1/wallets').expect(401, unauthorized);
+      await request(ctx.server).get('/v1/wallets').expect(401, unauthorized);
     });
 
     it('answers 401 for a forged sessionid cookie', async () => {
-      await request(t.server)
+      await request(ctx.server)
         .get('/v1/wallets')
         .set('Cookie', 'sessionid=s%3Aforged.signature')
         .expect(401, unauthorized);
     });
 
     it("returns exactly {id, user_id, balance, available} of the caller's wallet, in snake_case", async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await user.agent.get('/v1/wallets').expect(200);
       expect(response.body).toEqual({
         status: { success: true, errors: [] },
@@ -90,14 +77,14 @@ describe('wallets (contract part A)', () => {
     });
 
     it('returns the balance as a two-place decimal string', async () => {
-      const user = await fundedUser(t.server, '1000.4');
+      const user = await ctx.fundedUser('1000.4');
       const response = await user.agent.get('/v1/wallets').expect(200);
       expect(response.body.data.balance).toBe('1000.40');
     });
 
     it('answers each user with its own wallet', async () => {
-      const alice = await fundedUser(t.server, '5.00');
-      const bob = await registerUser(t.server);
+      const alice = await ctx.fundedUser('5.00');
+      const bob = await ctx.registerUser();
       expect(alice.walletId).not.toEqual(bob.walletId);
       expect((await bob.agent.get('/v1/wallets').expect(200)).body.data).toEqual({
         id: bob.walletId,
@@ -108,23 +95,23 @@ describe('wallets (contract part A)', () => {
     });
 
     it('answers 404 "Wallet does not exist." when the caller has no wallet', async () => {
-      const user = await userWithoutWallet();
+      const user = await ctx.userWithoutWallet();
       await user.agent.get('/v1/wallets').expect(404, walletMissing);
     });
   });
 
   describe('GET /v1/wallets/operations', () => {
     it('answers 401 without a session', async () => {
-      await request(t.server).get('/v1/wallets/operations').expect(401, unauthorized);
+      await request(ctx.server).get('/v1/wallets/operations').expect(401, unauthorized);
     });
 
     it('answers 404 "Wallet does not exist." when the caller has no wallet', async () => {
-      const user = await userWithoutWallet();
+      const user = await ctx.userWithoutWallet();
       await user.agent.get('/v1/wallets/operations').expect(404, walletMissing);
     });
 
     it('returns an empty list for a new wallet', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await user.agent.get('/v1/wallets/operations').expect(200);
       expect(response.body).toEqual({
         status: { success: true, errors: [] },
@@ -135,7 +122,7 @@ describe('wallets (contract part A)', () => {
     });
 
     it('returns operations with exactly the contract fields, snake_case, amount as a string, ISO UTC timestamp', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const credit = await deposit(user, '12.5');
       const [operation] = await operationsOf(user);
       expect(Object.keys(operation).sort()).toEqual(
@@ -173,20 +160,20 @@ describe('wallets (contract part A)', () => {
     });
 
     it('lists newest first by default', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const [first, second, third] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
       expect((await operationsOf(user)).map((op) => op.id)).toEqual([third.id, second.id, first.id]);
       expect((await operationsOf(user, { order: 'desc' })).map((op) => op.id)).toEqual([third.id, second.id, first.id]);
     });
 
     it('lists oldest first with order=asc', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const [first, second, third] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
       expect((await operationsOf(user, { order: 'asc' })).map((op) => op.id)).toEqual([first.id, second.id, third.id]);
     });
 
     it('orders operations of one millisecond consistently in both directions', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       // Sent at once: several may share a timestamp; the order must still be total and reversible.
       await Promise.all(['1.00', '2.00', '3.00', '4.00', '5.00'].map((amount) => deposit(user, amount)));
       const asc = (await operationsOf(user, { order: 'asc' })).map((op) => op.id);
@@ -196,8 +183,8 @@ describe('wallets (contract part A)', () => {
     });
 
     it("lists only the caller's own operations", async () => {
-      const alice = await fundedUser(t.server, '10.00');
-      const bob = await fundedUser(t.server, '20.00');
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.fundedUser('20.00');
       const aliceOps = await operationsOf(alice);
       expect(aliceOps).toHaveLength(1);
       expect(aliceOps[0]).toMatchObject({ wallet_id: alice.walletId, amount: '10.00' });
@@ -205,7 +192,7 @@ describe('wallets (contract part A)', () => {
     });
 
     it('returns at most 100 operations by default, the newest ones', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       for (let i = 1; i <= 101; i += 1) await deposit(user, `${i}.00`);
       const page = await operationsOf(user);
       expect(page).toHaveLength(100);
@@ -217,7 +204,7 @@ describe('wallets (contract part A)', () => {
     });
 
     it('honours limit=1 and limit with order=asc', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const [first, second, third] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
       expect((await operationsOf(user, { limit: 1 })).map((op) => op.id)).toEqual([third.id]);
       expect((await operationsOf(user, { limit: 2, order: 'asc' })).map((op) => op.id)).toEqual([first.id, second.id]);
@@ -231,17 +218,17 @@ describe('wallets (contract part A)', () => {
       ['1.5', 'Not a valid integer.'],
       ['1e2', 'Not a valid integer.'],
     ])('rejects limit=%p with 422 target limit', async (limit, message) => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       await user.agent.get('/v1/wallets/operations').query({ limit }).expect(422, invalidQuery('limit', message));
     });
 
     it('accepts limit=1000, the largest limit', async () => {
-      const user = await fundedUser(t.server, '1.00');
+      const user = await ctx.fundedUser('1.00');
       expect(await operationsOf(user, { limit: 1000 })).toHaveLength(1);
     });
 
     it.each(['bad', 'ASC', 'ascending', ''])('rejects order=%p with 422 target order', async (order) => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       await user.agent
         .get('/v1/wallets/operations')
         .query({ order })
@@ -249,7 +236,7 @@ describe('wallets (contract part A)', () => {
     });
 
     it('reports every bad query value at once, one error per field', async () => {
-      const user = await registerUser(t.server);
+      const user = await ctx.registerUser();
       const response = await user.agent
         .get('/v1/wallets/operations')
         .query({ timestamp: 'nope', order: 'sideways', limit: '0' })
@@ -281,7 +268,7 @@ describe('wallets (contract part A)', () => {
 
     describe('timestamp filter', () => {
       it('with order=desc lists the operations at or before the timestamp', async () => {
-        const user = await registerUser(t.server);
+        const user = await ctx.registerUser();
         const [first, second] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
         const ops = await operationsOf(user, { timestamp: second.timestamp });
         expect(ops.map((op) => op.id)).toEqual([second.id, first.id]);
@@ -289,21 +276,21 @@ describe('wallets (contract part A)', () => {
       });
 
       it('with order=asc lists the operations at or after the timestamp', async () => {
-        const user = await registerUser(t.server);
+        const user = await ctx.registerUser();
         const [, second, third] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
         const ops = await operationsOf(user, { timestamp: second.timestamp, order: 'asc' });
         expect(ops.map((op) => op.id)).toEqual([second.id, third.id]);
       });
 
       it('combines with limit: the newest operations at or before the timestamp', async () => {
-        const user = await registerUser(t.server);
+        const user = await ctx.registerUser();
         const [, second, third] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00', '4.00']);
         const ops = await operationsOf(user, { timestamp: third.timestamp, limit: 2 });
         expect(ops.map((op) => op.id)).toEqual([third.id, second.id]);
       });
 
       it('excludes everything after a timestamp before the first operation (desc) and before one after the last (asc)', async () => {
-        const user = await registerUser(t.server);
+        const user = await ctx.registerUser();
         const [first, , third] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
         const beforeFirst = new Date(new Date(first.timestamp).getTime() - 1).toISOString();
         const afterLast = new Date(new Date(third.timestamp).getTime() + 1).toISOString();
@@ -314,7 +301,7 @@ describe('wallets (contract part A)', () => {
       });
 
       it('reads a timestamp with a UTC offset as the same moment', async () => {
-        const user = await registerUser(t.server);
+        const user = await ctx.registerUser();
         const [first, second] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
         const moment = new Date(new Date(second.timestamp).getTime() + 2 * 3600 * 1000)
           .toISOString()
@@ -324,13 +311,13 @@ describe('wallets (contract part A)', () => {
       });
 
       it('accepts the 29th of February of a leap year', async () => {
-        const user = await fundedUser(t.server, '1.00');
+        const user = await ctx.fundedUser('1.00');
         expect(await operationsOf(user, { timestamp: '2024-02-29T12:00:00Z' })).toEqual([]);
         expect(await operationsOf(user, { timestamp: '2024-02-29T12:00:00Z', order: 'asc' })).toHaveLength(1);
       });
 
       it('reads a timestamp without a zone as UTC', async () => {
-        const user = await registerUser(t.server);
+        const user = await ctx.registerUser();
         const [, second, third] = await depositsAtDistinctMoments(user, ['1.00', '2.00', '3.00']);
         const ops = await operationsOf(user, { timestamp: second.timestamp.replace('Z', ''), order: 'asc' });
         expect(ops.map((op) => op.id)).toEqual([second.id, third.id]);
@@ -348,7 +335,7 @@ describe('wallets (contract part A)', () => {
         '2026-01-01T10:60:00Z',
         '2026-01-01T10:00:60Z',
       ])('rejects timestamp=%p with 422 "Not a valid datetime."', async (timestamp) => {
-        const user = await registerUser(t.server);
+        const user = await ctx.registerUser();
         await user.agent
           .get('/v1/wallets/operations')
           .query({ timestamp })

@@ -4,18 +4,16 @@ import type { Client } from 'pg';
 import type { Response } from 'supertest';
 import type { ErrorCode } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { type RegisteredUser, registerUser } from '@app/testing';
-import type { ErrorReason } from '../setup/error-reasons';
-import { connectDb, expectSoundLedger, money } from '../setup/ledger-invariants';
-import { createTestApp, type TestApp } from '../setup/test-app';
+import { type TestContext, useTestContext, type RegisteredUser, money, type ErrorReason } from '@app/testing';
 
 /**
  * A model-based test of the money contract (part A transfers and deposits,
- * part B holds and idempotency): fast-check generates random sequences of
- * commands over 3-4 fresh users; each command runs against the real service
- * over HTTP and against a tiny in-memory model written with BigInt cents. After
- * every step each user's balance and available balance must be the model's;
- * after every run the whole ledger must pass the invariant checks.
+ * part B holds, idempotency, and an admin's reversals and freezes): fast-check
+ * generates random sequences of commands over 3-4 fresh users; each command
+ * runs against the real service over HTTP and against a tiny in-memory model
+ * written with BigInt cents. After every step each user's balance and
+ * available balance must be the model's; after every run the whole ledger must
+ * pass the invariant checks and the admin's audit route must answer clean.
  *
  * MODEL_RUNS (default 20), MODEL_COMMANDS (default 30, the most per run) and
  * MODEL_SEED (default fixed) tune it; a failure prints fast-check's shrunk
@@ -46,15 +44,33 @@ interface ModelHold {
   expiresAt: string;
 }
 
+/** A TRANSFER journal entry (posted by a transfer or by a capture): what a reversal may undo, at most once. */
+interface ModelTransfer {
+  id: string;
+  payer: number;
+  payee: number;
+  amount: bigint;
+  reversed: boolean;
+}
+
+/** The entries that are never reversible. */
+type Unreversible = 'DEPOSIT' | 'REVERSAL';
+
 interface Model {
   users: number;
   balances: bigint[];
+  /** Frozen by the admin: the wallet can neither send nor receive. */
+  frozen: boolean[];
   holds: ModelHold[];
   expiringPlaced: number;
+  transfers: ModelTransfer[];
+  /** Deposits and reversals, by transfer_id. */
+  unreversible: { id: string; type: Unreversible }[];
 }
 
 interface Real {
-  db: Client;
+  ctx: TestContext;
+  admin: RegisteredUser;
   users: RegisteredUser[];
 }
 
@@ -118,6 +134,26 @@ const RESOLVED: Record<Exclude<HoldStatus, 'PENDING'>, ReturnType<typeof failure
   VOIDED: failure('CONFLICT', 'HOLD_ALREADY_RESOLVED', 'Hold was already voided.'),
   EXPIRED: failure('CONFLICT', 'HOLD_EXPIRED', 'Hold has expired.'),
 };
+const WALLET_ALREADY_FROZEN = failure('CONFLICT', 'WALLET_ALREADY_FROZEN', 'Wallet is already frozen.');
+const WALLET_NOT_FROZEN = failure('CONFLICT', 'WALLET_NOT_FROZEN', 'Wallet is not frozen.');
+const ALREADY_REVERSED = failure('CONFLICT', 'ALREADY_REVERSED', 'This transfer was already reversed.');
+const NOT_REVERSIBLE: Record<Unreversible, ReturnType<typeof failure>> = {
+  DEPOSIT: failure('CONFLICT', 'NOT_REVERSIBLE', 'A deposit cannot be reversed; only transfers can.'),
+  REVERSAL: failure('CONFLICT', 'NOT_REVERSIBLE', 'A reversal cannot be reversed; only transfers can.'),
+};
+const payerFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
+const destinationFrozen = (walletId: string) =>
+  failure('FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, 'destination');
+const CLEAN_AUDIT = {
+  balanced: true,
+  total: '0.00',
+  wallets_checked: expect.any(Number),
+  operations_checked: expect.any(Number),
+  mismatches: [],
+  unbalanced_entries: [],
+  chain_ok: true,
+  first_break: null,
+};
 const KEY_REUSED = failure(
   'UNPROCESSABLE_ENTITY',
   'IDEMPOTENCY_KEY_REUSED',
@@ -131,6 +167,36 @@ function expectAnswer(response: Response, status: number, body: unknown): void {
 
 function ok(data: unknown) {
   return { status: { success: true, errors: [] }, data };
+}
+
+/**
+ * The checks every movement of money between two wallets makes under their
+ * locks (transfer, hold, capture, reversal, and a deposit, whose payer is the
+ * funding wallet: `payer` null), in the contract's order: the payer is frozen
+ * (403), it cannot pay (400), the payee is frozen (403). When one refuses,
+ * expects that answer, counts it and returns true; else returns false and the
+ * caller checks the success.
+ */
+function expectPaymentRefusal(
+  model: Model,
+  real: Real,
+  response: Response,
+  payment: { payer: number | null; payee: number; affordable: boolean },
+): boolean {
+  const { payer, payee, affordable } = payment;
+  if (payer !== null && model.frozen[payer]) {
+    expectAnswer(response, 403, payerFrozen(real.users[payer].walletId));
+    stats.refusedFrozen++;
+  } else if (!affordable) {
+    expectAnswer(response, 400, INSUFFICIENT_FUNDS);
+    stats.refusedForFunds++;
+  } else if (model.frozen[payee]) {
+    expectAnswer(response, 403, destinationFrozen(real.users[payee].walletId));
+    stats.refusedFrozen++;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,6 +218,17 @@ const stats = {
   expiries: 0,
   resolvedBeforeExpiry: 0,
   replays: 0,
+  reversals: 0,
+  /** Reversals refused, for any reason: the next two, funds or a frozen wallet. */
+  refusedReversals: 0,
+  reversedAgain: 0,
+  notReversible: 0,
+  freezes: 0,
+  unfreezes: 0,
+  /** Freezing a frozen wallet or unfreezing one that is not (409). */
+  freezeConflicts: 0,
+  /** Any command refused because a wallet is frozen (403). */
+  refusedFrozen: 0,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -189,29 +266,36 @@ class Deposit extends Step {
     const user = real.users[this.user];
     const amount = this.asNumber ? Number(money(this.cents)) : money(this.cents);
     const response = await user.agent.post('/v1/wallets/deposit').send({ amount });
-    expectAnswer(
-      response,
-      200,
-      ok({
-        id: expect.any(String),
-        transfer_id: expect.any(String),
-        wallet_id: user.walletId,
-        source_wallet_id: FUNDING_WALLET_ID,
-        destination_wallet_id: user.walletId,
-        type: 'DEPOSIT',
-        amount: money(this.cents),
-        timestamp: expect.any(String),
-        // Receipts: gapless sequences are checked by the ledger invariants after each run.
-        sequence: expect.any(Number),
-        balance_after: money(model.balances[this.user] + this.cents),
-      }),
-    );
-    model.balances[this.user] += this.cents;
-    stats.deposits++;
+    expectDepositAnswer(model, real, response, this.user, this.cents);
   }
   toString() {
     return `Deposit(u${this.user}, ${money(this.cents)}${this.asNumber ? ' as a JSON number' : ''})`;
   }
+}
+
+function expectDepositAnswer(model: Model, real: Real, response: Response, to: number, cents: bigint): void {
+  if (expectPaymentRefusal(model, real, response, { payer: null, payee: to, affordable: true })) return;
+  const user = real.users[to];
+  expectAnswer(
+    response,
+    200,
+    ok({
+      id: expect.any(String),
+      transfer_id: expect.any(String),
+      wallet_id: user.walletId,
+      source_wallet_id: FUNDING_WALLET_ID,
+      destination_wallet_id: user.walletId,
+      type: 'DEPOSIT',
+      amount: money(cents),
+      timestamp: expect.any(String),
+      // Receipts: gapless sequences are checked by the ledger invariants after each run.
+      sequence: expect.any(Number),
+      balance_after: money(model.balances[to] + cents),
+    }),
+  );
+  model.balances[to] += cents;
+  model.unreversible.push({ id: response.body.data.transfer_id, type: 'DEPOSIT' });
+  stats.deposits++;
 }
 
 class Transfer extends Step {
@@ -228,12 +312,10 @@ class Transfer extends Step {
   async apply(model: Model, real: Real) {
     const to = other(model, this.from, this.toOffset);
     const amount = amountFor(this.spec, availableOf(model, this.from));
-    const payer = real.users[this.from];
-    const payee = real.users[to];
-    const response = await payer.agent
+    const response = await real.users[this.from].agent
       .post('/v1/wallets/transfer')
-      .send({ destination: payee.walletId, amount: money(amount) });
-    expectTransferAnswer(model, response, this.from, to, amount, payer, payee);
+      .send({ destination: real.users[to].walletId, amount: money(amount) });
+    expectTransferAnswer(model, real, response, this.from, to, amount);
   }
   toString() {
     return `Transfer(u${this.from} -> +${this.toOffset}, ${describeAmount(this.spec)})`;
@@ -242,18 +324,16 @@ class Transfer extends Step {
 
 function expectTransferAnswer(
   model: Model,
+  real: Real,
   response: Response,
   from: number,
   to: number,
   amount: bigint,
-  payer: RegisteredUser,
-  payee: RegisteredUser,
 ): void {
-  if (amount > availableOf(model, from)) {
-    expectAnswer(response, 400, INSUFFICIENT_FUNDS);
-    stats.refusedForFunds++;
-    return;
-  }
+  const affordable = amount <= availableOf(model, from);
+  if (expectPaymentRefusal(model, real, response, { payer: from, payee: to, affordable })) return;
+  const payer = real.users[from];
+  const payee = real.users[to];
   expectAnswer(
     response,
     200,
@@ -272,6 +352,7 @@ function expectTransferAnswer(
   );
   model.balances[from] -= amount;
   model.balances[to] += amount;
+  model.transfers.push({ id: response.body.data.transfer_id, payer: from, payee: to, amount, reversed: false });
   stats.transfers++;
 }
 
@@ -319,11 +400,8 @@ function expectHoldAnswer(
   expiring: boolean,
   real: Real,
 ): void {
-  if (amount > availableOf(model, from)) {
-    expectAnswer(response, 400, INSUFFICIENT_FUNDS);
-    stats.refusedForFunds++;
-    return;
-  }
+  const affordable = amount <= availableOf(model, from);
+  if (expectPaymentRefusal(model, real, response, { payer: from, payee: to, affordable })) return;
   expectAnswer(
     response,
     200,
@@ -388,6 +466,8 @@ class Capture extends Step {
       stats.overCaptures++;
       return;
     }
+    // The hold's own reservation pays for the capture: it is always affordable.
+    if (expectPaymentRefusal(model, real, response, { payer: hold.payer, payee: hold.payee, affordable: true })) return;
     expectAnswer(
       response,
       200,
@@ -418,6 +498,13 @@ class Capture extends Step {
     hold.status = 'CAPTURED';
     model.balances[hold.payer] -= captured;
     model.balances[hold.payee] += captured;
+    model.transfers.push({
+      id: response.body.data.transfer_id,
+      payer: hold.payer,
+      payee: hold.payee,
+      amount: captured,
+      reversed: false,
+    });
     if (captured === hold.amount) stats.fullCaptures++;
     else stats.partialCaptures++;
   }
@@ -522,7 +609,7 @@ class Expire extends Step {
   async apply(model: Model, real: Real) {
     const candidates = model.holds.filter(isUnsettled);
     const hold = candidates[this.pick % candidates.length];
-    await databaseClockPast(real.db, hold.expiresAt);
+    await real.ctx.databaseClockPast(hold.expiresAt);
     hold.status = 'EXPIRED';
     stats.expiries++;
     // An expired hold can no longer be captured.
@@ -556,9 +643,9 @@ class ResolveExpiring extends Step {
     const payer = real.users[hold.payer];
     const payee = real.users[hold.payee];
     const expiresAt = Date.parse(hold.expiresAt);
-    const before = await databaseNow(real.db, 'before');
+    const before = await databaseNow(real.ctx.db, 'before');
     const response = await payer.agent.post(`/v1/holds/${hold.id}/${this.action}`).send({});
-    const after = await databaseNow(real.db, 'after');
+    const after = await databaseNow(real.ctx.db, 'after');
     if (response.status === 409) {
       expectAnswer(response, 409, RESOLVED.EXPIRED);
       expect({ expired: 'by the time it answered', ok: after >= expiresAt }).toEqual({
@@ -569,8 +656,14 @@ class ResolveExpiring extends Step {
       stats.expiries++;
       return;
     }
+    // Anything else is an answer given before the hold expired.
     expect({ resolved: 'before expiry', ok: before < expiresAt }).toEqual({ resolved: 'before expiry', ok: true });
     const captured = this.action === 'capture';
+    if (
+      captured &&
+      expectPaymentRefusal(model, real, response, { payer: hold.payer, payee: hold.payee, affordable: true })
+    )
+      return;
     expectAnswer(
       response,
       200,
@@ -590,6 +683,13 @@ class ResolveExpiring extends Step {
       hold.status = 'CAPTURED';
       model.balances[hold.payer] -= hold.amount;
       model.balances[hold.payee] += hold.amount;
+      model.transfers.push({
+        id: response.body.data.transfer_id,
+        payer: hold.payer,
+        payee: hold.payee,
+        amount: hold.amount,
+        reversed: false,
+      });
     } else {
       hold.status = 'VOIDED';
     }
@@ -641,12 +741,9 @@ class IdempotentReplay extends Step {
     expectAnswer(reused, 422, KEY_REUSED);
 
     if (this.kind === 'deposit') {
-      expect(first.status).toBe(200);
-      expect(first.body.data.amount).toBe(money(amount));
-      model.balances[this.from] += amount;
-      stats.deposits++;
+      expectDepositAnswer(model, real, first, this.from, amount);
     } else if (this.kind === 'transfer') {
-      expectTransferAnswer(model, first, this.from, to, amount, payer, payee);
+      expectTransferAnswer(model, real, first, this.from, to, amount);
     } else {
       expectHoldAnswer(model, first, this.from, to, amount, false, real);
     }
@@ -661,6 +758,162 @@ class IdempotentReplay extends Step {
       ? `IdempotentReplay(deposit, u${this.from}, ${money(this.depositCents())})`
       : `IdempotentReplay(${this.kind}, u${this.from} -> +${this.toOffset}, ${describeAmount(this.spec)})`;
   }
+}
+
+/**
+ * What a reversal is asked to undo: a transfer not reversed yet, whose payee's
+ * available balance the model knows (it must pay the money back out of it);
+ * a transfer already reversed (409); a deposit or a reversal (409, never
+ * reversible).
+ */
+type ReverseTarget = 'transfer' | 'reversed' | Unreversible;
+
+class Reverse extends Step {
+  constructor(
+    readonly pick: number,
+    readonly target: ReverseTarget,
+    readonly reason: string | null,
+  ) {
+    super();
+  }
+  check(model: Readonly<Model>) {
+    return this.candidates(model).length > 0;
+  }
+  candidates(model: Readonly<Model>): { id: string }[] {
+    switch (this.target) {
+      case 'transfer':
+        return model.transfers.filter((entry) => !entry.reversed && availableIsKnown(model, entry.payee));
+      case 'reversed':
+        return model.transfers.filter((entry) => entry.reversed);
+      default:
+        return model.unreversible.filter((entry) => entry.type === this.target);
+    }
+  }
+  async apply(model: Model, real: Real) {
+    const candidates = this.candidates(model);
+    const entry = candidates[this.pick % candidates.length];
+    const response = await real.admin.agent
+      .post(`/v1/admin/transfers/${entry.id}/reversal`)
+      .send(this.reason === null ? {} : { reason: this.reason });
+    if (this.target !== 'transfer') {
+      expectAnswer(response, 409, this.target === 'reversed' ? ALREADY_REVERSED : NOT_REVERSIBLE[this.target]);
+      if (this.target === 'reversed') stats.reversedAgain++;
+      else stats.notReversible++;
+      stats.refusedReversals++;
+      return;
+    }
+    // The money goes back: the original payee pays, out of its available balance, the original payer.
+    const transfer = entry as ModelTransfer;
+    const [payer, payee, amount] = [transfer.payee, transfer.payer, transfer.amount];
+    const affordable = amount <= availableOf(model, payer);
+    if (expectPaymentRefusal(model, real, response, { payer, payee, affordable })) {
+      stats.refusedReversals++;
+      return;
+    }
+    const leg = (wallet: number, signed: bigint) => ({
+      id: expect.any(String),
+      transfer_id: response.body.data?.id,
+      wallet_id: real.users[wallet].walletId,
+      source_wallet_id: real.users[payer].walletId,
+      destination_wallet_id: real.users[payee].walletId,
+      type: 'REVERSAL',
+      amount: money(signed),
+      timestamp: expect.any(String),
+      sequence: expect.any(Number),
+      balance_after: money(model.balances[wallet] + signed),
+    });
+    expectAnswer(
+      response,
+      200,
+      ok({
+        id: expect.any(String),
+        type: 'REVERSAL',
+        reversed_transfer_id: transfer.id,
+        reason: this.reason,
+        operations: [leg(payer, -amount), leg(payee, amount)],
+      }),
+    );
+    model.balances[payer] -= amount;
+    model.balances[payee] += amount;
+    transfer.reversed = true;
+    model.unreversible.push({ id: response.body.data.id, type: 'REVERSAL' });
+    stats.reversals++;
+  }
+  toString() {
+    const what = { transfer: 'transfer', reversed: 'reversed transfer', DEPOSIT: 'deposit', REVERSAL: 'reversal' };
+    return `Reverse(${what[this.target]} #${this.pick}${this.reason === null ? '' : `, reason ${JSON.stringify(this.reason)}`})`;
+  }
+}
+
+/** The admin freezes a user's wallet (409 when it already is frozen). */
+class Freeze extends Step {
+  constructor(readonly user: number) {
+    super();
+  }
+  check(model: Readonly<Model>) {
+    return this.user < model.users;
+  }
+  async apply(model: Model, real: Real) {
+    await expectFreezeAnswer(model, real, this.user, true);
+  }
+  toString() {
+    return `Freeze(u${this.user})`;
+  }
+}
+
+/**
+ * The admin unfreezes a frozen wallet, or (stray) one that is not frozen
+ * (409); tried only when there is such a wallet.
+ */
+class Unfreeze extends Step {
+  constructor(
+    readonly pick: number,
+    readonly stray: boolean,
+  ) {
+    super();
+  }
+  check(model: Readonly<Model>) {
+    return this.candidates(model).length > 0;
+  }
+  candidates(model: Readonly<Model>): number[] {
+    return model.frozen.flatMap((frozen, user) => (frozen !== this.stray ? [user] : []));
+  }
+  async apply(model: Model, real: Real) {
+    const candidates = this.candidates(model);
+    await expectFreezeAnswer(model, real, candidates[this.pick % candidates.length], false);
+  }
+  toString() {
+    return `Unfreeze(${this.stray ? 'unfrozen' : 'frozen'} user #${this.pick})`;
+  }
+}
+
+async function expectFreezeAnswer(model: Model, real: Real, index: number, frozen: boolean): Promise<void> {
+  const user = real.users[index];
+  const response = await real.admin.agent
+    .post(`/v1/admin/wallets/${user.walletId}/${frozen ? 'freeze' : 'unfreeze'}`)
+    .send({ reason: 'model' });
+  if (model.frozen[index] === frozen) {
+    expectAnswer(response, 409, frozen ? WALLET_ALREADY_FROZEN : WALLET_NOT_FROZEN);
+    stats.freezeConflicts++;
+    return;
+  }
+  expectAnswer(
+    response,
+    200,
+    ok({
+      id: user.walletId,
+      user_id: user.id,
+      kind: 'USER',
+      balance: money(model.balances[index]),
+      available: availableIsKnown(model, index) ? money(availableOf(model, index)) : expect.any(String),
+      frozen,
+      frozen_at: frozen ? expect.any(String) : null,
+      last_sequence: expect.any(Number),
+    }),
+  );
+  model.frozen[index] = frozen;
+  if (frozen) stats.freezes++;
+  else stats.unfreezes++;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -678,15 +931,6 @@ async function databaseNow(db: Client, side: 'before' | 'after'): Promise<number
   return Number(rows[0].ms);
 }
 
-/** Polls PostgreSQL's clock (the service's reference for expiry) until it is past `moment`. */
-async function databaseClockPast(db: Client, moment: string): Promise<void> {
-  for (;;) {
-    const { rows } = await db.query<{ past: boolean }>(`select clock_timestamp() > $1::timestamptz as past`, [moment]);
-    if (rows[0].past) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * Every user's balance and available balance, as GET /v1/wallets answers them,
  * are the model's. A hold placed to expire and not yet settled by an Expire
@@ -695,10 +939,10 @@ async function databaseClockPast(db: Client, moment: string): Promise<void> {
  * not, or (expiring while they ran) may count either way.
  */
 async function expectWalletsMatch(model: Model, real: Real): Promise<void> {
-  const before = await databaseNow(real.db, 'before');
+  const before = await databaseNow(real.ctx.db, 'before');
   const answers = [];
   for (const user of real.users) answers.push(await user.agent.get('/v1/wallets').expect(200));
-  const after = await databaseNow(real.db, 'after');
+  const after = await databaseNow(real.ctx.db, 'after');
 
   answers.forEach((answer, index) => {
     const user = real.users[index];
@@ -729,7 +973,7 @@ async function expectWalletsMatch(model: Model, real: Real): Promise<void> {
 
 /** The holds of this run's users, as stored, agree with the model's. */
 async function expectHoldsMatch(model: Model, real: Real): Promise<void> {
-  const { rows } = await real.db.query<{
+  const { rows } = await real.ctx.db.query<{
     id: string;
     status: string;
     amount: string;
@@ -753,6 +997,12 @@ async function expectHoldsMatch(model: Model, real: Real): Promise<void> {
   }
 }
 
+/** The admin's audit recomputes every wallet and verifies every hash chain: all clean. */
+async function expectCleanAudit(real: Real): Promise<void> {
+  const audit = await real.admin.agent.get('/v1/admin/ledger/audit');
+  expectAnswer(audit, 200, ok(CLEAN_AUDIT));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Arbitraries.
 
@@ -770,8 +1020,17 @@ const captureSpec: fc.Arbitrary<CaptureSpec> = fc.oneof(
 );
 const pick = fc.nat({ max: 20 });
 const action = fc.constantFrom('capture' as const, 'void' as const);
+const reason = fc.option(fc.constantFrom('sent to the wrong wallet', 'ticket 4711'), { nil: null });
+/** What a reversal is refused for (409): an already reversed transfer as often as the other two together. */
+const refusedReverseTarget = fc.constantFrom<ReverseTarget>('reversed', 'reversed', 'DEPOSIT', 'REVERSAL');
+/** Mostly a frozen wallet is unfrozen; now and then one that is not. */
+const stray = fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 
-/** Weighted by repetition: money moves often, rare paths now and then. */
+/**
+ * Weighted by repetition: money moves often, rare paths now and then. (Tuned
+ * so that the default seed covers every counted path; a run is short, so a
+ * reversal, refused or not, needs some weight to find a transfer to undo.)
+ */
 const commandArbitraries: fc.Arbitrary<Command>[] = [
   fc.tuple(userIndex, fc.bigInt({ min: 1n, max: 2_000_000n }), fc.boolean()).map(([u, c, n]) => new Deposit(u, c, n)),
   fc.tuple(userIndex, fc.bigInt({ min: 1n, max: 2_000_000n }), fc.boolean()).map(([u, c, n]) => new Deposit(u, c, n)),
@@ -787,31 +1046,36 @@ const commandArbitraries: fc.Arbitrary<Command>[] = [
   fc.tuple(pick, action).map(([p, a]) => new ResolveAgain(p, a)),
   fc.tuple(pick, offset, action).map(([p, o, a]) => new Stranger(p, o, a)),
   pick.map((p) => new Expire(p)),
-  pick.map((p) => new Expire(p)),
+  fc.tuple(pick, action).map(([p, a]) => new ResolveExpiring(p, a)),
   fc.tuple(pick, action).map(([p, a]) => new ResolveExpiring(p, a)),
   fc
     .tuple(fc.constantFrom<ReplayKind>('deposit', 'transfer', 'hold'), userIndex, offset, amountSpec)
     .map(([k, u, o, s]) => new IdempotentReplay(k, u, o, s)),
+  fc.tuple(pick, reason).map(([p, r]) => new Reverse(p, 'transfer', r)),
+  fc.tuple(pick, reason).map(([p, r]) => new Reverse(p, 'transfer', r)),
+  fc.tuple(pick, reason).map(([p, r]) => new Reverse(p, 'transfer', r)),
+  fc.tuple(pick, refusedReverseTarget, reason).map(([p, k, r]) => new Reverse(p, k, r)),
+  fc.tuple(pick, refusedReverseTarget, reason).map(([p, k, r]) => new Reverse(p, k, r)),
+  userIndex.map((u) => new Freeze(u)),
+  fc.tuple(pick, stray).map(([p, s]) => new Unfreeze(p, s)),
 ];
 
 // ---------------------------------------------------------------------------------------------
 
 describe('the ledger against a model of the contract (fast-check)', () => {
-  let t: TestApp;
-  let db: Client;
+  const ctx = useTestContext();
+  let admin: RegisteredUser;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    db = await connectDb(t.databaseUrl);
-  });
-  afterAll(async () => {
-    await db.end();
-    await t.close();
+    // One admin for every run (made as `make admin` does), who reverses, freezes and audits.
+    admin = await ctx.registerUser();
+    await ctx.promote(admin);
   });
 
   it(
     `keeps every balance and available balance equal to the model's, and the ledger sound, ` +
-      `over ${RUNS} random runs of up to ${MAX_COMMANDS} deposits, transfers, holds, captures, voids, expiries and replays (seed ${SEED})`,
+      `over ${RUNS} random runs of up to ${MAX_COMMANDS} deposits, transfers, holds, captures, voids, expiries, replays, ` +
+      `reversals and freezes (seed ${SEED}), with a clean audit`,
     async () => {
       await fc.assert(
         fc.asyncProperty(
@@ -820,20 +1084,31 @@ describe('the ledger against a model of the contract (fast-check)', () => {
           fc.commands(commandArbitraries, { maxCommands: MAX_COMMANDS, size: 'max' }),
           async (openings, commands) => {
             stats.runs++;
-            const users = await Promise.all(openings.map(() => registerUser(t.server)));
+            const users = await Promise.all(openings.map(() => ctx.registerUser()));
+            const model: Model = {
+              users: users.length,
+              balances: [...openings],
+              frozen: openings.map(() => false),
+              holds: [],
+              expiringPlaced: 0,
+              transfers: [],
+              unreversible: [],
+            };
             for (const [index, cents] of openings.entries()) {
-              if (cents > 0n)
-                await users[index].agent
+              if (cents > 0n) {
+                const opening = await users[index].agent
                   .post('/v1/wallets/deposit')
                   .send({ amount: money(cents) })
                   .expect(200);
+                model.unreversible.push({ id: opening.body.data.transfer_id, type: 'DEPOSIT' });
+              }
             }
-            const model: Model = { users: users.length, balances: [...openings], holds: [], expiringPlaced: 0 };
-            const real: Real = { db, users };
+            const real: Real = { ctx, admin, users };
             await expectWalletsMatch(model, real);
             await fc.asyncModelRun(() => ({ model, real }), commands);
             await expectHoldsMatch(model, real);
-            await expectSoundLedger(t, db);
+            await ctx.expectLedgerInvariants();
+            await expectCleanAudit(real);
           },
         ),
         { numRuns: RUNS, seed: SEED },

@@ -55,9 +55,24 @@ export async function operationsOf(
   return response.body.data;
 }
 
+/** Balance and operations of each user, to prove that a refused request moved nothing. */
+export async function snapshot(
+  ...users: RegisteredUser[]
+): Promise<Array<{ balance: string; operations: OperationJson[] }>> {
+  return Promise.all(
+    users.map(async (user) => ({ balance: await balanceOf(user), operations: await operationsOf(user) })),
+  );
+}
+
 /** Deposits `amount` (asserting 200) and returns the credit operation. */
 export async function deposit(user: RegisteredUser, amount: string): Promise<OperationJson> {
   const response = await user.agent.post('/v1/wallets/deposit').send({ amount }).expect(200);
+  return response.body.data;
+}
+
+/** Transfers `amount` from `from` to the wallet `toWalletId` (asserting 200) and returns the debit operation. */
+export async function transfer(from: RegisteredUser, toWalletId: string, amount: string): Promise<OperationJson> {
+  const response = await from.agent.post('/v1/wallets/transfer').send({ destination: toWalletId, amount }).expect(200);
   return response.body.data;
 }
 

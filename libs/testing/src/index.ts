@@ -1,16 +1,35 @@
+/**
+ * Test support (tests only): one test context (app, database, builders,
+ * ledger invariants) and the helpers it is made of. Server-bound builders and
+ * database checks are methods of the context; what needs only a registered
+ * user (its agent) is also exported as a plain function.
+ */
+export { TestContext, useTestContext, type TestContextOptions } from './test-context';
 export { testDatabaseEnv, databaseUrl, workerDatabaseUrl, type TestDatabaseEnv } from './test-database';
 export {
-  registerUser,
-  fundedUser,
   balanceOf,
   uniqueUsername,
   operationsOf,
   deposit,
-  depositsAtOneMoment,
+  transfer,
   fundsOf,
   placeHold,
+  snapshot,
   type RegisteredUser,
   type OperationJson,
   type OperationsPageJson,
   type HoldJson,
 } from './builders';
+export {
+  cents,
+  money,
+  ledgerViolations,
+  type LedgerSnapshot,
+  type OperationRow,
+  type WalletRow,
+} from './ledger-invariants';
+export * from './expected-failures';
+export { expectAnswer } from './expect-answer';
+export { type PlanNode } from './query-plans';
+export { seededRandom } from './seeded-random';
+export type { ErrorReason } from './error-reasons';

@@ -1,6 +1,7 @@
 export { TransfersModule } from './transfers.module';
 export { TransfersService, type Reversal } from './application/transfers.service';
 export { HoldsService } from './application/holds.service';
+export { HoldExpirySweeper } from './application/hold-expiry.sweeper';
 export {
   DestinationWalletNotFoundError,
   SameWalletTransferError,

@@ -1,22 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createTestApp, type TestApp } from '../../setup/test-app';
+import { join } from 'node:path';
+import type { TestContext } from '@app/testing';
 
-export interface ServedApp extends TestApp {
-  /** `http://127.0.0.1:<port>`: where the browser reaches the app. */
-  baseUrl: string;
+/** Where a browser reaches the app of a context made with `{ listen: true }` (127.0.0.1, a random port). */
+export function baseUrlOf(ctx: TestContext): string {
+  const address = ctx.server.address() as AddressInfo | null;
+  if (!address) throw new Error('The test context does not listen: use useTestContext({ listen: true }).');
+  return `http://127.0.0.1:${address.port}`;
 }
 
-/** The e2e harness's app (real AppModule, configureApp, this worker's database), listening for a browser. */
-export async function serveTestApp(env: Record<string, string> = {}): Promise<ServedApp> {
-  const t = await createTestApp(env);
-  await t.app.listen(0, '127.0.0.1');
-  const { port } = t.server.address() as AddressInfo;
-  return { ...t, baseUrl: `http://127.0.0.1:${port}` };
-}
-
-/** Screenshots and traces of the browser specs; gitignored. */
+/** Screenshots of the browser specs; gitignored. */
 export function outputPath(file: string): string {
   const dir = join(__dirname, '..', 'output');
   mkdirSync(dir, { recursive: true });

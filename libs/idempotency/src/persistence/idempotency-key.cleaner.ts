@@ -25,8 +25,8 @@ export class IdempotencyKeyCleaner implements OnApplicationBootstrap, OnApplicat
     clearInterval(this.timer);
   }
 
-  /** Deletes every expired key; returns how many. */
-  purge(): Promise<number> {
-    return new IdempotencyKeyRepository(this.orm.em.fork()).purgeExpired();
+  /** Deletes every expired key, `batch` at a time; returns how many. */
+  purge(batch?: number): Promise<number> {
+    return new IdempotencyKeyRepository(this.orm.em.fork()).purgeExpired(batch);
   }
 }

@@ -52,12 +52,21 @@ export class IdempotencyKeyRepository {
   }
 
   /** Deletes keys past their lifetime; returns how many. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.em.execute<{ affectedRows: number }>(
-      `delete from idempotency_keys where expires_at <= clock_timestamp()`,
-      [],
-      'run',
-    );
-    return result.affectedRows;
+  async purgeExpired(batch = 1_000): Promise<number> {
+    // In batches, each its own short statement (idempotency_keys_expires_at_index):
+    // a backlog never makes one long DELETE that runs into statement_timeout or
+    // holds many row locks at once; keys in use right now are skipped.
+    let total = 0;
+    for (;;) {
+      const result = await this.em.execute<{ affectedRows: number }>(
+        `delete from idempotency_keys where (user_id, key) in (
+           select user_id, key from idempotency_keys where expires_at <= clock_timestamp()
+            limit ? for update skip locked)`,
+        [batch],
+        'run',
+      );
+      total += result.affectedRows;
+      if (result.affectedRows < batch) return total;
+    }
   }
 }

@@ -7,15 +7,19 @@ export const HoldStatus = {
   PENDING: 'PENDING',
   CAPTURED: 'CAPTURED',
   VOIDED: 'VOIDED',
+  /** A pending hold past its expiry, marked so by the expiry sweeper (it reserved nothing since expires_at). */
+  EXPIRED: 'EXPIRED',
 } as const;
 export type HoldStatus = (typeof HoldStatus)[keyof typeof HoldStatus];
 
 /**
  * A reservation of money on a user wallet for a destination (the first phase
  * of a two-phase transfer). While PENDING and not past `expiresAt` it counts
- * against the wallet's available balance. Expiry needs no background job: every
- * reader compares `expiresAt` with PostgreSQL's clock, so a hold past its time
- * reserves nothing and cannot be captured, whether or not anything ran.
+ * against the wallet's available balance. Correctness needs no background job:
+ * every reader compares `expiresAt` with PostgreSQL's clock, so a hold past its
+ * time reserves nothing and cannot be captured, whether or not anything ran.
+ * The expiry sweeper then marks it EXPIRED and takes it off the wallet's
+ * pending-holds counter, so that later payments need not read it.
  *
  * Holds are ledger data (they decide what a wallet may spend); the hold use
  * cases live with transfers. A capture posts an ordinary TRANSFER entry.

@@ -37,6 +37,30 @@ export class HoldRepository {
     return this.em.findOne(Hold, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
+  /**
+   * Locks up to `limit` holds that are PENDING past their expiry, skipping
+   * any a capture or void holds right now (it will decide them itself).
+   */
+  async lockDue(limit: number): Promise<{ id: string; sourceWalletId: string }[]> {
+    const rows = await this.em.execute<{ id: string; source_wallet_id: string }[]>(
+      `select id, source_wallet_id from holds
+        where status = 'PENDING' and expires_at <= clock_timestamp()
+        order by expires_at
+        limit ?
+        for update skip locked`,
+      [limit],
+    );
+    return rows.map((row) => ({ id: row.id, sourceWalletId: row.source_wallet_id }));
+  }
+
+  /** Marks locked, due holds EXPIRED as of their expiry. */
+  async markExpired(ids: string[]): Promise<void> {
+    await this.em.execute(
+      `update holds set status = 'EXPIRED', resolved_at = expires_at where id in (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+  }
+
   add(hold: Hold): Hold {
     this.em.persist(hold);
     return hold;

@@ -98,8 +98,28 @@ export class HoldsService {
     });
   }
 
+  /**
+   * Marks up to `limit` holds past their expiry EXPIRED and takes them off
+   * their wallets' pending-holds counters, in one unit of work. Locks holds
+   * first (skipping those a capture or void holds), then their wallets in id
+   * order, like a capture. Returns how many expired.
+   */
+  expireDue(limit: number): Promise<number> {
+    return this.unitOfWork.run(async () => {
+      const due = await this.holds.lockDue(limit);
+      if (due.length === 0) return 0;
+      const perWallet = new Map<string, number>();
+      for (const hold of due) perWallet.set(hold.sourceWalletId, (perWallet.get(hold.sourceWalletId) ?? 0) + 1);
+      await this.wallets.lockByIds([...perWallet.keys()]);
+      await this.holds.markExpired(due.map((hold) => hold.id));
+      for (const [walletId, count] of perWallet) await this.wallets.adjustPendingHolds(walletId, -count);
+      return due.length;
+    });
+  }
+
   /** Captured or voided: at most once (409). Past its expiry: reserves nothing, cannot be used (409). */
   private assertPending(hold: Hold, now: Date): void {
+    if (hold.status === HoldStatus.EXPIRED) throw new HoldExpiredError();
     if (hold.status !== HoldStatus.PENDING) throw new HoldResolvedError(hold.status);
     if (hold.isExpiredAt(now)) throw new HoldExpiredError();
   }

@@ -49,7 +49,7 @@ export class HoldResponse {
   @ApiProperty({ type: String, example: '25.00', description: 'The held amount' })
   amount: string;
 
-  @ApiProperty({ enum: ['PENDING', 'CAPTURED', 'VOIDED'] })
+  @ApiProperty({ enum: ['PENDING', 'CAPTURED', 'VOIDED', 'EXPIRED'] })
   status: string;
 
   @ApiProperty({ format: 'date-time' })

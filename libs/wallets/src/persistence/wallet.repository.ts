@@ -98,8 +98,8 @@ export class WalletRepository {
     return toLockedSet(rows);
   }
 
-  /** Counts a hold placed (+1) or resolved (-1) on the paying wallet; takes the wallet's row lock. */
-  async adjustPendingHolds(walletId: string, delta: 1 | -1): Promise<void> {
+  /** Counts holds placed (+) or resolved (-) on the paying wallet; takes the wallet's row lock. */
+  async adjustPendingHolds(walletId: string, delta: number): Promise<void> {
     await this.em.execute('update wallets set pending_holds = pending_holds + ? where id = ?', [delta, walletId]);
   }
 

@@ -3,9 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '@app/config';
-import { workerDatabaseUrl } from '@app/testing';
-import { AppModule } from '../../apps/api/src/app.module';
-import { configureApp } from '../../apps/api/src/bootstrap/configure-app';
+// The API's composition root, booted as main.ts boots it (an exception in .dependency-cruiser.js).
+import { AppModule } from '../../../apps/api/src/app.module';
+import { configureApp } from '../../../apps/api/src/bootstrap/configure-app';
+import { workerDatabaseUrl } from './test-database';
 
 export interface TestApp {
   app: NestExpressApplication;
