@@ -4,6 +4,7 @@ import { Migration20261124234851_ledger_guarantees } from './Migration2026112423
 import { Migration20261125003120_wallet_pending_holds } from './Migration20261125003120_wallet_pending_holds';
 import { Migration20261127161519_admin_tools } from './Migration20261127161519_admin_tools';
 import { Migration20261127170000_hold_expiry } from './Migration20261127170000_hold_expiry';
+import { Migration20261127170500_usernames } from './Migration20261127170500_usernames';
 
 /**
  * Every committed migration, in order. Listed explicitly so that the built
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125003120_wallet_pending_holds', class: Migration20261125003120_wallet_pending_holds },
   { name: 'Migration20261127161519_admin_tools', class: Migration20261127161519_admin_tools },
   { name: 'Migration20261127170000_hold_expiry', class: Migration20261127170000_hold_expiry },
+  { name: 'Migration20261127170500_usernames', class: Migration20261127170500_usernames },
 ];

@@ -259,4 +259,54 @@ describe('auth (contract part A)', () => {
       await user.agent.get('/v1/wallets').expect(200);
     });
   });
+
+  describe('usernames (one rule: NFC, printable, unique ignoring case)', () => {
+    const register = (username: string) =>
+      request(ctx.server).post('/v1/auth/register').send({ username, password: 'pw-123456', passwordConfirm: 'pw-123456' });
+
+    it('treats names that differ only by case as one account: taken at registration, found at login', async () => {
+      const base = uniqueUsername('Case');
+      await register(base).expect(200);
+      const taken = await register(base.toLowerCase()).expect(400);
+      expect(taken.body.status.errors).toEqual([
+        { code: 'BAD_REQUEST', reason: 'USERNAME_TAKEN', message: 'This username already taken.', target: 'username' },
+      ]);
+      const login = await request(ctx.server)
+        .post('/v1/auth/login')
+        .send({ username: base.toUpperCase(), password: 'pw-123456' })
+        .expect(200);
+      expect(login.body.data.username).toBe(base);
+    });
+
+    it('stores the name in NFC, so both spellings of one accented name are one account', async () => {
+      const decomposed = `${uniqueUsername('cafe')}e\u0301`; // e + combining acute accent
+      const composed = decomposed.normalize('NFC');
+      expect(composed).not.toBe(decomposed);
+      const registered = await register(decomposed).expect(200);
+      expect(registered.body.data.username).toBe(composed);
+      await register(composed).expect(400);
+      await request(ctx.server).post('/v1/auth/login').send({ username: decomposed, password: 'pw-123456' }).expect(200);
+    });
+
+    it.each([
+      ['a NUL byte', 'nul\u0000byte', 'Must contain printable characters only.'],
+      ['a zero-width space', 'zero\u200bwidth', 'Must contain printable characters only.'],
+      ['a control character', 'tab\there', 'Must contain printable characters only.'],
+      ['trailing whitespace', 'alice ', 'Must not start or end with whitespace.'],
+      ['leading whitespace', ' alice', 'Must not start or end with whitespace.'],
+    ])('refuses a name with %s (422, never a 500)', async (_what, username, message) => {
+      const response = await register(username).expect(422);
+      expect(response.body.status.errors).toEqual([
+        { code: 'UNPROCESSABLE_ENTITY', reason: 'REQUEST_VALIDATION_FAILED', message, target: 'username' },
+      ]);
+    });
+
+    it('answers a login with a name no account can have like any wrong login (401), without asking the database', async () => {
+      const response = await request(ctx.server)
+        .post('/v1/auth/login')
+        .send({ username: 'nul\u0000byte', password: 'whatever' })
+        .expect(401);
+      expect(response.body.status.errors[0]).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+    });
+  });
 });

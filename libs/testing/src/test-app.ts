@@ -20,8 +20,8 @@ export interface TestApp {
  * The real AppModule, configured by the same configureApp as main.ts, on this
  * worker's own database (cloned from the migrated template).
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const databaseUrl = await workerDatabaseUrl();
+export async function createTestApp(env: Record<string, string> = {}, url?: string): Promise<TestApp> {
+  const databaseUrl = url ?? (await workerDatabaseUrl());
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, ...env });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
     bodyParser: false,

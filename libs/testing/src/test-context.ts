@@ -32,6 +32,8 @@ export interface TestContextOptions {
    * share one server instead of starting and stopping it around each request.
    */
   listen?: boolean;
+  /** Boot on this database instead of the worker's (e.g. one a test migrated itself). */
+  databaseUrl?: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export class TestContext implements TestApp {
 
   async start(): Promise<void> {
     if (this.booted) return;
-    const app = await createTestApp(this.options.env);
+    const app = await createTestApp(this.options.env, this.options.databaseUrl);
     try {
       if (this.options.listen) {
         await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));

@@ -71,9 +71,9 @@ export class AdminService {
     return this.wallets.walletById(walletId);
   }
 
-  /** Users whose name starts with `prefix`, with their wallets and balances. */
-  async findUsers(prefix: string, afterUsername: string | undefined, limit: number): Promise<UserWithWallet[]> {
-    const users = await this.auth.searchUsers(prefix, afterUsername, limit);
+  /** Users whose name starts with `prefix` (ignoring case), with their wallets and balances. */
+  async findUsers(prefix: string, afterKey: string | undefined, limit: number): Promise<UserWithWallet[]> {
+    const users = await this.auth.searchUsers(prefix, afterKey, limit);
     const wallets = await this.wallets.walletsOfUsers(users.map((user) => user.id));
     return users.map((user) => ({ user, wallet: wallets.get(user.id) ?? null }));
   }

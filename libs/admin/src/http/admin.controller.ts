@@ -40,7 +40,7 @@ export class AdminController {
     const page = found.slice(0, limit);
     const last = page.at(-1);
     return new WithMeta(page.map(AdminUserResponse.of), {
-      next_cursor: found.length > limit && last ? userCursor({ query: prefix, username: last.user.username }) : null,
+      next_cursor: found.length > limit && last ? userCursor({ query: prefix, username: last.user.usernameKey }) : null,
     });
   }
 

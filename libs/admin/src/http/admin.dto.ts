@@ -19,7 +19,7 @@ interface UserPosition {
 }
 
 export class UsersQuery {
-  @ApiPropertyOptional({ description: 'Username prefix (case-sensitive); empty: every user', maxLength: 150 })
+  @ApiPropertyOptional({ description: 'Username prefix, ignoring case; empty: every user', maxLength: 150 })
   @OptionalString({ maxLength: 150 })
   query?: string;
 

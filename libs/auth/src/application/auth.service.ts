@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { constraintName, UnitOfWork } from '@app/persistence';
-import { AuthenticationRequiredError, InvalidCredentialsError, UsernameTakenError } from '../domain/auth.errors';
+import {
+  AuthenticationRequiredError,
+  InvalidCredentialsError,
+  InvalidUsernameError,
+  UsernameTakenError,
+} from '../domain/auth.errors';
 import { PasswordHasher } from '../domain/password.hasher';
+import { normalizeUsername, usernameProblem } from '../domain/username';
 import type { SessionUser } from '../domain/session-user';
 import { Role, type User } from '../domain/user.entity';
 import { UserRepository } from '../persistence/user.repository';
@@ -21,7 +27,8 @@ export class AuthService {
    * work. Public registration always makes a `user`; only `ensureAdmin` (the
    * command line) makes an admin.
    */
-  async register(username: string, password: string, role: Role = Role.USER): Promise<SessionUser> {
+  async register(name: string, password: string, role: Role = Role.USER): Promise<SessionUser> {
+    const username = normalizeUsername(name);
     // Hashing is slow on purpose: do it before the transaction opens.
     const passwordHash = await this.hasher.hash(password);
     try {
@@ -32,14 +39,20 @@ export class AuthService {
         return { id: user.id, username: user.username };
       });
     } catch (error) {
-      // Two registrations of one name at once: the unique index decides.
-      if (constraintName(error) === 'users_username_unique') throw new UsernameTakenError();
+      // Two registrations of one name at once: the unique indexes decide.
+      const constraint = constraintName(error);
+      if (constraint === 'users_username_key_unique' || constraint === 'users_username_unique') {
+        throw new UsernameTakenError();
+      }
       throw error;
     }
   }
 
-  async verifyCredentials(username: string, password: string): Promise<SessionUser> {
-    const user = await this.users.findByUsername(username);
+  async verifyCredentials(name: string, password: string): Promise<SessionUser> {
+    const username = normalizeUsername(name);
+    // A name the rule refuses names no account (and could not even be sent to
+    // PostgreSQL, a NUL byte for one): same answer, same time, no query.
+    const user = usernameProblem(username) === null ? await this.users.findByUsername(username) : null;
     const valid = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !valid) throw new InvalidCredentialsError();
     return { id: user.id, username: user.username };
@@ -53,8 +66,9 @@ export class AuthService {
     return { id: user.id, username: user.username, role };
   }
 
-  searchUsers(prefix: string, afterUsername: string | undefined, limit: number): Promise<User[]> {
-    return this.users.search(prefix, afterUsername, limit);
+  /** Users whose name starts with `prefix`, ignoring case, in folded-name order after `afterKey`. */
+  searchUsers(prefix: string, afterKey: string | undefined, limit: number): Promise<User[]> {
+    return this.users.search(prefix, afterKey, limit);
   }
 
   /**
@@ -62,7 +76,10 @@ export class AuthService {
    * promotes it otherwise (its password is left as it is). Joins the caller's
    * unit of work, so the caller can log the action in the same transaction.
    */
-  async ensureAdmin(username: string, password: string): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
+  async ensureAdmin(name: string, password: string): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
+    const username = normalizeUsername(name);
+    const problem = usernameProblem(username);
+    if (problem) throw new InvalidUsernameError(problem);
     const existing = await this.users.findByUsername(username);
     if (!existing) {
       const user = await this.register(username, password, Role.ADMIN);

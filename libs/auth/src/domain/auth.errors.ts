@@ -6,6 +6,7 @@ export type AuthErrorCode =
   | 'ADMIN_REQUIRED'
   | 'INVALID_CREDENTIALS'
   | 'USERNAME_TAKEN'
+  | 'INVALID_USERNAME'
   | 'PASSWORDS_DIFFER';
 
 export class AuthenticationRequiredError extends DomainError<AuthErrorCode> {
@@ -34,6 +35,14 @@ export class UsernameTakenError extends DomainError<AuthErrorCode> {
   readonly code = 'USERNAME_TAKEN';
   constructor() {
     super('This username already taken.', 'username');
+  }
+}
+
+/** A username the rule refuses (username.ts), where no request validation ran before (the command line). */
+export class InvalidUsernameError extends DomainError<AuthErrorCode> {
+  readonly code = 'INVALID_USERNAME';
+  constructor(problem: string) {
+    super(problem, 'username');
   }
 }
 

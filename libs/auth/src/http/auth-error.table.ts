@@ -7,5 +7,6 @@ export const AUTH_ERRORS = {
   ADMIN_REQUIRED: { status: 403, code: 'FORBIDDEN' },
   INVALID_CREDENTIALS: { status: 401, code: 'UNAUTHORIZED' },
   USERNAME_TAKEN: { status: 400, code: 'BAD_REQUEST' },
+  INVALID_USERNAME: { status: 422, code: 'UNPROCESSABLE_ENTITY', bindsNoIdempotencyKey: true },
   PASSWORDS_DIFFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
 } satisfies Record<AuthErrorCode, ErrorSpec>;

@@ -1,9 +1,38 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { RequiredString } from '@app/http';
+import { Transform } from 'class-transformer';
+import { ValidateBy, type ValidationArguments } from 'class-validator';
+import { MISSING, RequiredString } from '@app/http';
+import { normalizeUsername, usernameProblem } from '../domain/username';
+
+/** A username by the one rule (domain/username.ts): the field holds it in NFC after validation. */
+function Username(): PropertyDecorator {
+  const transform = Transform(({ value }) => (typeof value === 'string' ? normalizeUsername(value) : value));
+  const validator = ValidateBy({
+    name: 'username',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && usernameProblem(value) === null,
+      defaultMessage: ({ value }: ValidationArguments) => {
+        if (value === undefined || value === null) return MISSING;
+        if (typeof value !== 'string') return 'Not a valid string.';
+        return usernameProblem(value) ?? 'Invalid value.';
+      },
+    },
+  });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
+}
 
 export class RegisterRequest {
-  @ApiProperty({ example: 'alice', maxLength: 150 })
-  @RequiredString({ maxLength: 150 })
+  @ApiProperty({
+    example: 'alice',
+    maxLength: 150,
+    description:
+      'Stored in Unicode NFC; printable characters only, no whitespace at either end; unique ignoring case ' +
+      '("Alice" and "alice" are one account)',
+  })
+  @Username()
   username: string;
 
   @ApiProperty({ example: 'correct horse battery staple', format: 'password', maxLength: 1024 })

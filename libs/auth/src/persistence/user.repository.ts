@@ -1,13 +1,19 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { type Role, User } from '../domain/user.entity';
+import { usernameKey } from '../domain/username';
 
 @Injectable()
 export class UserRepository {
   constructor(private readonly em: EntityManager) {}
 
-  findByUsername(username: string): Promise<User | null> {
-    return this.em.findOne(User, { username });
+  /**
+   * The account a login names: the exact name first (accounts from before the
+   * case-insensitive rule stay reachable), else the one whose folded key matches.
+   */
+  async findByUsername(username: string): Promise<User | null> {
+    const found = await this.em.find(User, { $or: [{ username }, { usernameKey: usernameKey(username) }] });
+    return found.find((user) => user.username === username) ?? found[0] ?? null;
   }
 
   findById(id: string): Promise<User | null> {
@@ -17,6 +23,7 @@ export class UserRepository {
   add(username: string, passwordHash: string, role?: Role): User {
     const user = new User();
     user.username = username;
+    user.usernameKey = usernameKey(username);
     user.passwordHash = passwordHash;
     if (role) user.role = role;
     this.em.persist(user);
@@ -37,14 +44,14 @@ export class UserRepository {
    * Users whose name starts with `prefix`, in name order, after `afterUsername`
    * (keyset paging over users_username_unique).
    */
-  search(prefix: string, afterUsername: string | undefined, limit: number): Promise<User[]> {
+  search(prefix: string, afterKey: string | undefined, limit: number): Promise<User[]> {
     return this.em.find(
       User,
       {
-        ...(prefix ? { username: { $like: `${escapeLike(prefix)}%` } } : {}),
-        ...(afterUsername !== undefined ? { $and: [{ username: { $gt: afterUsername } }] } : {}),
+        ...(prefix ? { usernameKey: { $like: `${escapeLike(usernameKey(prefix))}%` } } : {}),
+        ...(afterKey !== undefined ? { $and: [{ usernameKey: { $gt: afterKey } }] } : {}),
       },
-      { orderBy: { username: 'asc' }, limit },
+      { orderBy: { usernameKey: 'asc' }, limit },
     );
   }
 }
