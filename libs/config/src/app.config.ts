@@ -22,6 +22,8 @@ export interface HttpConfig {
   secureCookies: boolean;
   /** Express `trust proxy` setting, for correct client addresses behind a proxy. */
   trustProxy: boolean;
+  /** The built admin console served at /admin; unset: the build's copy beside the API (dist/apps/admin-console). */
+  adminConsoleDir: string | undefined;
 }
 
 export interface SessionConfig {
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       host: env.HOST || '0.0.0.0',
       secureCookies: bool('SECURE_COOKIES', false),
       trustProxy: bool('TRUST_PROXY', false),
+      adminConsoleDir: env.ADMIN_CONSOLE_DIR || undefined,
     },
     session: {
       secret,

@@ -4,6 +4,7 @@ import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser } from '@app/http';
 import { useObservability } from '@app/observability';
+import { serveAdminConsole } from './admin-console';
 import { setupSwagger } from './swagger';
 
 /**
@@ -15,6 +16,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
+  serveAdminConsole(app, config);
   const errors = app.get<ErrorTable>(ERROR_TABLE);
   app.use(answeringErrors(jsonBodyParser(), errors));
   app.use(answeringErrors(app.get(SessionMiddleware).handler, errors));
