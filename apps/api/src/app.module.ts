@@ -35,6 +35,7 @@ export class AppModule {
           session: {
             databaseUrl,
             secret: config.session.secret,
+            secretFile: config.session.secretFile,
             maxAgeSeconds: config.session.maxAgeSeconds,
             secureCookies: config.http.secureCookies,
           },

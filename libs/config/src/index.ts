@@ -5,4 +5,6 @@ export {
   type DatabaseConfig,
   type HttpConfig,
   type SessionConfig,
+  type ThrottleConfig,
+  type TrustProxy,
 } from './app.config';
