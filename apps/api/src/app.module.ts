@@ -39,6 +39,7 @@ export class AppModule {
             maxAgeSeconds: config.session.maxAgeSeconds,
             secureCookies: config.http.secureCookies,
           },
+          throttle: { databaseUrl, ...config.throttle },
         }),
         LedgerModule,
         WalletsModule,
