@@ -6,6 +6,7 @@ export {
   type FieldError,
 } from './request-validation.error';
 export { JsonBodyGuard, JsonBodyOnly, isJsonContentType } from './json-body.guard';
+export { securityHeaders, type SecurityHeadersOptions } from './security-headers';
 export {
   type ErrorSpec,
   type ErrorTable,

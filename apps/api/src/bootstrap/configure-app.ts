@@ -3,7 +3,8 @@ import passport from 'passport';
 import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser } from '@app/http';
-import { setupSwagger } from './swagger';
+import { securityHeaders } from '@app/http';
+import { DOC_PATH, setupSwagger } from './swagger';
 
 /**
  * Everything main.ts does to the application besides listening, shared with
@@ -13,6 +14,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
+  app.use(securityHeaders({ https: config.http.secureCookies, inlineStylesUnder: [`/${DOC_PATH}`] }));
   const errors = app.get<ErrorTable>(ERROR_TABLE);
   app.use(answeringErrors(jsonBodyParser(), errors));
   app.use(answeringErrors(app.get(SessionMiddleware).handler, errors));

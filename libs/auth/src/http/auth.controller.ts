@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Optional, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Optional, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiEnvelope, ApiErrors } from '@app/http';
@@ -12,6 +12,9 @@ import { LoginThrottle } from './login-throttle';
 import { SESSION_COOKIE } from './session.middleware';
 import { clientAddress, throttled } from './throttled';
 
+/** Answers that set or clear the session cookie are never stored by a cache (authenticated ones: AuthGuard). */
+const NO_STORE = ['Cache-Control', 'no-store'] as const;
+
 @ApiTags('auth')
 @Controller('v1/auth')
 export class AuthController {
@@ -24,6 +27,7 @@ export class AuthController {
   @Post('register')
   @Public()
   @HttpCode(200)
+  @Header(...NO_STORE)
   @ApiOperation({
     summary: 'Register a user, create its wallet (balance "0.00") and log it in',
     description: 'When REGISTRATIONS_PER_ADDRESS is set, more registrations from one client address answer 429.',
@@ -46,6 +50,7 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @UseGuards(LoginGuard)
+  @Header(...NO_STORE)
   @ApiOperation({
     summary: 'Log in: sets the `sessionid` cookie (a fresh session id)',
     description:
@@ -73,6 +78,7 @@ export class AuthController {
   @Post('logout')
   @Public()
   @HttpCode(200)
+  @Header(...NO_STORE)
   @ApiOperation({ summary: 'Log out: destroys the session; the old cookie then answers 401' })
   @ApiEnvelope(null)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<null> {
