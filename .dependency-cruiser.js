@@ -19,6 +19,13 @@ module.exports = {
       to: { path: '^apps/', pathNot: '^apps/$2/' },
     },
     {
+      name: 'admin-console-stands-alone',
+      comment: 'the console runs in the browser as plain ES modules: no server code, no package (it talks to the API over HTTP only)',
+      severity: 'error',
+      from: { path: '^apps/admin-console/' },
+      to: { pathNot: '^apps/admin-console/' },
+    },
+    {
       name: 'testing-boots-only-the-api-composition-root',
       comment:
         'the test context boots the real API as main.ts does: AppModule and configureApp, nothing else of apps/',

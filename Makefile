@@ -2,7 +2,7 @@
 # Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
 # PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
 
-.PHONY: run test test-e2e test-long test-container bench migrate migration admin build lint deps install clean
+.PHONY: run test test-e2e test-browser test-long test-container bench migrate migration admin build lint deps install clean
 
 STAMP := node_modules/.install-stamp
 
@@ -14,6 +14,9 @@ test: install ## type check, dependency rules, unit and e2e tests on a real Post
 
 test-e2e: install
 	npm run --silent test:e2e
+
+test-browser: install ## the browser specs only: Swagger UI and the admin console in headless Chromium
+	npm run --silent test:browser
 
 test-long: install ## the model-based property test with many more cases (MODEL_RUNS, default 300)
 	npm run --silent test:long

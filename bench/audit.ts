@@ -16,13 +16,9 @@
  */
 import { hash } from '@node-rs/argon2';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../libs/persistence/src/embedded-postgres';
+import { cpus, totalmem } from 'node:os';
+import { freePort, openBenchDatabase } from './database';
 import { login, startApi } from './api-process';
 import { round } from './process-stats';
 import { BENCH_PASSWORD, hashSeededChains, seedFundedWallets, seedHistoryWallet } from './seed';
@@ -43,33 +39,9 @@ interface AuditAnswer {
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const log = (line: string) => console.log(`[audit ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}`);
-  const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-
-  let adminUrl = process.env.DATABASE_URL;
-  let stopEmbedded: () => Promise<void> = async () => undefined;
-  if (!adminUrl) {
-    const server = await startEmbeddedPostgres({
-      dataDir: join(tmpdir(), `wallet-ledger-audit-${runId}`),
-      port: await freePort(),
-      database: 'postgres',
-      ephemeral: true,
-    });
-    adminUrl = server.adminUrl;
-    stopEmbedded = server.stop;
-    log('embedded PostgreSQL started');
-  }
-  const database = `wallet_audit_${runId}`;
-  const databaseUrl = withDatabase(adminUrl, database);
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database "${database}"`);
-  const db = new Client({ connectionString: databaseUrl });
+  const bench = await openBenchDatabase('audit', log);
+  const { db, url: databaseUrl } = bench;
   try {
-    execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'migrate'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: 'ignore',
-    });
-    await db.connect();
     const passwordHash = await hash(BENCH_PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     if (WALLETS > 0) {
       log(`seeding ${WALLETS} funded wallets`);
@@ -153,11 +125,9 @@ async function main(): Promise<void> {
       console.log(`| ${i + 1} | ${r.seconds} | ${r.opsPerSecond} | ${r.rssBeforeMb} | ${r.peakRssMb} | ${r.hwmMb} |`),
     );
   } finally {
-    await db.end().catch(() => undefined);
-    if (process.env.AUDIT_KEEP === '1' && process.env.DATABASE_URL) log(`kept database ${database}`);
-    else await admin.query(`drop database if exists "${database}" with (force)`).catch(() => undefined);
-    await admin.end();
-    await stopEmbedded();
+    const keep = process.env.AUDIT_KEEP === '1' && process.env.DATABASE_URL !== undefined;
+    if (keep) log(`kept database ${bench.name}`);
+    await bench.close({ keep });
   }
 }
 
@@ -166,23 +136,6 @@ function memory(pid: number): { rssMb: number; hwmMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 main().catch((error: unknown) => {

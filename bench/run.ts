@@ -7,14 +7,10 @@
  *                   otherwise an embedded PostgreSQL is started and removed.
  */
 import { hash } from '@node-rs/argon2';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../libs/persistence/src/embedded-postgres';
+import { freePort, openBenchDatabase } from './database';
 import { login, startApi } from './api-process';
 import { type LoadResult, runLoad } from './load';
 import { runPgbench, type PgbenchResult } from './pgbench';
@@ -41,34 +37,10 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const log = (line: string) => console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}`);
-  const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-
-  let adminUrl = process.env.DATABASE_URL;
-  let stopEmbedded: () => Promise<void> = async () => undefined;
-  if (!adminUrl) {
-    const server = await startEmbeddedPostgres({
-      dataDir: join(tmpdir(), `wallet-ledger-bench-${runId}`),
-      port: await freePort(),
-      database: 'postgres',
-      ephemeral: true,
-    });
-    adminUrl = server.adminUrl;
-    stopEmbedded = server.stop;
-    log('embedded PostgreSQL started');
-  }
-  const database = `wallet_bench_${runId}`;
-  const databaseUrl = withDatabase(adminUrl, database);
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database "${database}"`);
-  const db = new Client({ connectionString: databaseUrl });
+  const bench = await openBenchDatabase('bench', log);
+  const { db, url: databaseUrl } = bench;
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
-    execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'migrate'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: 'ignore',
-    });
-    await db.connect();
     const passwordHash = await hash(BENCH_PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     log(`seeding ${SETTINGS.wallets} funded wallets`);
     await seedFundedWallets(db, SETTINGS.wallets, '1000000.00', passwordHash);
@@ -199,31 +171,12 @@ async function main(): Promise<void> {
     console.log(`\n${report}`);
   } finally {
     await api?.stop();
-    await db.end().catch(() => undefined);
-    await admin.query(`drop database if exists "${database}" with (force)`).catch(() => undefined);
-    await admin.end();
-    await stopEmbedded();
+    await bench.close();
   }
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 mkdirSync(join(__dirname, 'results'), { recursive: true });
+
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -77,7 +77,7 @@ export async function seedHistoryWallet(
   const leg = (side: number, n: string) =>
     `('00000000-0000-4000-a${side}${(operations % 0x100).toString(16).padStart(2, '0')}-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
   await db.query('begin');
-  await db.query(`insert into users (id, username, username_key, password_hash) values ($1, $2, $2, $3)`, [
+  await db.query(`insert into users (id, username, username_key, password_hash) values ($1, $2::text, $2::text, $3)`, [
     userId,
     `bench-history-${label}`,
     passwordHash,

@@ -219,6 +219,7 @@ describe('admin tools (contract part B)', () => {
       expect(frozen.body.data).toEqual({
         id: alice.walletId,
         user_id: alice.id,
+        username: alice.username,
         kind: 'USER',
         balance: '100.00',
         available: '95.00',

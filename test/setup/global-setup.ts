@@ -7,11 +7,13 @@ import { Client } from 'pg';
 import { migrationsList } from '../../migrations';
 import { startEmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
 import { ormOptions } from '../../libs/persistence/src/orm.options';
+import { buildAdminConsole } from './admin-console-build';
 
 /**
  * Starts PostgreSQL for the run (embedded, unless DATABASE_URL points at a
  * server) and builds a migrated template database; each jest worker clones it
  * (libs/testing workerDatabaseUrl). Every run uses freshly created databases.
+ * Also builds the admin console that the app under test serves at /admin.
  */
 export default async function globalSetup(): Promise<void> {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -42,6 +44,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_PG_ADMIN_URL = adminUrl;
   process.env.TEST_PG_TEMPLATE = template;
   process.env.TEST_RUN_ID = runId;
+  const consoleDir = join(tmpdir(), `wallet-ledger-test-${runId}-admin-console`);
+  buildAdminConsole(consoleDir);
+  process.env.TEST_ADMIN_CONSOLE_DIR = consoleDir;
+  process.env.ADMIN_CONSOLE_DIR = consoleDir;
   // The service under test reads its configuration like production does.
   process.env.SESSION_SECRET = 'test-session-secret-that-is-long-enough';
 }

@@ -1,7 +1,10 @@
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 
-/** Drops this run's databases (on a shared server) and stops the embedded server. */
+/** Drops this run's databases (on a shared server), stops the embedded server, removes the built console. */
 export default async function globalTeardown(): Promise<void> {
+  const consoleDir = process.env.TEST_ADMIN_CONSOLE_DIR;
+  if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   const runId = process.env.TEST_RUN_ID;
   const embedded = (globalThis as { __EMBEDDED_PG__?: { stop(): Promise<void> } }).__EMBEDDED_PG__;

@@ -14,6 +14,11 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(9000);
   });
 
+  it('serves the built admin console from beside the API unless ADMIN_CONSOLE_DIR names another', () => {
+    expect(loadConfig({}).http.adminConsoleDir).toBeUndefined();
+    expect(loadConfig({ ADMIN_CONSOLE_DIR: '/srv/console' }).http.adminConsoleDir).toBe('/srv/console');
+  });
+
   it('rejects invalid values all at once, naming each variable', () => {
     let message = '';
     try {

@@ -26,6 +26,8 @@ export interface HttpConfig {
    * and subnets. Decides req.ip (the throttles' client address) and req.secure.
    */
   trustProxy: TrustProxy;
+  /** The built admin console served at /admin; unset: the build's copy beside the API (dist/apps/admin-console). */
+  adminConsoleDir: string | undefined;
 }
 
 export type TrustProxy = boolean | number | string[];
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       host: env.HOST || '0.0.0.0',
       secureCookies,
       trustProxy,
+      adminConsoleDir: env.ADMIN_CONSOLE_DIR || undefined,
     },
     session: {
       secret,

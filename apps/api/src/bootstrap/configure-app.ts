@@ -4,6 +4,7 @@ import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser } from '@app/http';
 import { securityHeaders } from '@app/http';
+import { serveAdminConsole } from './admin-console';
 import { DOC_PATH, setupSwagger } from './swagger';
 
 /**
@@ -15,6 +16,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
   app.use(securityHeaders({ https: config.http.secureCookies, inlineStylesUnder: [`/${DOC_PATH}`] }));
+  serveAdminConsole(app, config);
   const errors = app.get<ErrorTable>(ERROR_TABLE);
   app.use(answeringErrors(jsonBodyParser(), errors));
   app.use(answeringErrors(app.get(SessionMiddleware).handler, errors));

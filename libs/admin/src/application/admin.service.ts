@@ -8,11 +8,12 @@ import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } 
 import { AdminActionType } from '../domain/admin-action.entity';
 import { AdminActionRepository, type LoggedAction, type LogPosition } from '../persistence/admin-action.repository';
 
-export type AdminWalletView = WalletView & { available: Money };
+/** A wallet as operators see it: balances, state, and its owner's name (null for the funding wallet). */
+export type AdminWalletView = WalletView & { available: Money; username: string | null };
 
 export interface UserWithWallet {
   user: User;
-  wallet: AdminWalletView | null;
+  wallet: (WalletView & { available: Money }) | null;
 }
 
 /**
@@ -68,7 +69,7 @@ export class AdminService {
         reason,
       });
     });
-    return this.wallets.walletById(walletId);
+    return this.wallet(walletId);
   }
 
   /** Users whose name starts with `prefix` (ignoring case), with their wallets and balances. */
@@ -78,8 +79,10 @@ export class AdminService {
     return users.map((user) => ({ user, wallet: wallets.get(user.id) ?? null }));
   }
 
-  wallet(walletId: string): Promise<AdminWalletView> {
-    return this.wallets.walletById(walletId);
+  async wallet(walletId: string): Promise<AdminWalletView> {
+    const view = await this.wallets.walletById(walletId);
+    const owner = view.wallet.userId ? await this.auth.findUser(view.wallet.userId) : null;
+    return { ...view, username: owner?.username ?? null };
   }
 
   history(walletId: string, query: HistoryQuery): Promise<HistoryPage> {

@@ -117,6 +117,9 @@ export class AdminWalletResponse {
   @ApiProperty({ format: 'uuid', nullable: true, description: 'null for the system funding wallet' })
   user_id: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: "The owner's username; null for the system funding wallet" })
+  username: string | null;
+
   @ApiProperty({ enum: ['USER', 'SYSTEM'] })
   kind: string;
 
@@ -139,6 +142,7 @@ export class AdminWalletResponse {
     return Object.assign(new AdminWalletResponse(), {
       id: view.wallet.id,
       user_id: view.wallet.userId,
+      username: view.username,
       kind: view.wallet.kind,
       balance: view.balance.toFixed(),
       available: view.available.toFixed(),

@@ -58,6 +58,10 @@ export class AuthService {
     return { id: user.id, username: user.username };
   }
 
+  findUser(id: string): Promise<User | null> {
+    return this.users.findById(id);
+  }
+
   /** The logged-in user as stored now, role included (401 when the user is gone). */
   async principalOf(id: string): Promise<Required<SessionUser>> {
     const role = await this.users.roleOf(id);

@@ -1,27 +1,11 @@
-import { GENESIS_HASH, type HashedFields, operationHash } from '../domain/operation-hash';
+import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
+import { ANCHOR_COLUMN, CHAINED_OPERATION_COLUMNS, type ChainedOperationRow, hashedFieldsOf } from './operation.row';
 
 /** Runs one SQL statement with `?` parameters and answers its rows (a migration's or a script's connection). */
 export type Execute = (sql: string, params?: unknown[]) => Promise<unknown[]>;
 
 /** Rows hashed per statement by the backfill: bounded memory whatever the ledger's size. */
 const BATCH = 5_000;
-
-interface LegRow {
-  id: string;
-  transfer_id: string;
-  type: string;
-  wallet_id: string;
-  source_wallet_id: string;
-  destination_wallet_id: string;
-  amount: string;
-  sequence: string | null;
-  balance_after: string | null;
-  timestamp: Date;
-  anchor?: string;
-}
-
-const LEG_COLUMNS = `o.id, o.transfer_id, o.type, o.wallet_id, o.source_wallet_id, o.destination_wallet_id,
-  o.amount::text as amount, o.sequence::text as sequence, o.balance_after::text as balance_after, o.timestamp`;
 
 /**
  * Computes every operation's chain hash from the rows as they are, as
@@ -50,11 +34,11 @@ async function hashUserLegs(execute: Execute): Promise<void> {
       let afterSequence = 0;
       for (;;) {
         const legs = (await execute(
-          `select ${LEG_COLUMNS} from operations o where o.wallet_id = ? and o.sequence > ? order by o.sequence limit ${BATCH}`,
+          `select ${CHAINED_OPERATION_COLUMNS} from operations o where o.wallet_id = ? and o.sequence > ? order by o.sequence limit ${BATCH}`,
           [walletId, afterSequence],
-        )) as LegRow[];
+        )) as ChainedOperationRow[];
         if (legs.length === 0) break;
-        const hashes = legs.map((leg) => (previous = operationHash(fields(leg), previous)));
+        const hashes = legs.map((leg) => (previous = operationHash(hashedFieldsOf(leg), previous)));
         await writeHashes(execute, legs, hashes);
         afterSequence = Number(legs.at(-1)!.sequence);
       }
@@ -69,26 +53,24 @@ async function hashSystemLegs(execute: Execute): Promise<void> {
   let afterId = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const legs = (await execute(
-      `select ${LEG_COLUMNS},
-              (select u.hash from operations u where u.transfer_id = o.transfer_id and u.sequence is not null
-                order by u.wallet_id limit 1) as anchor
+      `select ${CHAINED_OPERATION_COLUMNS}, ${ANCHOR_COLUMN}
          from operations o
         where o.sequence is null and o.id > ?
         order by o.id
         limit ${BATCH}`,
       [afterId],
-    )) as LegRow[];
+    )) as ChainedOperationRow[];
     if (legs.length === 0) return;
     await writeHashes(
       execute,
       legs,
-      legs.map((leg) => operationHash(fields(leg), leg.anchor ?? GENESIS_HASH)),
+      legs.map((leg) => operationHash(hashedFieldsOf(leg), leg.anchor ?? GENESIS_HASH)),
     );
     afterId = legs.at(-1)!.id;
   }
 }
 
-async function writeHashes(execute: Execute, legs: LegRow[], hashes: string[]): Promise<void> {
+async function writeHashes(execute: Execute, legs: ChainedOperationRow[], hashes: string[]): Promise<void> {
   const params = legs.flatMap((leg, i) => [leg.id, hashes[i]]);
   await execute(
     `update operations set hash = v.hash
@@ -96,19 +78,4 @@ async function writeHashes(execute: Execute, legs: LegRow[], hashes: string[]): 
       where operations.id = v.id`,
     params,
   );
-}
-
-function fields(leg: LegRow): HashedFields {
-  return {
-    id: leg.id,
-    transferId: leg.transfer_id,
-    type: leg.type,
-    walletId: leg.wallet_id,
-    sourceWalletId: leg.source_wallet_id,
-    destinationWalletId: leg.destination_wallet_id,
-    amount: leg.amount,
-    sequence: leg.sequence === null ? null : Number(leg.sequence),
-    balanceAfter: leg.balance_after,
-    timestamp: new Date(leg.timestamp),
-  };
 }

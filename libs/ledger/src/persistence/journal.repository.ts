@@ -22,7 +22,13 @@ export class JournalRepository {
   /** One entry with what it moved, or null. Served by operations_transfer_id_index and the reverses_id unique index. */
   async findEntry(id: string): Promise<EntrySummary | null> {
     const [row] = await this.em.execute<
-      { type: EntryType; source_wallet_id: string; destination_wallet_id: string; amount: string; reversed_by: string | null }[]
+      {
+        type: EntryType;
+        source_wallet_id: string;
+        destination_wallet_id: string;
+        amount: string;
+        reversed_by: string | null;
+      }[]
     >(
       `select e.type, o.source_wallet_id, o.destination_wallet_id, o.amount::text as amount,
               (select r.id from journal_entries r where r.reverses_id = e.id) as reversed_by

@@ -1,5 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import type { HashedFields } from '../domain/operation-hash';
+import { ANCHOR_COLUMN, CHAINED_OPERATION_COLUMNS, type ChainedOperationRow, hashedFieldsOf } from './operation.row';
 
 /** A user wallet as stored: what its operations must add up to. */
 export interface AuditedWallet {
@@ -10,39 +12,11 @@ export interface AuditedWallet {
 }
 
 /** An operation as stored, every hashed field in its stored text form. */
-export interface AuditedOperation {
-  id: string;
-  transferId: string;
-  type: string;
-  walletId: string;
-  sourceWalletId: string;
-  destinationWalletId: string;
-  amount: string;
-  sequence: number | null;
-  balanceAfter: string | null;
-  timestamp: Date;
+export interface AuditedOperation extends HashedFields {
   hash: string;
   /** System legs only: the hash of the entry's user leg, which the leg chains to. */
   anchor?: string | null;
 }
-
-interface OperationRow {
-  id: string;
-  transfer_id: string;
-  type: string;
-  wallet_id: string;
-  source_wallet_id: string;
-  destination_wallet_id: string;
-  amount: string;
-  sequence: string | null;
-  balance_after: string | null;
-  timestamp: Date;
-  hash: string;
-  anchor?: string | null;
-}
-
-const OPERATION_COLUMNS = `o.id, o.transfer_id, o.type, o.wallet_id, o.source_wallet_id, o.destination_wallet_id,
-  o.amount::text as amount, o.sequence::text as sequence, o.balance_after::text as balance_after, o.timestamp, o.hash`;
 
 /**
  * The audit's reads: keyset-ordered batches, so that memory stays bounded
@@ -96,8 +70,8 @@ export class LedgerAuditQuery {
     after: { walletId: string; sequence: number } | null,
     limit: number,
   ): Promise<AuditedOperation[]> {
-    const rows = await this.em.execute<OperationRow[]>(
-      `select ${OPERATION_COLUMNS} from operations o
+    const rows = await this.em.execute<ChainedOperationRow[]>(
+      `select ${CHAINED_OPERATION_COLUMNS} from operations o
         where o.wallet_id between ? and ? and o.sequence is not null
           and (o.wallet_id, o.sequence) > (?, ?)
         order by o.wallet_id, o.sequence
@@ -109,10 +83,9 @@ export class LedgerAuditQuery {
 
   /** Unsequenced operations (system wallets' legs, or a forged row on a user wallet) after `afterId`, with their anchor. */
   async unsequencedOperations(afterId: string, limit: number): Promise<(AuditedOperation & { walletKind: string })[]> {
-    const rows = await this.em.execute<(OperationRow & { wallet_kind: string })[]>(
-      `select ${OPERATION_COLUMNS}, w.kind as wallet_kind,
-              (select u.hash from operations u where u.transfer_id = o.transfer_id and u.sequence is not null
-                order by u.wallet_id limit 1) as anchor
+    const rows = await this.em.execute<(ChainedOperationRow & { wallet_kind: string })[]>(
+      `select ${CHAINED_OPERATION_COLUMNS}, w.kind as wallet_kind,
+              ${ANCHOR_COLUMN}
          from operations o join wallets w on w.id = o.wallet_id
         where o.sequence is null and o.id > ?
         order by o.id
@@ -123,19 +96,6 @@ export class LedgerAuditQuery {
   }
 }
 
-function toAudited(row: OperationRow): AuditedOperation {
-  return {
-    id: row.id,
-    transferId: row.transfer_id,
-    type: row.type,
-    walletId: row.wallet_id,
-    sourceWalletId: row.source_wallet_id,
-    destinationWalletId: row.destination_wallet_id,
-    amount: row.amount,
-    sequence: row.sequence === null ? null : Number(row.sequence),
-    balanceAfter: row.balance_after,
-    timestamp: new Date(row.timestamp),
-    hash: row.hash,
-    anchor: row.anchor,
-  };
+function toAudited(row: ChainedOperationRow): AuditedOperation {
+  return { ...hashedFieldsOf(row), hash: row.hash ?? '', anchor: row.anchor };
 }

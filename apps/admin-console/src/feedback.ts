@@ -1,0 +1,113 @@
+/**
+ * What the operator is told: one banner for the server's refusals (its own
+ * messages, with the reason) and for results, the confirmation dialog that
+ * asks for a reason, and `act`, which every button goes through.
+ */
+import { ApiError, type ApiErrorItem } from './api.js';
+import { byId, fill, h, show } from './dom.js';
+
+const banner = () => byId('banner');
+
+export function clearBanner(): void {
+  show(banner(), false);
+  fill(byId('banner-body'));
+}
+
+export function notify(...content: (Node | string)[]): void {
+  banner().className = 'banner banner-ok';
+  fill(byId('banner-body'), h('span', { class: 'banner-icon' }, '✓'), ...content);
+  show(banner(), true);
+}
+
+export function reportError(error: unknown, heading?: string): void {
+  const items: ApiErrorItem[] =
+    error instanceof ApiError
+      ? error.errors
+      : [{ code: 'CONSOLE', message: error instanceof Error ? error.message : String(error) }];
+  banner().className = 'banner banner-error';
+  fill(
+    byId('banner-body'),
+    heading ? h('strong', { class: 'banner-heading' }, heading) : null,
+    h(
+      'ul',
+      { class: 'banner-errors' },
+      items.map((item) =>
+        h(
+          'li',
+          {},
+          h('span', { class: 'error-message' }, item.message),
+          item.target && item.target !== '__all__' ? h('span', { class: 'muted' }, ` (${item.target})`) : null,
+          ' ',
+          h('code', { class: 'error-reason', title: `HTTP code ${item.code}` }, item.reason ?? item.code),
+        ),
+      ),
+    ),
+  );
+  show(banner(), true);
+}
+
+/**
+ * Called on a 401: when the console was showing (the session ended), it goes
+ * back to the login form and answers true; on the login form itself (a wrong
+ * password) it answers false and the refusal is shown as any other.
+ */
+let onUnauthenticated: () => boolean = () => false;
+
+export function whenUnauthenticated(handler: () => boolean): void {
+  onUnauthenticated = handler;
+}
+
+/**
+ * Runs an operator's action: the button is disabled while it runs (no double
+ * reversal by a double click), the previous message is cleared, a refusal is
+ * shown in the banner, and a lost session leads back to the login form.
+ */
+export async function act(button: HTMLButtonElement | null, heading: string, work: () => Promise<void>): Promise<void> {
+  if (button) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+  }
+  clearBanner();
+  try {
+    await work();
+  } catch (error) {
+    if (error instanceof ApiError && error.unauthenticated && onUnauthenticated()) {
+      reportError(error, 'Your session has ended. Log in again.');
+    } else {
+      reportError(error, heading);
+    }
+  } finally {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  }
+}
+
+export interface ConfirmOptions {
+  title: string;
+  body: Node;
+  confirmLabel: string;
+  tone: 'danger' | 'primary';
+}
+
+/** The modal confirmation: resolves to the reason typed (possibly empty), or null when cancelled. */
+export function confirmWithReason(options: ConfirmOptions): Promise<string | null> {
+  const dialog = byId<HTMLDialogElement>('confirm-dialog');
+  const form = byId<HTMLFormElement>('confirm-form');
+  const reason = form.elements.namedItem('reason') as HTMLTextAreaElement;
+  const ok = byId<HTMLButtonElement>('confirm-ok');
+  fill(byId('confirm-title'), options.title);
+  fill(byId('confirm-body'), options.body);
+  ok.textContent = options.confirmLabel;
+  ok.className = options.tone === 'danger' ? 'button-danger' : 'button-primary';
+  reason.value = '';
+  dialog.returnValue = '';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm' ? reason.value : null), {
+      once: true,
+    });
+    dialog.showModal();
+    reason.focus();
+  });
+}

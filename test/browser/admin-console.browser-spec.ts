@@ -1,0 +1,353 @@
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import request from 'supertest';
+import { uniqueUsername, useTestContext, type RegisteredUser } from '@app/testing';
+import { launchBrowser } from './support/browser';
+import { baseUrlOf, outputPath } from './support/served-app';
+
+/**
+ * The console's picture in the README (the wallet view with its operations),
+ * rewritten only on request (UPDATE_SCREENSHOTS=1 make test-browser), so that
+ * a test run leaves the committed file alone.
+ */
+const README_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'admin-console.png');
+
+/**
+ * The operators' console at /admin, driven like a support person would:
+ * log in, find a user, reverse a transfer, freeze a wallet, read the log.
+ */
+describe('admin console at /admin', () => {
+  const ctx = useTestContext({ listen: true });
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Messages the page logged as errors (a script that failed to load or threw, a CSP violation). */
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ viewport: { width: 1360, height: 820 } });
+    page = await context.newPage();
+    pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      // A 4xx answer the console shows to the operator is logged by Chromium too; that is expected.
+      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(message.text());
+    });
+  });
+  afterEach(async () => {
+    await context?.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** An admin made the way the command line makes one (`make admin`). */
+  async function newAdmin(): Promise<RegisteredUser> {
+    const admin = await ctx.registerUser({ username: uniqueUsername('ops') });
+    await ctx.promote(admin);
+    return admin;
+  }
+
+  async function logIn(user: RegisteredUser): Promise<void> {
+    await page.goto(`${baseUrlOf(ctx)}/admin`);
+    const form = page.locator('#login-form');
+    await form.getByLabel('Username').fill(user.username);
+    await form.getByLabel('Password').fill(user.password);
+    await form.getByRole('button', { name: 'Log in' }).click();
+  }
+
+  async function transfer(from: RegisteredUser, to: RegisteredUser, amount: string): Promise<string> {
+    return (await ctx.transfer(from, to.walletId, amount)).transfer_id;
+  }
+
+  /** Waits until the element's whole text is `text` (the page updates after its requests answer). */
+  async function expectText(locator: Locator, text: string | RegExp): Promise<void> {
+    const pattern =
+      typeof text === 'string' ? new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : text;
+    try {
+      await locator.filter({ hasText: pattern }).first().waitFor({ timeout: 10_000 });
+    } catch {
+      // Fail with what is shown, which says more than a timeout.
+      expect(await locator.first().innerText()).toMatch(pattern);
+    }
+  }
+
+  const banner = () => page.locator('#banner');
+  const operationRow = (transferId: string, type: RegExp) =>
+    page.locator(`#operations-body tr[data-transfer-id="${transferId}"]`).filter({ hasText: type });
+
+  async function openUser(user: RegisteredUser): Promise<void> {
+    await page.locator('#user-search input[name=query]').fill(user.username);
+    await page.locator('#user-search').getByRole('button', { name: 'Find' }).click();
+    await page.locator('#users-body').getByRole('button', { name: user.username, exact: true }).click();
+    await expectText(page.locator('#wallet-title'), user.username);
+  }
+
+  async function confirmDialog(reason: string, confirmLabel: string | RegExp): Promise<void> {
+    const dialog = page.locator('#confirm-dialog');
+    await dialog.waitFor();
+    await dialog.getByLabel(/Reason/).fill(reason);
+    await dialog.getByRole('button', { name: confirmLabel }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  }
+
+  it('lets an admin reverse a transfer, freeze a wallet and read the action log', async () => {
+    const admin = await newAdmin();
+    const alice = await ctx.registerUser({ username: uniqueUsername('alice') });
+    await ctx.deposit(alice, '250.00');
+    const bob = await ctx.registerUser({ username: uniqueUsername('bob') });
+    const carol = await ctx.registerUser({ username: uniqueUsername('carol') });
+    await transfer(alice, carol, '12.40');
+    await ctx.deposit(alice, '1000.00');
+    const mistaken = await transfer(alice, bob, '130.25');
+    await transfer(alice, carol, '7.35');
+
+    await logIn(admin);
+    await expectText(page.locator('#who-name'), admin.username);
+
+    // Find alice and open her wallet: figures and operations, newest first.
+    await openUser(alice);
+    await expectText(page.locator('#wallet-balance'), '1100.00');
+    await expectText(page.locator('#wallet-available'), '1100.00');
+    await expectText(page.locator('#wallet-status'), 'ACTIVE');
+    const rows = page.locator('#operations-body tr');
+    expect(await rows.count()).toBe(5);
+    const firstCells = await rows.first().locator('td').allInnerTexts();
+    expect(firstCells.slice(0, 5).map((cell) => cell.trim())).toEqual([
+      '5',
+      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      'TRANSFER OUT',
+      '-7.35',
+      '1100.00',
+    ]);
+    const amountCell = rows.first().locator('td.num').nth(1);
+    expect(await amountCell.evaluate((cell) => cell.ownerDocument.defaultView.getComputedStyle(cell).textAlign)).toBe(
+      'right',
+    );
+
+    // Reverse the mistaken transfer from its row, with a reason.
+    await operationRow(mistaken, /TRANSFER OUT/)
+      .getByRole('button', { name: 'Reverse…' })
+      .click();
+    await expectText(page.locator('#confirm-dialog #confirm-body'), new RegExp(mistaken));
+    await confirmDialog('Customer sent it to the wrong account (ticket 4711)', 'Reverse 130.25');
+    await expectText(banner(), /reversed/);
+    await expectText(page.locator('#wallet-balance'), '1230.25');
+    await expectText(
+      operationRow(mistaken, /TRANSFER OUT/)
+        .locator('td')
+        .nth(3),
+      '-130.25',
+    );
+    await expectText(rows.first().locator('td').nth(2), 'REVERSAL');
+    await expectText(rows.first().locator('td').nth(3), '+130.25');
+    await expectText(rows.first().locator('td').nth(4), '1230.25');
+    // Both balances restored, as the API itself says.
+    expect(await ctx.balanceOf(alice)).toBe('1230.25');
+    expect(await ctx.balanceOf(bob)).toBe('0.00');
+
+    // The counterpart link opens bob's wallet, where the money is gone again.
+    await rows.first().locator('td').nth(6).getByRole('button').click();
+    await expectText(page.locator('#wallet-id'), bob.walletId);
+    await expectText(page.locator('#wallet-balance'), '0.00');
+    await expectText(page.locator('#operations-body tr').first().locator('td').nth(2), 'REVERSAL');
+
+    // Reversing it twice is refused; the server's message and reason are shown.
+    await openUser(alice);
+    await operationRow(mistaken, /TRANSFER OUT/)
+      .getByRole('button', { name: 'Reverse…' })
+      .click();
+    await confirmDialog('double click', 'Reverse 130.25');
+    await expectText(banner(), /This transfer was already reversed\./);
+    await expectText(banner().locator('.error-reason'), 'ALREADY_REVERSED');
+    await expectText(page.locator('#wallet-balance'), '1230.25');
+
+    // Freeze alice's wallet: the console says FROZEN and her own transfer is refused.
+    await page.getByRole('button', { name: 'Freeze wallet…' }).click();
+    await confirmDialog('Suspected account takeover (ticket 4712)', 'Freeze wallet');
+    await expectText(page.locator('#wallet-status'), /FROZEN/);
+    await expectText(page.locator('#users-body tr.selected td').nth(3), 'FROZEN');
+    if (process.env.UPDATE_SCREENSHOTS === '1') {
+      const view = (await page.locator('#wallets-view').boundingBox())!;
+      await page.screenshot({
+        path: README_SCREENSHOT,
+        clip: { x: 0, y: 0, width: 1360, height: view.y + view.height + 12 },
+      });
+    }
+    await page.screenshot({ path: outputPath('admin-console-wallet.png'), fullPage: true });
+
+    const refused = await alice.agent
+      .post('/v1/wallets/transfer')
+      .send({ destination: carol.walletId, amount: '1.00' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.status.errors).toEqual([
+      {
+        code: 'FORBIDDEN',
+        message: `Paying wallet ${alice.walletId} is frozen.`,
+        target: '__all__',
+        reason: 'WALLET_FROZEN',
+      },
+    ]);
+
+    // The action log: newest first, with who did it and why.
+    await page.getByRole('button', { name: 'Action log' }).click();
+    const log = page.locator('#actions-body tr');
+    await log.first().waitFor();
+    const lines = await Promise.all(
+      [0, 1, 2].map(async (i) => (await log.nth(i).locator('td').allInnerTexts()).map((text) => text.trim())),
+    );
+    expect(lines).toEqual([
+      [
+        expect.any(String),
+        admin.username,
+        'FREEZE',
+        `wallet ${alice.walletId.slice(0, 8)}`,
+        'Suspected account takeover (ticket 4712)',
+      ],
+      [
+        expect.any(String),
+        admin.username,
+        'REVERSAL',
+        `transfer ${mistaken.slice(0, 8)}`,
+        'Customer sent it to the wrong account (ticket 4711)',
+      ],
+      [expect.any(String), expect.any(String), 'PROMOTE', expect.stringMatching(/^user /), expect.any(String)],
+    ]);
+    await page.screenshot({ path: outputPath('admin-console-actions.png') });
+
+    // The audit finds the ledger sound after all of it.
+    await page.getByRole('button', { name: 'Ledger audit' }).click();
+    await page.getByRole('button', { name: 'Run ledger audit' }).click();
+    await expectText(page.locator('.audit-headline'), /BALANCED.*CHAIN OK/s);
+    await expectText(page.locator('#audit-total'), '0.00');
+    await page.screenshot({ path: outputPath('admin-console-audit.png') });
+
+    await ctx.expectLedgerInvariants();
+
+    // Logging out leads back to the login form; the session is gone on the server too.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login-form').waitFor();
+    const me = await page.evaluate(() => fetch('/v1/auth/me').then((r) => r.status));
+    expect(me).toBe(401);
+  });
+
+  it('shows where the audit finds the ledger broken after an edit made behind its back', async () => {
+    const admin = await newAdmin();
+    const payer = await ctx.registerUser();
+    await ctx.deposit(payer, '80.00');
+    const payee = await ctx.registerUser();
+    await transfer(payer, payee, '30.00');
+    const db = ctx.db;
+    /** What someone bypassing the service (and its append-only triggers) could do. */
+    const tamper = async (amount: string) => {
+      await db.query('begin');
+      await db.query('set local session_replication_role = replica');
+      await db.query('update operations set amount = $2 where wallet_id = $1 and sequence = 2', [
+        payer.walletId,
+        amount,
+      ]);
+      await db.query('commit');
+    };
+    const { rows } = await db.query('select id from operations where wallet_id = $1 and sequence = 2', [
+      payer.walletId,
+    ]);
+    await tamper('-3.00');
+    try {
+      await logIn(admin);
+      await page.getByRole('button', { name: 'Ledger audit' }).click();
+      await page.getByRole('button', { name: 'Run ledger audit' }).click();
+      await expectText(page.locator('.audit-headline'), /NOT BALANCED.*CHAIN BROKEN.*1 BALANCE MISMATCH\b/s);
+      const facts = page.locator('#audit-first-break dd');
+      expect((await facts.allInnerTexts()).map((text) => text.trim())).toEqual([
+        payer.walletId,
+        rows[0].id,
+        '2',
+        'balance_after',
+        '77.00',
+        '50.00',
+      ]);
+      await page.screenshot({ path: outputPath('admin-console-audit-break.png') });
+      // The broken wallet is one click away.
+      await page.locator('#audit-first-break').getByRole('button', { name: payer.walletId }).click();
+      await expectText(page.locator('#wallet-id'), payer.walletId);
+    } finally {
+      await tamper('-30.00');
+    }
+    await ctx.expectLedgerInvariants();
+  });
+
+  it('pages users and operations with the More buttons', async () => {
+    const admin = await newAdmin();
+    const prefix = uniqueUsername('page');
+    // One more user than a page of 20, and one more operation than a page of 50.
+    const users = await Promise.all(
+      Array.from({ length: 21 }, (_, i) => ctx.registerUser({ username: `${prefix}-${String(i).padStart(2, '0')}` })),
+    );
+    await ctx.depositsAtOneMoment(
+      users[0].walletId,
+      Array.from({ length: 51 }, (_, i) => BigInt(i + 1)),
+    );
+
+    await logIn(admin);
+    await page.locator('#user-search input[name=query]').fill(prefix);
+    await page.locator('#user-search').getByRole('button', { name: 'Find' }).click();
+    const userRows = page.locator('#users-body tr');
+    await userRows.nth(19).waitFor();
+    expect(await userRows.count()).toBe(20);
+    await page.getByRole('button', { name: 'More users' }).click();
+    await userRows.nth(20).waitFor();
+    expect(await userRows.count()).toBe(21);
+    expect(await page.getByRole('button', { name: 'More users' }).isHidden()).toBe(true);
+    expect((await userRows.locator('td:first-child').allInnerTexts()).map((name) => name.trim())).toEqual(
+      users.map((user) => user.username),
+    );
+
+    await page.locator('#users-body').getByRole('button', { name: users[0].username, exact: true }).click();
+    const operationRows = page.locator('#operations-body tr');
+    await operationRows.nth(49).waitFor();
+    expect(await operationRows.count()).toBe(50);
+    await page.getByRole('button', { name: 'More operations' }).click();
+    await operationRows.nth(50).waitFor();
+    expect(await operationRows.locator('td:first-child').allInnerTexts()).toEqual(
+      Array.from({ length: 51 }, (_, i) => String(51 - i)),
+    );
+    expect(await page.getByRole('button', { name: 'More operations' }).isHidden()).toBe(true);
+    await expectText(page.locator('#wallet-balance'), '13.26');
+  });
+
+  it('tells a user who is not an admin that the console is for admins, and logs them out', async () => {
+    const user = await ctx.registerUser();
+    await logIn(user);
+    await expectText(banner(), /is not an admin/);
+    await page.locator('#login-form').waitFor();
+    expect(await page.locator('#wallets-view').isHidden()).toBe(true);
+  });
+
+  it('shows a wrong password as the server words it', async () => {
+    const admin = await newAdmin();
+    await logIn({ ...admin, password: 'not the password' });
+    await expectText(banner(), /Invalid username or password\./);
+    await expectText(banner().locator('.error-reason'), 'INVALID_CREDENTIALS');
+  });
+
+  it('serves the console at /admin and /admin/ under a script-src self policy, without a session', async () => {
+    await request(ctx.server).get('/admin').expect(301).expect('Location', '/admin/');
+    const html = await request(ctx.server)
+      .get('/admin/')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
+    expect(html.headers['content-security-policy']).toContain("script-src 'self'");
+    // One script, a file of the console's own: no inline code for the policy to block.
+    expect(html.text.match(/<script\b[^>]*>/g)).toEqual(['<script type="module" src="main.js">']);
+    await request(ctx.server)
+      .get('/admin/main.js')
+      .expect(200)
+      .expect('Content-Type', /javascript/);
+    const missing = await request(ctx.server).get('/admin/nothing-here.js').expect(404);
+    expect(missing.body.status.success).toBe(false);
+  });
+});
