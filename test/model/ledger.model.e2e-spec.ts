@@ -903,6 +903,7 @@ async function expectFreezeAnswer(model: Model, real: Real, index: number, froze
     ok({
       id: user.walletId,
       user_id: user.id,
+      username: user.username,
       kind: 'USER',
       balance: money(model.balances[index]),
       available: availableIsKnown(model, index) ? money(availableOf(model, index)) : expect.any(String),
