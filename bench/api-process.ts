@@ -25,6 +25,8 @@ export async function startApi(
       HOST: '127.0.0.1',
       MIGRATE_ON_START: 'false',
       SESSION_SECRET: 'bench-session-secret-bench-session-secret',
+      // Plain HTTP on 127.0.0.1 (production mode defaults to Secure cookies).
+      SECURE_COOKIES: 'false',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -5,6 +5,7 @@ import { Migration20261125003120_wallet_pending_holds } from './Migration2026112
 import { Migration20261127161519_admin_tools } from './Migration20261127161519_admin_tools';
 import { Migration20261127170000_hold_expiry } from './Migration20261127170000_hold_expiry';
 import { Migration20261127170500_usernames } from './Migration20261127170500_usernames';
+import { Migration20261128090000_rate_limits } from './Migration20261128090000_rate_limits';
 
 /**
  * Every committed migration, in order. Listed explicitly so that the built
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127161519_admin_tools', class: Migration20261127161519_admin_tools },
   { name: 'Migration20261127170000_hold_expiry', class: Migration20261127170000_hold_expiry },
   { name: 'Migration20261127170500_usernames', class: Migration20261127170500_usernames },
+  { name: 'Migration20261128090000_rate_limits', class: Migration20261128090000_rate_limits },
 ];

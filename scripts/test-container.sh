@@ -105,7 +105,7 @@ podman image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q 
 
 # Without DATABASE_URL in production: one clear line naming it, exit 1.
 set +e
-output="$(podman run --rm --no-healthcheck --network none -e SESSION_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$IMAGE" 2>&1)"
+output="$(podman run --rm --no-healthcheck --network none -e SECURE_COOKIES=false -e SESSION_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$IMAGE" 2>&1)"
 rc=$?
 set -e
 if [ $rc -ne 1 ] || ! grep -q 'DATABASE_URL' <<< "$output" || [ "$(wc -l <<< "$output")" -ne 1 ]; then

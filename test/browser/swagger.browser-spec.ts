@@ -11,10 +11,18 @@ describe('Swagger UI at /api/doc/', () => {
   const ctx = useTestContext({ listen: true });
   let browser: Browser;
   let page: Page;
+  /** What the Content-Security-Policy (helmet's, libs/http) blocked, and uncaught errors: none expected. */
+  const blocked: string[] = [];
 
   beforeAll(async () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => blocked.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) {
+        blocked.push(message.text());
+      }
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -69,5 +77,6 @@ describe('Swagger UI at /api/doc/', () => {
     expect(wallet.body.data).toMatchObject({ balance: '125.50', available: '125.50' });
 
     await walletBlock.screenshot({ path: outputPath('swagger-wallet.png') });
+    expect(blocked).toEqual([]);
   });
 });

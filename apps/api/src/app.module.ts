@@ -4,6 +4,7 @@ import { AdminModule } from '@app/admin';
 import { AuthGuard, AuthModule } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { EnvelopeExceptionFilter, EnvelopeInterceptor, ErrorTableModule, RequestValidationPipe } from '@app/http';
+import { JsonBodyGuard } from '@app/http';
 import { IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
 import { LedgerModule } from '@app/ledger';
 import { ObservabilityModule, RefusalMetricsInterceptor } from '@app/observability';
@@ -37,9 +38,11 @@ export class AppModule {
           session: {
             databaseUrl,
             secret: config.session.secret,
+            secretFile: config.session.secretFile,
             maxAgeSeconds: config.session.maxAgeSeconds,
             secureCookies: config.http.secureCookies,
           },
+          throttle: { databaseUrl, ...config.throttle },
         }),
         LedgerModule,
         WalletsModule,
@@ -51,6 +54,8 @@ export class AppModule {
       providers: [
         // Every route needs a session unless it is @Public(); admin routes need the admin role.
         { provide: APP_GUARD, useExisting: AuthGuard },
+        // After the auth guard, before interceptors and handlers: 415 for a non-JSON body where JSON is required.
+        { provide: APP_GUARD, useClass: JsonBodyGuard },
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
         // Order matters: the envelope wraps whatever idempotency answers (a replay included).

@@ -9,6 +9,7 @@ import { AuthController } from './http/auth.controller';
 import { AuthGuard } from './http/auth.guard';
 import { LoginGuard } from './http/guards';
 import { LocalStrategy } from './http/local.strategy';
+import { LoginThrottle, THROTTLE_OPTIONS, type ThrottleOptions } from './http/login-throttle';
 import { SESSION_OPTIONS, SessionMiddleware, type SessionOptions } from './http/session.middleware';
 import { SessionSerializer } from './http/session.serializer';
 import { UserRepository } from './persistence/user.repository';
@@ -20,6 +21,8 @@ export interface AuthModuleOptions {
   registrationListener: Type<RegistrationListener>;
   /** HTTP processes only: the command line has no sessions. */
   session?: SessionOptions;
+  /** HTTP processes only: the login and registration throttles. */
+  throttle?: ThrottleOptions;
 }
 
 @Module({})
@@ -43,6 +46,7 @@ export class AuthModule {
         AuthGuard,
         LoginGuard,
         ...(options.session ? [SessionMiddleware, { provide: SESSION_OPTIONS, useValue: options.session }] : []),
+        ...(options.throttle ? [LoginThrottle, { provide: THROTTLE_OPTIONS, useValue: options.throttle }] : []),
         { provide: RegistrationListener, useExisting: options.registrationListener },
       ],
       exports: [AuthService, PasswordHasher, UserRepository, AuthGuard, ...(options.session ? [SessionMiddleware] : [])],

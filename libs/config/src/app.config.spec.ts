@@ -32,16 +32,125 @@ describe('loadConfig', () => {
 
   it('demands a real session secret in production', () => {
     const url = 'postgres://u@h:5432/db';
-    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: url })).toThrow(/SESSION_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: url, TRUST_PROXY: '1' })).toThrow(/SESSION_SECRET/);
     expect(
-      loadConfig({ NODE_ENV: 'production', DATABASE_URL: url, SESSION_SECRET: 'x'.repeat(32) }).session.secret,
+      loadConfig({ NODE_ENV: 'production', DATABASE_URL: url, SESSION_SECRET: 'x'.repeat(32), TRUST_PROXY: '1' })
+        .session.secret,
     ).toBe('x'.repeat(32));
   });
 
   it('demands DATABASE_URL in production, in one line naming it (no embedded database there)', () => {
-    const attempt = () => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) });
+    const attempt = () => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), TRUST_PROXY: '1' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/^Invalid configuration: DATABASE_URL must be set in production/);
     expect(() => attempt()).not.toThrow(/\n/);
+  });
+
+  describe('sessions', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      SESSION_SECRET: 'x'.repeat(32),
+    };
+
+    it("has no fixed secret outside production: one is generated next to the embedded database's data", () => {
+      const config = loadConfig({});
+      expect(config.session.secret).toBeUndefined();
+      expect(config.session.secretFile).toBe('.data/session-secret');
+      expect(loadConfig({ EMBEDDED_PG_DATA_DIR: '/srv/ledger/pg' }).session.secretFile).toBe(
+        '/srv/ledger/session-secret',
+      );
+      expect(loadConfig({ SESSION_SECRET: 'mine' }).session.secret).toBe('mine');
+    });
+
+    it('serves Secure cookies by default in production (behind a trusted TLS proxy), not outside it', () => {
+      expect(loadConfig({ ...production, TRUST_PROXY: '1' }).http.secureCookies).toBe(true);
+      expect(loadConfig({}).http.secureCookies).toBe(false);
+    });
+
+    it('lets production opt out of Secure cookies for plain HTTP with SECURE_COOKIES=false', () => {
+      const config = loadConfig({ ...production, SECURE_COOKIES: 'false' });
+      expect(config.http.secureCookies).toBe(false);
+      expect(config.http.trustProxy).toBe(false);
+    });
+
+    it('refuses Secure cookies without TRUST_PROXY, in one line naming both (the login would set no cookie)', () => {
+      for (const env of [{ SECURE_COOKIES: 'true' }, { SECURE_COOKIES: 'true', TRUST_PROXY: 'false' }, production]) {
+        let message = '';
+        try {
+          loadConfig(env);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          message = (error as Error).message;
+        }
+        expect(message).toMatch(/^Invalid configuration: SECURE_COOKIES.* needs TRUST_PROXY/);
+        expect(message).toContain('SECURE_COOKIES=false');
+        expect(message).not.toContain('\n');
+      }
+      expect(loadConfig({ SECURE_COOKIES: 'true', TRUST_PROXY: 'true' }).http.secureCookies).toBe(true);
+    });
+  });
+
+  describe('TRUST_PROXY', () => {
+    it.each<[string, unknown]>([
+      ['true', true],
+      ['false', false],
+      ['1', 1],
+      ['2', 2],
+      ['loopback', ['loopback']],
+      ['10.0.0.0/8, 192.168.1.7 ,::1', ['10.0.0.0/8', '192.168.1.7', '::1']],
+      ['fd00::/8,uniquelocal', ['fd00::/8', 'uniquelocal']],
+    ])("reads %p as Express's trust proxy %p", (raw, expected) => {
+      expect(loadConfig({ TRUST_PROXY: raw }).http.trustProxy).toEqual(expected);
+    });
+
+    it.each(['maybe', '10.0.0.0/33', '999.1.1.1', '33', '10.0.0.1/8/1', 'loopback,'])('refuses %p naming it', (raw) => {
+      expect(() => loadConfig({ TRUST_PROXY: raw })).toThrow(/^Invalid configuration: TRUST_PROXY must be/);
+    });
+  });
+
+  describe('login and registration throttles', () => {
+    it('defaults to 5 failures per username and 100 per address in 15 minutes, no registration limit', () => {
+      expect(loadConfig({}).throttle).toEqual({
+        windowSeconds: 900,
+        failedLoginsPerUsername: 5,
+        failedLoginsPerAddress: 100,
+        registrationsPerAddress: 0,
+        registrationWindowSeconds: 3600,
+      });
+    });
+
+    it('reads each limit', () => {
+      const config = loadConfig({
+        LOGIN_THROTTLE_WINDOW_SECONDS: '60',
+        LOGIN_FAILURES_PER_USERNAME: '3',
+        LOGIN_FAILURES_PER_ADDRESS: '0',
+        REGISTRATIONS_PER_ADDRESS: '10',
+        REGISTRATION_WINDOW_SECONDS: '86400',
+      });
+      expect(config.throttle).toEqual({
+        windowSeconds: 60,
+        failedLoginsPerUsername: 3,
+        failedLoginsPerAddress: 0,
+        registrationsPerAddress: 10,
+        registrationWindowSeconds: 86400,
+      });
+    });
+
+    it.each([
+      ['LOGIN_FAILURES_PER_USERNAME', 'five'],
+      ['LOGIN_FAILURES_PER_ADDRESS', '-1'],
+      ['LOGIN_THROTTLE_WINDOW_SECONDS', '0'],
+      ['REGISTRATIONS_PER_ADDRESS', '1.5'],
+      ['REGISTRATION_WINDOW_SECONDS', '99999999'],
+    ])('refuses %s=%p in one line naming it', (name, value) => {
+      const attempt = () => loadConfig({ [name]: value });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(
+        new RegExp(
+          `^Invalid configuration: ${name} must be an integer in \\[\\d+, \\d+\\], got "${value.replace('.', '\\.')}"$`,
+        ),
+      );
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 import { type ObservabilityConfig, readObservabilityConfig } from './observability.config';
 
 /**
@@ -18,17 +20,34 @@ export interface DatabaseConfig {
 export interface HttpConfig {
   port: number;
   host: string;
-  /** Serve the session cookie with the Secure flag (behind HTTPS). */
+  /** Serve the session cookie with the Secure flag (behind HTTPS); the default in production. */
   secureCookies: boolean;
-  /** Express `trust proxy` setting, for correct client addresses behind a proxy. */
-  trustProxy: boolean;
+  /**
+   * Express `trust proxy`: false, true (every hop), a hop count, or addresses
+   * and subnets. Decides req.ip (the throttles' client address) and req.secure.
+   */
+  trustProxy: TrustProxy;
   /** The built admin console served at /admin; unset: the build's copy beside the API (dist/apps/admin-console). */
   adminConsoleDir: string | undefined;
 }
 
+export type TrustProxy = boolean | number | string[];
+
 export interface SessionConfig {
-  secret: string;
+  /** Unset outside production: a secret generated once and kept in `secretFile`. */
+  secret: string | undefined;
+  /** Where the generated secret lives: next to the embedded database's data, mode 0600. */
+  secretFile: string;
   maxAgeSeconds: number;
+}
+
+/** Per client address (req.ip) and per username; 0 turns a limit off. */
+export interface ThrottleConfig {
+  windowSeconds: number;
+  failedLoginsPerUsername: number;
+  failedLoginsPerAddress: number;
+  registrationsPerAddress: number;
+  registrationWindowSeconds: number;
 }
 
 export interface AppConfig {
@@ -37,6 +56,7 @@ export interface AppConfig {
   http: HttpConfig;
   session: SessionConfig;
   observability: ObservabilityConfig;
+  throttle: ThrottleConfig;
 }
 
 export class ConfigError extends Error {}
@@ -73,16 +93,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // The embedded PostgreSQL serves local runs only (its binaries are not in the image).
     problems.push('DATABASE_URL must be set in production (postgres://user:password@host:5432/db)');
   }
-  const secret = env.SESSION_SECRET || (production ? '' : 'dev-only-session-secret-change-me');
-  if (production && secret.length < 32) {
+  const secret = env.SESSION_SECRET || undefined;
+  if (production && (secret ?? '').length < 32) {
     problems.push('SESSION_SECRET must be set to at least 32 characters in production');
+  }
+  const embeddedDataDir = env.EMBEDDED_PG_DATA_DIR || '.data/postgres';
+  const trustProxy = trustProxySetting(env.TRUST_PROXY, problems);
+  // The service speaks plain HTTP: a Secure cookie works only behind a TLS
+  // proxy that Express trusts (X-Forwarded-Proto makes req.secure true).
+  // Without that trust express-session silently sends no cookie at all.
+  const secureCookies = bool('SECURE_COOKIES', production);
+  if (secureCookies && (trustProxy === false || trustProxy === 0)) {
+    const which = env.SECURE_COOKIES ? 'SECURE_COOKIES=true' : 'SECURE_COOKIES (true by default in production)';
+    problems.push(
+      `${which} needs TRUST_PROXY (true, a hop count or the proxy's addresses): cookies are Secure only over HTTPS, ` +
+        'which the service sees through its TLS proxy; set SECURE_COOKIES=false to serve plain HTTP',
+    );
   }
 
   const config: AppConfig = {
     production,
     database: {
       url,
-      embeddedDataDir: env.EMBEDDED_PG_DATA_DIR || '.data/postgres',
+      embeddedDataDir,
       embeddedPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
       poolSize: int('DB_POOL_SIZE', 10, 1, 200),
       migrateOnStart: bool('MIGRATE_ON_START', true),
@@ -91,15 +124,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     http: {
       port: int('PORT', 8080, 0, 65535),
       host: env.HOST || '0.0.0.0',
-      secureCookies: bool('SECURE_COOKIES', false),
-      trustProxy: bool('TRUST_PROXY', false),
+      secureCookies,
+      trustProxy,
       adminConsoleDir: env.ADMIN_CONSOLE_DIR || undefined,
     },
     session: {
       secret,
+      secretFile: join(dirname(embeddedDataDir), 'session-secret'),
       maxAgeSeconds: int('SESSION_MAX_AGE_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     },
     observability: readObservabilityConfig(env, production, problems),
+    throttle: {
+      windowSeconds: int('LOGIN_THROTTLE_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
+      failedLoginsPerUsername: int('LOGIN_FAILURES_PER_USERNAME', 5, 0, 1_000_000),
+      failedLoginsPerAddress: int('LOGIN_FAILURES_PER_ADDRESS', 100, 0, 1_000_000),
+      registrationsPerAddress: int('REGISTRATIONS_PER_ADDRESS', 0, 0, 1_000_000),
+      registrationWindowSeconds: int('REGISTRATION_WINDOW_SECONDS', 3600, 1, 7 * 24 * 3600),
+    },
   };
   if (problems.length > 0) {
     throw new ConfigError(
@@ -109,4 +150,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   return config;
+}
+
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY as Express reads it: true/false, a hop count (1: the one proxy
+ * in front, whose X-Forwarded-For entry is the client), or a comma-separated
+ * list of proxy addresses, subnets and the names loopback, linklocal,
+ * uniquelocal. `true` takes the leftmost X-Forwarded-For entry, which a client
+ * can write itself unless the proxy replaces the header.
+ */
+function trustProxySetting(raw: string | undefined, problems: string[]): TrustProxy {
+  if (raw === undefined || raw === '') return false;
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(value)) return value === '1' ? 1 : true;
+  if (['0', 'false', 'no'].includes(value)) return false;
+  if (/^[0-9]+$/.test(value)) {
+    if (Number(value) <= 32) return Number(value);
+  } else {
+    const entries = value.split(',').map((entry) => entry.trim());
+    const valid = (entry: string) => {
+      if (TRUST_PROXY_NAMES.includes(entry)) return true;
+      const [address, prefix, ...rest] = entry.split('/');
+      const family = isIP(address);
+      if (family === 0 || rest.length > 0) return false;
+      return prefix === undefined || (/^[0-9]+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+    };
+    if (entries.every(valid)) return entries;
+  }
+  problems.push(
+    `TRUST_PROXY must be true, false, a hop count up to 32, or addresses/subnets (loopback, 10.0.0.0/8, ...), got "${raw}"`,
+  );
+  return false;
 }

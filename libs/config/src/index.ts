@@ -5,6 +5,8 @@ export {
   type DatabaseConfig,
   type HttpConfig,
   type SessionConfig,
+  type ThrottleConfig,
+  type TrustProxy,
 } from './app.config';
 export {
   type ObservabilityConfig,

@@ -46,7 +46,11 @@ export function mergeErrorTables<T extends readonly Readonly<Record<string, Erro
 
 /** The codes libs/http itself raises. */
 export type HttpErrorCode =
-  'REQUEST_VALIDATION_FAILED' | 'INVALID_JSON_BODY' | 'JSON_TOO_DEEP' | 'MALFORMED_BODY_ENCODING';
+  | 'REQUEST_VALIDATION_FAILED'
+  | 'INVALID_JSON_BODY'
+  | 'JSON_TOO_DEEP'
+  | 'MALFORMED_BODY_ENCODING'
+  | 'UNSUPPORTED_CONTENT_TYPE';
 
 export const HTTP_ERRORS = {
   REQUEST_VALIDATION_FAILED: { status: 422, code: 'UNPROCESSABLE_ENTITY', bindsNoIdempotencyKey: true },
@@ -54,4 +58,5 @@ export const HTTP_ERRORS = {
   INVALID_JSON_BODY: { status: 422, code: 'BAD_REQUEST', bindsNoIdempotencyKey: true },
   JSON_TOO_DEEP: { status: 422, code: 'BAD_REQUEST', bindsNoIdempotencyKey: true },
   MALFORMED_BODY_ENCODING: { status: 400, code: 'BAD_REQUEST', bindsNoIdempotencyKey: true },
+  UNSUPPORTED_CONTENT_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', bindsNoIdempotencyKey: true },
 } satisfies Record<HttpErrorCode, ErrorSpec>;

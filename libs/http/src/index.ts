@@ -1,5 +1,12 @@
 export { type Envelope, type EnvelopeError, type ErrorCode, ERROR_CODES, success, failure } from './envelope';
-export { RequestValidationError, InvalidJsonBodyError, type FieldError } from './request-validation.error';
+export {
+  RequestValidationError,
+  InvalidJsonBodyError,
+  UnsupportedContentTypeError,
+  type FieldError,
+} from './request-validation.error';
+export { JsonBodyGuard, JsonBodyOnly, isJsonContentType } from './json-body.guard';
+export { securityHeaders, type SecurityHeadersOptions } from './security-headers';
 export {
   type ErrorSpec,
   type ErrorTable,

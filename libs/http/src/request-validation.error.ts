@@ -42,3 +42,11 @@ export class MalformedBodyEncodingError extends DomainError<HttpErrorCode> {
     super('Request body does not decode with its Content-Encoding.');
   }
 }
+
+/** A body that is not JSON on a route that takes JSON only (json-body.guard.ts). */
+export class UnsupportedContentTypeError extends DomainError<HttpErrorCode> {
+  readonly code = 'UNSUPPORTED_CONTENT_TYPE';
+  constructor() {
+    super('Content-Type must be application/json.', 'Content-Type');
+  }
+}

@@ -125,6 +125,17 @@ const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = 
       reason: 'PAYLOAD_TOO_LARGE',
     },
   },
+  415: {
+    description:
+      'A body that is not JSON (Content-Type other than application/json or application/*+json); nothing was done. ' +
+      'A request without a body may omit Content-Type.',
+    error: {
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Content-Type must be application/json.',
+      target: 'Content-Type',
+      reason: 'UNSUPPORTED_CONTENT_TYPE',
+    },
+  },
   422: {
     description:
       'Validation failed, one error per offending field; a body that is not JSON answers code BAD_REQUEST, "Invalid JSON body."',
@@ -133,6 +144,15 @@ const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = 
       message: 'Missing data for required field.',
       target: 'amount',
       reason: 'REQUEST_VALIDATION_FAILED',
+    },
+  },
+  429: {
+    description: "Throttled (too many failed logins, or registrations): retry after the `Retry-After` header's seconds",
+    error: {
+      code: 'TOO_MANY_REQUESTS',
+      message: 'Too many failed logins; try again later.',
+      target: '__all__',
+      reason: 'TOO_MANY_LOGIN_ATTEMPTS',
     },
   },
 };
@@ -145,6 +165,16 @@ export function ApiErrors(...statuses: number[]) {
       ApiResponse({
         status,
         description: EXAMPLES[status]?.description ?? 'Error',
+        ...(status === 429
+          ? {
+              headers: {
+                'Retry-After': {
+                  description: 'Seconds until the throttle window ends',
+                  schema: { type: 'integer', minimum: 1 },
+                },
+              },
+            }
+          : {}),
         schema: {
           type: 'object',
           required: ['status', 'data'],

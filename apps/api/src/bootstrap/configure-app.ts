@@ -2,10 +2,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import passport from 'passport';
 import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
-import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser } from '@app/http';
+import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser, securityHeaders } from '@app/http';
 import { useObservability } from '@app/observability';
 import { serveAdminConsole } from './admin-console';
-import { setupSwagger } from './swagger';
+import { DOC_PATH, setupSwagger } from './swagger';
 
 /**
  * Everything main.ts does to the application besides listening, shared with
@@ -16,6 +16,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
+  app.use(securityHeaders({ https: config.http.secureCookies, inlineStylesUnder: [`/${DOC_PATH}`] }));
   serveAdminConsole(app, config);
   const errors = app.get<ErrorTable>(ERROR_TABLE);
   app.use(answeringErrors(jsonBodyParser(), errors));

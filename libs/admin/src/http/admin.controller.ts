@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, UUID_PATTERN, WithMeta } from '@app/http';
+import { ApiEnvelope, ApiErrors, JsonBodyOnly, UUID_PATTERN, WithMeta } from '@app/http';
 import { Idempotent } from '@app/idempotency';
 import { TransferNotFoundError } from '@app/transfers';
 import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletNotFoundError } from '@app/wallets';
@@ -23,6 +23,8 @@ const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role g
 
 @ApiTags('admin')
 @Authenticated({ admin: true })
+// Every admin POST takes a JSON body only (415 otherwise), whether or not it moves money.
+@JsonBodyOnly()
 @Controller('v1/admin')
 export class AdminController {
   constructor(private readonly admin: AdminService) {}

@@ -7,7 +7,9 @@ export type AuthErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'USERNAME_TAKEN'
   | 'INVALID_USERNAME'
-  | 'PASSWORDS_DIFFER';
+  | 'PASSWORDS_DIFFER'
+  | 'TOO_MANY_LOGIN_ATTEMPTS'
+  | 'TOO_MANY_REGISTRATIONS';
 
 export class AuthenticationRequiredError extends DomainError<AuthErrorCode> {
   readonly code = 'AUTHENTICATION_REQUIRED';
@@ -50,5 +52,34 @@ export class PasswordsDifferError extends DomainError<AuthErrorCode> {
   readonly code = 'PASSWORDS_DIFFER';
   constructor() {
     super("Password does not match it's confirmation.");
+  }
+}
+
+/** A throttle's limit is reached; the client may try again in `retryAfterSeconds` (the Retry-After header). */
+export abstract class ThrottledError extends DomainError<AuthErrorCode> {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Too many failed logins for this username from this address, or from this
+ * address across usernames: refused without checking the password, the right
+ * one included, until the window ends.
+ */
+export class TooManyLoginAttemptsError extends ThrottledError {
+  readonly code = 'TOO_MANY_LOGIN_ATTEMPTS';
+  constructor(retryAfterSeconds: number) {
+    super('Too many failed logins; try again later.', retryAfterSeconds);
+  }
+}
+
+export class TooManyRegistrationsError extends ThrottledError {
+  readonly code = 'TOO_MANY_REGISTRATIONS';
+  constructor(retryAfterSeconds: number) {
+    super('Too many registrations from this address; try again later.', retryAfterSeconds);
   }
 }

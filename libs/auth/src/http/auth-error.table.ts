@@ -9,4 +9,6 @@ export const AUTH_ERRORS = {
   USERNAME_TAKEN: { status: 400, code: 'BAD_REQUEST' },
   INVALID_USERNAME: { status: 422, code: 'UNPROCESSABLE_ENTITY', bindsNoIdempotencyKey: true },
   PASSWORDS_DIFFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
+  TOO_MANY_LOGIN_ATTEMPTS: { status: 429, code: 'TOO_MANY_REQUESTS' },
+  TOO_MANY_REGISTRATIONS: { status: 429, code: 'TOO_MANY_REQUESTS' },
 } satisfies Record<AuthErrorCode, ErrorSpec>;

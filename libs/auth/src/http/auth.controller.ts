@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Optional, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiEnvelope, ApiErrors } from '@app/http';
@@ -8,21 +8,39 @@ import type { SessionUser } from '../domain/session-user';
 import { LoginRequest, PrincipalResponse, RegisterRequest, UserResponse } from './auth.dto';
 import { Authenticated, Public } from './auth.guard';
 import { CurrentUser, LoginGuard } from './guards';
+import { LoginThrottle } from './login-throttle';
 import { SESSION_COOKIE } from './session.middleware';
+import { clientAddress, throttled } from './throttled';
+
+/** Answers that set or clear the session cookie are never stored by a cache (authenticated ones: AuthGuard). */
+const NO_STORE = ['Cache-Control', 'no-store'] as const;
 
 @ApiTags('auth')
 @Controller('v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    /** Absent in the command line, which serves no HTTP. */
+    @Optional() private readonly throttle?: LoginThrottle,
+  ) {}
 
   @Post('register')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Register a user, create its wallet (balance "0.00") and log it in' })
+  @Header(...NO_STORE)
+  @ApiOperation({
+    summary: 'Register a user, create its wallet (balance "0.00") and log it in',
+    description: 'When REGISTRATIONS_PER_ADDRESS is set, more registrations from one client address answer 429.',
+  })
   @ApiEnvelope(UserResponse)
-  @ApiErrors(400, 422)
-  async register(@Body() body: RegisterRequest, @Req() request: Request): Promise<UserResponse> {
+  @ApiErrors(400, 422, 429)
+  async register(
+    @Body() body: RegisterRequest,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<UserResponse> {
     if (body.password !== body.passwordConfirm) throw new PasswordsDifferError();
+    if (this.throttle) await throttled(response, () => this.throttle!.beginRegistration(clientAddress(request)));
     const user = await this.auth.register(body.username, body.password);
     await logIn(request, user);
     return UserResponse.of(user);
@@ -32,10 +50,18 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @UseGuards(LoginGuard)
-  @ApiOperation({ summary: 'Log in: sets the `sessionid` cookie (a fresh session id)' })
+  @Header(...NO_STORE)
+  @ApiOperation({
+    summary: 'Log in: sets the `sessionid` cookie (a fresh session id)',
+    description:
+      'After 5 failed logins for one username from one client address within 15 minutes, further attempts from ' +
+      'that address answer 429 (even with the right password) until the window ends, with `Retry-After`; ' +
+      'a successful login starts the count over. 100 failed logins from one address, whatever the usernames, ' +
+      'do the same for every username. (Defaults; see the README.)',
+  })
   @ApiBody({ type: LoginRequest })
   @ApiEnvelope(UserResponse)
-  @ApiErrors(401, 422)
+  @ApiErrors(401, 422, 429)
   login(@CurrentUser() user: SessionUser): UserResponse {
     return UserResponse.of(user);
   }
@@ -52,6 +78,7 @@ export class AuthController {
   @Post('logout')
   @Public()
   @HttpCode(200)
+  @Header(...NO_STORE)
   @ApiOperation({ summary: 'Log out: destroys the session; the old cookie then answers 401' })
   @ApiEnvelope(null)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<null> {

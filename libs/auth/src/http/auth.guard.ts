@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiCookieAuth } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AdminRequiredError, AuthenticationRequiredError } from '../domain/auth.errors';
 import type { SessionUser } from '../domain/session-user';
 import { Role } from '../domain/user.entity';
@@ -38,7 +38,8 @@ export const Public = () => SetMetadata(ACCESS, { public: true });
  * /v1/admin/) a user without the admin role gets 403. The role is read from
  * the database on every admin request, never from the session, so a
  * promotion or demotion takes effect on the user's next request; the
- * principal then carries it.
+ * principal then carries it. Every answer of a protected route, a failure
+ * included, says `Cache-Control: no-store`: it is one user's data.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -56,6 +57,7 @@ export class AuthGuard implements CanActivate {
     const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
     const admin = access?.admin === true || `${route}/`.startsWith(ADMIN_PREFIX);
     if (access?.public && !admin) return true;
+    context.switchToHttp().getResponse<Response>().setHeader('Cache-Control', 'no-store');
     if (!request.isAuthenticated()) throw new AuthenticationRequiredError();
     if (admin) {
       const user = request.user as SessionUser;

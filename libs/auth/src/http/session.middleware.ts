@@ -3,12 +3,15 @@ import connectPgSimple from 'connect-pg-simple';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { Pool } from 'pg';
+import { localSessionSecret } from './session-secret';
 
 export const SESSION_COOKIE = 'sessionid';
 
 export interface SessionOptions {
   databaseUrl: string;
-  secret: string;
+  /** Unset (outside production): generated once and kept in `secretFile`. */
+  secret: string | undefined;
+  secretFile: string;
   maxAgeSeconds: number;
   secureCookies: boolean;
 }
@@ -45,7 +48,7 @@ export class SessionMiddleware implements OnApplicationShutdown {
     this.store = store;
     this.handler = session({
       name: SESSION_COOKIE,
-      secret: options.secret,
+      secret: options.secret ?? localSessionSecret(options.secretFile, (line) => this.logger.log(line)),
       store,
       resave: false,
       saveUninitialized: false,

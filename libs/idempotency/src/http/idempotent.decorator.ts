@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
+import { JsonBodyOnly } from '@app/http';
 import { IDEMPOTENCY_HEADER } from '../domain/idempotency-key.rules';
 
 export const IDEMPOTENT_ROUTE = 'idempotency:idempotent-route';
@@ -7,11 +8,13 @@ export const IDEMPOTENT_ROUTE = 'idempotency:idempotent-route';
 /**
  * Marks a money-moving route: it accepts an `Idempotency-Key` header, and the
  * idempotency interceptor makes a repeated request replay the first answer
- * instead of posting again.
+ * instead of posting again. A money-moving route takes a JSON body only
+ * (415 otherwise, before anything runs: JsonBodyOnly from libs/http).
  */
 export const Idempotent = () =>
   applyDecorators(
     SetMetadata(IDEMPOTENT_ROUTE, true),
+    JsonBodyOnly(),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
       required: false,
