@@ -11,7 +11,7 @@ import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule, WalletsService } from '@app/wallets';
 import { migrationsList } from '../../../migrations';
-import { ERRORS } from './error.table';
+import { ERROR_TRANSLATION, ERRORS } from './error.table';
 import { HealthController } from './health/health.controller';
 
 /** The composition root: which features run, wired to which database. */
@@ -21,7 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ErrorTableModule.forRoot(ERRORS),
+        ErrorTableModule.forRoot(ERRORS, ERROR_TRANSLATION),
         PersistenceModule.forRoot({
           url: databaseUrl,
           poolSize: config.database.poolSize,

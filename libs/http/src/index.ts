@@ -3,8 +3,10 @@ export { RequestValidationError, InvalidJsonBodyError, type FieldError } from '.
 export {
   type ErrorSpec,
   type ErrorTable,
+  type ErrorTranslator,
   type HttpErrorCode,
   ERROR_TABLE,
+  ERROR_TRANSLATORS,
   HTTP_ERRORS,
   mergeErrorTables,
 } from './error.table';

@@ -1,5 +1,12 @@
 export { MoneyType } from './money.type';
-export { constraintName, isLockTimeout, isTransientConflict } from './driver-errors';
+export {
+  constraintName,
+  isLockTimeout,
+  isTransientConflict,
+  isDatabaseUnavailable,
+  databaseUnavailable,
+  DatabaseUnavailableError,
+} from './driver-errors';
 export { retryOnConflict, RetriesExhaustedError, type RetryOptions, type PersistenceErrorCode } from './retry';
 export {
   startEmbeddedPostgres,
@@ -10,7 +17,7 @@ export {
 } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { waitForDatabase, DatabaseUnreachableError, type WaitForDatabaseOptions } from './wait-for-database';
-export { ormOptions, type OrmParams } from './orm.options';
+export { ormOptions, DATABASE_TIMEOUTS, type OrmParams } from './orm.options';
 export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
 export { resolveDatabase, type ResolvedDatabase } from './resolve-database';

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '@app/errors';
 import { isTransientConflict } from './driver-errors';
+import type { PersistenceErrorCode } from './persistence.errors';
 
 export interface RetryOptions {
   attempts: number;
   baseDelayMs: number;
 }
 
-/** Codes of the failures libs/persistence raises; the composition root gives them their HTTP spec. */
-export type PersistenceErrorCode = 'CONCURRENT_CONFLICT';
+export type { PersistenceErrorCode } from './persistence.errors';
 
 const DEFAULTS: RetryOptions = { attempts: 5, baseDelayMs: 5 };
 

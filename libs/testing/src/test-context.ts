@@ -23,6 +23,7 @@ import {
 import { connectDb, expectSoundLedger, type LedgerSnapshot, readLedger, runAudit } from './ledger-invariants';
 import { planOf, type PlanNode, queriesDuring } from './query-plans';
 import { createTestApp, type TestApp } from './test-app';
+import { workerDatabaseUrl } from './test-database';
 
 export interface TestContextOptions {
   /** Environment read by the app on top of process.env, e.g. `{ DB_POOL_SIZE: '4' }`. */
@@ -34,6 +35,12 @@ export interface TestContextOptions {
   listen?: boolean;
   /** Boot on this database instead of the worker's (e.g. one a test migrated itself). */
   databaseUrl?: string;
+  /**
+   * The service reaches its database through this URL instead (a TcpProxy in
+   * front of it, to take the database away); the test's own clients (`db`,
+   * `connectDb()`) still connect directly.
+   */
+  serviceDatabaseUrl?: (databaseUrl: string) => string;
 }
 
 /**
@@ -50,7 +57,7 @@ export interface TestContextOptions {
  * (a second API instance, a restart).
  */
 export class TestContext implements TestApp {
-  private booted?: { app: TestApp; db: Client };
+  private booted?: { app: TestApp; db: Client; directUrl: string };
   private readonly clients = new Set<Client>();
 
   constructor(private readonly options: TestContextOptions = {}) {}
@@ -64,12 +71,13 @@ export class TestContext implements TestApp {
 
   async start(): Promise<void> {
     if (this.booted) return;
-    const app = await createTestApp(this.options.env, this.options.databaseUrl);
+    const directUrl = this.options.databaseUrl ?? (await workerDatabaseUrl());
+    const app = await createTestApp(this.options.env, this.options.serviceDatabaseUrl?.(directUrl) ?? directUrl);
     try {
       if (this.options.listen) {
         await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
       }
-      this.booted = { app, db: await connectDb(app.databaseUrl) };
+      this.booted = { app, db: await connectDb(directUrl), directUrl };
     } catch (error) {
       await app.close();
       throw error;
@@ -89,7 +97,7 @@ export class TestContext implements TestApp {
     }
   }
 
-  private get started(): { app: TestApp; db: Client } {
+  private get started(): { app: TestApp; db: Client; directUrl: string } {
     if (!this.booted) throw new Error('The test context is not started: use it inside a test or a hook.');
     return this.booted;
   }
@@ -106,8 +114,9 @@ export class TestContext implements TestApp {
     return this.started.app.orm;
   }
 
+  /** The database of this context, reached directly (even when the service goes through a proxy). */
   get databaseUrl(): string {
-    return this.started.app.databaseUrl;
+    return this.started.directUrl;
   }
 
   /** A pg client on this worker's database, outside the service (no ORM, no request context). */

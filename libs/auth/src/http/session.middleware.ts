@@ -3,6 +3,7 @@ import connectPgSimple from 'connect-pg-simple';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { Pool } from 'pg';
+import { DATABASE_TIMEOUTS, databaseUnavailable } from '@app/persistence';
 
 export const SESSION_COOKIE = 'sessionid';
 
@@ -28,7 +29,14 @@ export class SessionMiddleware implements OnApplicationShutdown {
   readonly handler: RequestHandler;
 
   constructor(@Inject(SESSION_OPTIONS) options: SessionOptions) {
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'wallet-ledger-sessions' });
+    this.pool = new Pool({
+      connectionString: options.databaseUrl,
+      max: 4,
+      application_name: 'wallet-ledger-sessions',
+      // The same bounds as the ORM's pool: a database that is away answers 503 in bounded time, never a hang.
+      connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
+      query_timeout: DATABASE_TIMEOUTS.queryMs,
+    });
     // An idle client's connection can end under it (a database restart, a
     // terminated backend): pg reports it on the pool, and an 'error' event
     // without a listener would kill the process. The next query reconnects.
@@ -43,7 +51,7 @@ export class SessionMiddleware implements OnApplicationShutdown {
       pruneSessionInterval: 15 * 60,
     });
     this.store = store;
-    this.handler = session({
+    const handler = session({
       name: SESSION_COOKIE,
       secret: options.secret,
       store,
@@ -58,6 +66,9 @@ export class SessionMiddleware implements OnApplicationShutdown {
         path: '/',
       },
     });
+    // A store that cannot reach PostgreSQL fails the request as 503 (Retry-After), like the ORM's pool does.
+    this.handler = (req, res, next) =>
+      handler(req, res, (error?: unknown) => next(databaseUnavailable(error) ?? error));
   }
 
   async onApplicationShutdown(): Promise<void> {
