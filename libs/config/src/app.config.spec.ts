@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(9000);
   });
 
+  it('bounds the shutdown: 10 s unless SHUTDOWN_TIMEOUT_SECONDS says otherwise (1 to 600)', () => {
+    expect(loadConfig({}).shutdown.timeoutSeconds).toBe(10);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '30' }).shutdown.timeoutSeconds).toBe(30);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '0' })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
+  });
+
   it('rejects invalid values all at once, naming each variable', () => {
     let message = '';
     try {

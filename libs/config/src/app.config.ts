@@ -27,11 +27,17 @@ export interface SessionConfig {
   maxAgeSeconds: number;
 }
 
+export interface ShutdownConfig {
+  /** SIGTERM/SIGINT: in-flight requests, pools and the embedded database get this long; past it the process exits 1. */
+  timeoutSeconds: number;
+}
+
 export interface AppConfig {
   production: boolean;
   database: DatabaseConfig;
   http: HttpConfig;
   session: SessionConfig;
+  shutdown: ShutdownConfig;
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +99,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       secret,
       maxAgeSeconds: int('SESSION_MAX_AGE_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     },
+    shutdown: { timeoutSeconds: int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 600) },
   };
   if (problems.length > 0) {
     throw new ConfigError(

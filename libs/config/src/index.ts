@@ -5,4 +5,5 @@ export {
   type DatabaseConfig,
   type HttpConfig,
   type SessionConfig,
+  type ShutdownConfig,
 } from './app.config';

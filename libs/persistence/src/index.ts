@@ -10,6 +10,7 @@ export {
 export { retryOnConflict, RetriesExhaustedError, type RetryOptions, type PersistenceErrorCode } from './retry';
 export {
   startEmbeddedPostgres,
+  takeOverEmbeddedPostgresSignals,
   createDatabaseIfMissing,
   quoteIdent,
   type RunningPostgres,
