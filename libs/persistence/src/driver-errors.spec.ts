@@ -13,6 +13,18 @@ describe('isDatabaseUnavailable', () => {
     ['a socket closed under node-postgres', new Error('Connection terminated unexpectedly')],
     ['a connect timeout of node-postgres', new Error('Connection terminated due to connection timeout')],
     ['a query that got no answer in time', new Error('Query read timeout')],
+    [
+      'a query on a lost connection, as knex reports it (its SQL first)',
+      new DriverException(
+        new Error(
+          'update wallets set pending_holds = 1 - Client has encountered a connection error and is not queryable',
+        ),
+      ),
+    ],
+    [
+      'a query in a transaction knex ended when its connection was lost',
+      new DriverException(new Error('Transaction query already complete, run with DEBUG=knex:tx for more info')),
+    ],
     ['a pg-pool wait past connectionTimeoutMillis', new Error('timeout exceeded when trying to connect')],
     [
       "knex's acquire timeout, as MikroORM wraps it",

@@ -53,12 +53,15 @@ const UNAVAILABLE_ERRNOS = new Set([
  * code, so the text is what tells them apart.
  */
 const UNAVAILABLE_MESSAGES = [
-  /^Connection terminated/, // pg: the server closed the socket (restart, pg_terminate_backend, connect timeout)
-  /^Query read timeout/, // pg: query_timeout, the server stopped answering
-  /^timeout exceeded when trying to connect/, // pg-pool: connectionTimeoutMillis
-  /^Client has encountered a connection error and is not queryable/,
-  /^Knex: Timeout acquiring a connection/, // knex: acquireTimeoutMillis (the pool is full and nothing came back)
-];
+  'Connection terminated', // pg: the server closed the socket (restart, pg_terminate_backend, connect timeout)
+  'Query read timeout', // pg: query_timeout, the server stopped answering
+  'timeout exceeded when trying to connect', // pg-pool: connectionTimeoutMillis
+  'Client has encountered a connection error and is not queryable', // pg: a query on a connection already lost
+  'Knex: Timeout acquiring a connection', // knex: acquireTimeoutMillis (the pool is full and nothing came back)
+  // knex: the transaction's connection was lost and knex ended the transaction; the unit of work's next query
+  // meets this (this code issues no query after its own commit or rollback).
+  'Transaction query already complete',
+].map((text) => new RegExp(`(?:^| - )${text}`)); // knex prefixes a failed query's message with its SQL and " - "
 
 /**
  * The database is away or not answering in time: refused, reset or
