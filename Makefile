@@ -2,7 +2,7 @@
 # Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
 # PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
 
-.PHONY: run test test-e2e test-browser test-long test-container bench migrate migration admin build lint deps install clean
+.PHONY: run test test-e2e test-browser test-long test-faults test-container bench migrate migration admin build lint deps install clean
 
 STAMP := node_modules/.install-stamp
 
@@ -20,6 +20,9 @@ test-browser: install ## the browser specs only: Swagger UI and the admin consol
 
 test-long: install ## the model-based property test with many more cases (MODEL_RUNS, default 300)
 	npm run --silent test:long
+
+test-faults: install ## kill an API instance, restart and freeze PostgreSQL under keyed load; check nothing acknowledged is lost or posted twice
+	npm run --silent test:faults
 
 test-container: ## build the image, run docker-compose.yml on rootful podman and walk the API (skipped, saying why, where podman cannot run)
 	scripts/test-container.sh

@@ -13,7 +13,7 @@ import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule, WalletsService } from '@app/wallets';
 import { migrationsList } from '../../../migrations';
-import { ERRORS } from './error.table';
+import { ERROR_TRANSLATION, ERRORS } from './error.table';
 import { HealthController } from './health/health.controller';
 
 /** The composition root: which features run, wired to which database. */
@@ -24,7 +24,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule.forRoot(config),
-        ErrorTableModule.forRoot(ERRORS),
+        ErrorTableModule.forRoot(ERRORS, ERROR_TRANSLATION),
         PersistenceModule.forRoot({
           url: databaseUrl,
           poolSize: config.database.poolSize,

@@ -1,8 +1,8 @@
 import { AUTH_ERRORS } from '@app/auth';
-import { type ErrorSpec, HTTP_ERRORS, mergeErrorTables } from '@app/http';
+import { type ErrorSpec, type ErrorTranslator, HTTP_ERRORS, mergeErrorTables } from '@app/http';
 import { IDEMPOTENCY_ERRORS } from '@app/idempotency';
 import { LEDGER_ERRORS } from '@app/ledger';
-import type { PersistenceErrorCode } from '@app/persistence';
+import { databaseUnavailable, type PersistenceErrorCode } from '@app/persistence';
 import { TRANSFERS_ERRORS } from '@app/transfers';
 import { WALLETS_ERRORS } from '@app/wallets';
 
@@ -10,7 +10,17 @@ import { WALLETS_ERRORS } from '@app/wallets';
 const PERSISTENCE_ERRORS = {
   // Bounded retries met conflicts every time; nothing was posted, so the client may retry.
   CONCURRENT_CONFLICT: { status: 409, code: 'CONFLICT' },
+  // The database is away or stalled (contract part B, "When the database is away"): nothing was committed
+  // by the request, which may be sent again (with its Idempotency-Key) after a short while.
+  SERVICE_UNAVAILABLE: { status: 503, code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 2 },
 } satisfies Record<PersistenceErrorCode, ErrorSpec>;
+
+/**
+ * Errors lower layers raise in their own terms, translated into the
+ * DomainError they mean before the table is read: a lost or refused database
+ * connection, or a pool timeout, answers 503 rather than 500.
+ */
+export const ERROR_TRANSLATION: readonly ErrorTranslator[] = [databaseUnavailable];
 
 /**
  * Every DomainError code the API can raise, with its status and envelope

@@ -6,6 +6,8 @@ import { loadConfig } from '@app/config';
 import { migrateUnderLock, resolveDatabase } from '@app/persistence';
 import { AppModule } from './app.module';
 import { configureApp } from './bootstrap/configure-app';
+import { ReadinessState } from '@app/observability';
+import { installGracefulShutdown } from './bootstrap/graceful-shutdown';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -23,23 +25,13 @@ async function main(): Promise<void> {
     if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
   }
   configureApp(app, config);
-  // Stop in order: stop taking requests and close the pools, then stop the
-  // embedded PostgreSQL (if any), so that no server is left running.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.log(`${signal}: shutting down`);
-      void app
-        .close()
-        .then(() => database.stop())
-        .then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error(error);
-            process.exit(1);
-          },
-        );
-    });
-  }
+  installGracefulShutdown(app, {
+    timeoutSeconds: config.shutdown.timeoutSeconds,
+    stopDatabase: () => database.stop(),
+    // /readyz answers 503 from the first moment, so a balancer stops sending before the server stops accepting.
+    onShutdownStarted: () => app.get(ReadinessState).markShuttingDown(),
+    log: logger,
+  });
   await app.listen(config.http.port, config.http.host);
   logger.log(
     `listening on http://${config.http.host}:${config.http.port} (Swagger UI at /api/doc/) in ${Date.now() - startedAt} ms`,

@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ADMIN_CONSOLE_DIR: '/srv/console' }).http.adminConsoleDir).toBe('/srv/console');
   });
 
+  it('bounds the shutdown: 10 s unless SHUTDOWN_TIMEOUT_SECONDS says otherwise (1 to 600)', () => {
+    expect(loadConfig({}).shutdown.timeoutSeconds).toBe(10);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '30' }).shutdown.timeoutSeconds).toBe(30);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '0' })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
+  });
+
   it('rejects invalid values all at once, naming each variable', () => {
     let message = '';
     try {

@@ -50,6 +50,11 @@ export interface ThrottleConfig {
   registrationWindowSeconds: number;
 }
 
+export interface ShutdownConfig {
+  /** SIGTERM/SIGINT: in-flight requests, pools and the embedded database get this long; past it the process exits 1. */
+  timeoutSeconds: number;
+}
+
 export interface AppConfig {
   production: boolean;
   database: DatabaseConfig;
@@ -57,6 +62,7 @@ export interface AppConfig {
   session: SessionConfig;
   observability: ObservabilityConfig;
   throttle: ThrottleConfig;
+  shutdown: ShutdownConfig;
 }
 
 export class ConfigError extends Error {}
@@ -141,6 +147,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       registrationsPerAddress: int('REGISTRATIONS_PER_ADDRESS', 0, 0, 1_000_000),
       registrationWindowSeconds: int('REGISTRATION_WINDOW_SECONDS', 3600, 1, 7 * 24 * 3600),
     },
+    shutdown: { timeoutSeconds: int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 600) },
   };
   if (problems.length > 0) {
     throw new ConfigError(

@@ -7,6 +7,7 @@ export {
   type SessionConfig,
   type ThrottleConfig,
   type TrustProxy,
+  type ShutdownConfig,
 } from './app.config';
 export {
   type ObservabilityConfig,

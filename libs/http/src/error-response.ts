@@ -2,13 +2,15 @@ import { HttpException, Logger } from '@nestjs/common';
 import { ALL_FIELDS, DomainError } from '@app/errors';
 import { type Envelope, type ErrorCode, failure, singleError } from './envelope';
 import { describeUnexpectedError } from './error-description';
-import type { ErrorTable } from './error.table';
+import type { ErrorTable, ErrorTranslator } from './error.table';
 import { PrebuiltFailure } from './prebuilt-failure';
 import { RequestValidationError } from './request-validation.error';
 
 export interface ErrorResponse {
   status: number;
   body: Envelope<never>;
+  /** Headers the answer carries besides the body (`Retry-After` of a temporary failure). */
+  headers: Record<string, string>;
 }
 
 /**
@@ -68,16 +70,27 @@ const BODY_ERRORS: Record<string, { status: number; reason: NonDomainReason; mes
  * runs before Nest's routing, so that every error, wherever it is raised,
  * answers the same way.
  */
-export function toErrorResponse(error: unknown, table: ErrorTable): ErrorResponse {
-  if (error instanceof PrebuiltFailure) return { status: error.status, body: error.body };
+export function toErrorResponse(
+  thrown: unknown,
+  table: ErrorTable,
+  translators: readonly ErrorTranslator[] = [],
+): ErrorResponse {
+  const error = translate(thrown, translators);
+  if (error instanceof PrebuiltFailure) return { status: error.status, body: error.body, headers: {} };
   const spec = error instanceof DomainError ? table[error.code] : undefined;
   if (error instanceof RequestValidationError && spec) {
     const { status, code } = spec;
     const reason = error.code;
-    return { status, body: failure(error.fields.map(({ target, message }) => ({ code, message, target, reason }))) };
+    return {
+      status,
+      body: failure(error.fields.map(({ target, message }) => ({ code, message, target, reason }))),
+      headers: {},
+    };
   }
   if (error instanceof DomainError && spec) {
-    return { status: spec.status, body: singleError(spec.code, error.code, error.message, error.target) };
+    const headers: Record<string, string> =
+      spec.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(spec.retryAfterSeconds) };
+    return { status: spec.status, body: singleError(spec.code, error.code, error.message, error.target), headers };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -85,14 +98,23 @@ export function toErrorResponse(error: unknown, table: ErrorTable): ErrorRespons
     // Nest raises 404 for a route it does not serve; features raise DomainErrors, not HttpExceptions.
     const reason = status === 404 || status === 405 ? 'ROUTE_NOT_FOUND' : 'HTTP_ERROR';
     const message = status === 404 ? 'Not found.' : error.message;
-    if (code) return { status, body: singleError(code, reason, message, ALL_FIELDS) };
+    if (code) return { status, body: singleError(code, reason, message, ALL_FIELDS), headers: {} };
   }
   const bodyError = BODY_ERRORS[(error as { type?: string } | null)?.type ?? ''];
   if (bodyError && bodyError.status < 500) {
     const { status, reason, message } = bodyError;
-    return { status, body: singleError(STATUS_CODES[status], reason, message) };
+    return { status, body: singleError(STATUS_CODES[status], reason, message), headers: {} };
   }
   // Never error.stack as is: a driver error's message embeds its SQL with the parameters.
   logger.error(describeUnexpectedError(error));
-  return { status: 500, body: singleError('INTERNAL_ERROR', 'INTERNAL_ERROR', 'Internal server error.') };
+  return { status: 500, body: singleError('INTERNAL_ERROR', 'INTERNAL_ERROR', 'Internal server error.'), headers: {} };
+}
+
+function translate(error: unknown, translators: readonly ErrorTranslator[]): unknown {
+  if (error instanceof DomainError || error instanceof PrebuiltFailure) return error;
+  for (const translator of translators) {
+    const translated = translator(error);
+    if (translated) return translated;
+  }
+  return error;
 }

@@ -1,3 +1,4 @@
+import type { DomainError } from '@app/errors';
 import type { ErrorCode } from './envelope';
 
 /** What a DomainError's code means on the wire. */
@@ -11,7 +12,20 @@ export interface ErrorSpec {
    * and nothing is recorded under it.
    */
   bindsNoIdempotencyKey?: true;
+  /** Sent as the `Retry-After` header (seconds): the failure is temporary and the request may be sent again. */
+  retryAfterSeconds?: number;
 }
+
+/**
+ * Turns an error a lower layer raised in its own terms (a driver's lost
+ * connection, a pool's timeout) into the DomainError it means, or undefined.
+ * The composition root lists them beside the tables (ErrorTableModule), so
+ * that such an error answers by the table like any other, never as a 500.
+ */
+export type ErrorTranslator = (error: unknown) => DomainError<string> | undefined;
+
+/** DI token of the composition root's ErrorTranslators (see ErrorTableModule). */
+export const ERROR_TRANSLATORS = Symbol('ERROR_TRANSLATORS');
 
 /**
  * Every code of every feature with its spec: the features' tables merged by

@@ -11,8 +11,8 @@ export function answeringErrors(middleware: RequestHandler, errors: ErrorTable):
   return (req: Request, res: Response, next: NextFunction) => {
     middleware(req, res, (error?: unknown) => {
       if (error === undefined || error === null || error === 'route' || error === 'router') return next(error as never);
-      const { status, body } = toErrorResponse(error, errors);
-      res.status(status).json(body);
+      const { status, body, headers } = toErrorResponse(error, errors);
+      res.status(status).set(headers).json(body);
     });
   };
 }

@@ -10,8 +10,10 @@ export { securityHeaders, type SecurityHeadersOptions } from './security-headers
 export {
   type ErrorSpec,
   type ErrorTable,
+  type ErrorTranslator,
   type HttpErrorCode,
   ERROR_TABLE,
+  ERROR_TRANSLATORS,
   HTTP_ERRORS,
   mergeErrorTables,
 } from './error.table';

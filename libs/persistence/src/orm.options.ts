@@ -14,6 +14,15 @@ export interface OrmParams {
   entities?: Function[];
 }
 
+/**
+ * How long the service waits on its database before it answers 503 (see
+ * isDatabaseUnavailable): a new connection (a server that is down or not
+ * answering), a free connection from the pool (every connection busy behind a
+ * stalled server), and one query's answer (a client-side bound past the
+ * server's statement_timeout, for a server that stopped answering at all).
+ */
+export const DATABASE_TIMEOUTS = { connectMs: 3_000, acquireMs: 5_000, queryMs: 20_000 } as const;
+
 /** Where `migration:create` writes and where the schema snapshot lives. */
 export const MIGRATIONS_DIR = join(process.cwd(), 'migrations');
 
@@ -28,7 +37,7 @@ export function ormOptions(params: OrmParams) {
     forceUtcTimezone: true,
     // Never create the schema at start-up: only committed migrations change it.
     schemaGenerator: { disableForeignKeys: false },
-    pool: { min: 0, max: params.poolSize },
+    pool: { min: 0, max: params.poolSize, acquireTimeoutMillis: DATABASE_TIMEOUTS.acquireMs },
     driverOptions: {
       connection: {
         // Nothing waits forever: a lock wait or a runaway statement fails and
@@ -37,6 +46,9 @@ export function ormOptions(params: OrmParams) {
         statement_timeout: 15_000,
         idle_in_transaction_session_timeout: 60_000,
         application_name: 'wallet-ledger',
+        // Never a hang when the server is away or stalled: see DATABASE_TIMEOUTS.
+        connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
+        query_timeout: DATABASE_TIMEOUTS.queryMs,
       },
     },
     // DB_DEBUG logs each statement with placeholders ($1, $2), never its

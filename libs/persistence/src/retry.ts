@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '@app/errors';
 import { isTransientConflict, sqlStateOf } from './driver-errors';
+import type { PersistenceErrorCode } from './persistence.errors';
 
 export interface RetryOptions {
   attempts: number;
@@ -9,8 +10,7 @@ export interface RetryOptions {
   onRetry?: (sqlState: string) => void;
 }
 
-/** Codes of the failures libs/persistence raises; the composition root gives them their HTTP spec. */
-export type PersistenceErrorCode = 'CONCURRENT_CONFLICT';
+export type { PersistenceErrorCode } from './persistence.errors';
 
 const DEFAULTS: RetryOptions = { attempts: 5, baseDelayMs: 5 };
 

@@ -32,4 +32,5 @@ export * from './expected-failures';
 export { expectAnswer } from './expect-answer';
 export { type PlanNode } from './query-plans';
 export { seededRandom } from './seeded-random';
+export { TcpProxy } from './tcp-proxy';
 export type { ErrorReason } from './error-reasons';

@@ -27,6 +27,7 @@ import {
 import { connectDb, expectSoundLedger, type LedgerSnapshot, readLedger, runAudit } from './ledger-invariants';
 import { planOf, type PlanNode, queriesDuring } from './query-plans';
 import { createTestApp, type TestApp } from './test-app';
+import { workerDatabaseUrl } from './test-database';
 
 export interface TestContextOptions {
   /** Environment read by the app on top of process.env, e.g. `{ DB_POOL_SIZE: '4' }`. */
@@ -43,6 +44,12 @@ export interface TestContextOptions {
    * otherwise) to a file of this context, read with logText() / logLines().
    */
   captureLogs?: boolean;
+  /**
+   * The service reaches its database through this URL instead (a TcpProxy in
+   * front of it, to take the database away); the test's own clients (`db`,
+   * `connectDb()`) still connect directly.
+   */
+  serviceDatabaseUrl?: (databaseUrl: string) => string;
 }
 
 /** One JSON log line as pino wrote it. */
@@ -62,7 +69,7 @@ export type LogLine = Record<string, unknown> & { level: string; msg?: string; r
  * (a second API instance, a restart).
  */
 export class TestContext implements TestApp {
-  private booted?: { app: TestApp; db: Client };
+  private booted?: { app: TestApp; db: Client; directUrl: string };
   private readonly clients = new Set<Client>();
   private readonly logFile?: string;
 
@@ -82,12 +89,13 @@ export class TestContext implements TestApp {
     const env = this.logFile
       ? { LOG_LEVEL: 'info', ...this.options.env, LOG_FORMAT: 'json', LOG_DESTINATION: this.logFile }
       : this.options.env;
-    const app = await createTestApp(env, this.options.databaseUrl);
+    const directUrl = this.options.databaseUrl ?? (await workerDatabaseUrl());
+    const app = await createTestApp(env, this.options.serviceDatabaseUrl?.(directUrl) ?? directUrl);
     try {
       if (this.options.listen) {
         await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
       }
-      this.booted = { app, db: await connectDb(app.databaseUrl) };
+      this.booted = { app, db: await connectDb(directUrl), directUrl };
     } catch (error) {
       await app.close();
       throw error;
@@ -128,7 +136,7 @@ export class TestContext implements TestApp {
       .map((line) => JSON.parse(line) as LogLine);
   }
 
-  private get started(): { app: TestApp; db: Client } {
+  private get started(): { app: TestApp; db: Client; directUrl: string } {
     if (!this.booted) throw new Error('The test context is not started: use it inside a test or a hook.');
     return this.booted;
   }
@@ -145,8 +153,9 @@ export class TestContext implements TestApp {
     return this.started.app.orm;
   }
 
+  /** The database of this context, reached directly (even when the service goes through a proxy). */
   get databaseUrl(): string {
-    return this.started.app.databaseUrl;
+    return this.started.directUrl;
   }
 
   /** A pg client on this worker's database, outside the service (no ORM, no request context). */

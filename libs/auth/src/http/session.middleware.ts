@@ -3,6 +3,7 @@ import connectPgSimple from 'connect-pg-simple';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { Pool } from 'pg';
+import { DATABASE_TIMEOUTS, databaseUnavailable } from '@app/persistence';
 import { localSessionSecret } from './session-secret';
 
 export const SESSION_COOKIE = 'sessionid';
@@ -31,7 +32,14 @@ export class SessionMiddleware implements OnApplicationShutdown {
   readonly handler: RequestHandler;
 
   constructor(@Inject(SESSION_OPTIONS) options: SessionOptions) {
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'wallet-ledger-sessions' });
+    this.pool = new Pool({
+      connectionString: options.databaseUrl,
+      max: 4,
+      application_name: 'wallet-ledger-sessions',
+      // The same bounds as the ORM's pool: a database that is away answers 503 in bounded time, never a hang.
+      connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
+      query_timeout: DATABASE_TIMEOUTS.queryMs,
+    });
     // An idle client's connection can end under it (a database restart, a
     // terminated backend): pg reports it on the pool, and an 'error' event
     // without a listener would kill the process. The next query reconnects.
@@ -46,7 +54,7 @@ export class SessionMiddleware implements OnApplicationShutdown {
       pruneSessionInterval: 15 * 60,
     });
     this.store = store;
-    this.handler = session({
+    const handler = session({
       name: SESSION_COOKIE,
       secret: options.secret ?? localSessionSecret(options.secretFile, (line) => this.logger.log(line)),
       store,
@@ -61,6 +69,9 @@ export class SessionMiddleware implements OnApplicationShutdown {
         path: '/',
       },
     });
+    // A store that cannot reach PostgreSQL fails the request as 503 (Retry-After), like the ORM's pool does.
+    this.handler = (req, res, next) =>
+      handler(req, res, (error?: unknown) => next(databaseUnavailable(error) ?? error));
   }
 
   /** The store pool's connections right now, for the metrics. */

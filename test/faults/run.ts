@@ -1,0 +1,249 @@
+/**
+ * make test-faults: two API instances (the built dist, production mode,
+ * separate processes) on one private PostgreSQL, a load client of our own,
+ * and one fault per round: an instance killed with SIGKILL and restarted,
+ * PostgreSQL restarted, PostgreSQL frozen for seconds, an instance stopped
+ * with SIGTERM under load. After each round, what clients were told is
+ * checked against the ledger (nothing acknowledged lost, nothing posted
+ * twice) and every ledger invariant is checked. Exits 1 on any failure.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { hash } from '@node-rs/argon2';
+import { Client } from 'pg';
+import { BENCH_PASSWORD, benchUuid, hashSeededChains, seedFundedWallets } from '../../bench/seed';
+import { seededRandom } from '../../libs/testing/src/seeded-random';
+import { ApiInstance, freePort, Postgres, SUITE_ENV } from './cluster';
+import { LoadClient, type LoadOptions, type SeededWallet } from './load';
+import { countEntries, printRound, type RoundReport, verifyRound } from './verify';
+
+const WALLETS = Number(process.env.FAULTS_WALLETS ?? 200);
+const ROUND_SECONDS = Number(process.env.FAULTS_ROUND_SECONDS ?? 12);
+const CONCURRENCY = 32;
+const FAULT_AT_MS = 3_000;
+const ADMIN = { username: 'fault-suite-admin', password: 'fault-suite-admin-password' };
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  const work = mkdtempSync(join(tmpdir(), 'wallet-ledger-faults-'));
+  const logs = join(work, 'logs');
+  mkdirSync(logs);
+  const cleanup: Array<() => Promise<void>> = [];
+  let passed = false;
+  try {
+    const postgres = await Postgres.start(join(work, 'postgres'));
+    cleanup.push(() => postgres.down());
+    const step = (what: string) => console.log(`${what} (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
+    step(`PostgreSQL on 127.0.0.1:${postgres.port}; logs in ${logs}`);
+    const [a, b] = [
+      new ApiInstance('api-a', await freePort(), postgres.url, logs),
+      new ApiInstance('api-b', await freePort(), postgres.url, logs),
+    ];
+    cleanup.push(
+      () => a.exit(),
+      () => b.exit(),
+    );
+    await a.start(); // applies the migrations
+    step('api-a ready');
+    const db = new Client({ connectionString: postgres.url, application_name: 'fault-suite' });
+    db.on('error', () => undefined); // round 2 restarts the server under it; checks reconnect below
+    await db.connect();
+    await seed(db);
+    await db.end();
+    step(`seeded ${WALLETS} wallets`);
+    await b.start();
+    await makeAdmin(postgres.url);
+    step('api-b ready, admin made');
+    const instances = [a, b];
+    const wallets = await logIn(instances);
+    const adminCookie = await login(a.url, ADMIN.username, ADMIN.password);
+    step('every wallet logged in through HTTP');
+
+    const load = new LoadClient(() => instances.map((instance) => instance.url), wallets, seededRandom(20261127).next);
+    const audit = async () => {
+      const response = await fetch(`${a.url}/v1/admin/ledger/audit`, { headers: { cookie: adminCookie } });
+      return ((await response.json()) as { data: Record<string, unknown> }).data;
+    };
+    const reports: RoundReport[] = [];
+    const round = async (name: string, key: string, fault: () => Promise<void>, extra?: () => string[]) => {
+      const options: LoadOptions = {
+        round: key,
+        seconds: ROUND_SECONDS,
+        concurrency: CONCURRENCY,
+        maxRequests: 4_000,
+        attemptTimeoutMs: 30_000,
+        drainSeconds: 40,
+      };
+      const before = await withDb(postgres.url, countEntries);
+      const started = Date.now();
+      const sent = await load.run(options, FAULT_AT_MS, fault);
+      const report = await withDb(postgres.url, (db) =>
+        verifyRound(db, name, Math.round((Date.now() - started) / 1000), sent, before, audit),
+      );
+      report.problems.push(...(extra?.() ?? []));
+      printRound(report);
+      reports.push(report);
+    };
+
+    await round('Round 1: SIGKILL api-a midway, then restart it', 'r1', async () => {
+      a.kill();
+      await sleep(1_500);
+      await a.start();
+    });
+
+    await round('Round 2: restart PostgreSQL midway (fast shutdown, 2 s down)', 'r2', async () => {
+      await postgres.down();
+      await sleep(2_000);
+      await postgres.up();
+    });
+
+    let frozen = 0;
+    await round(
+      'Round 3: PostgreSQL hangs for 7 s (SIGSTOP of the postmaster and every backend, then SIGCONT)',
+      'r3',
+      async () => {
+        frozen = postgres.signalAll('SIGSTOP');
+        await sleep(7_000);
+        postgres.signalAll('SIGCONT');
+      },
+      () => {
+        const last = reports.at(-1);
+        return last && !last.attempts.get(503)
+          ? [`the hang produced no 503 (${frozen} processes frozen): the timeouts were not exercised`]
+          : [];
+      },
+    );
+
+    let stopped = { code: null as number | null, signal: null as NodeJS.Signals | null, ms: 0 };
+    const bound = Number(SUITE_ENV.SHUTDOWN_TIMEOUT_SECONDS) * 1000;
+    await round(
+      'Round 4: SIGTERM api-b under load, then start it again',
+      'r4',
+      async () => {
+        stopped = await b.terminate();
+        await b.start();
+      },
+      () => {
+        console.log(`  api-b after SIGTERM: exit code ${stopped.code}, signal ${stopped.signal}, in ${stopped.ms} ms`);
+        return stopped.code === 0 && stopped.ms < bound ? [] : [`SIGTERM: exit ${stopped.code} after ${stopped.ms} ms`];
+      },
+    );
+
+    printSummary(reports);
+    const failed = reports.filter((report) => report.problems.length > 0);
+    console.log(
+      `\nfault suite ${failed.length ? 'FAILED' : 'passed'} in ${Math.round((Date.now() - startedAt) / 1000)} s`,
+    );
+    passed = failed.length === 0;
+    return passed ? 0 : 1;
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    if (passed) rmSync(work, { recursive: true, force: true });
+    else console.log(`API logs kept in ${logs}`);
+  }
+}
+
+/** The wallets, funded in SQL with every invariant kept (bench/seed.ts), their chains hashed as the service would. */
+async function seed(db: Client): Promise<void> {
+  const passwordHash = await hash(BENCH_PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  await seedFundedWallets(db, WALLETS, '1000.00', passwordHash);
+  await hashSeededChains(db);
+}
+
+async function makeAdmin(databaseUrl: string): Promise<void> {
+  await promisify(execFile)(process.execPath, ['dist/apps/cli/src/main.js', 'admin'], {
+    env: {
+      ...process.env,
+      ...SUITE_ENV,
+      DATABASE_URL: databaseUrl,
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+    },
+  });
+}
+
+async function login(url: string, username: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const cookie = response.headers.get('set-cookie');
+  if (response.status !== 200 || !cookie) throw new Error(`login of ${username} answered ${response.status}`);
+  return cookie.split(';')[0];
+}
+
+/** Every seeded user logged in through HTTP, half through each instance (16 at a time). */
+async function logIn(instances: ApiInstance[]): Promise<SeededWallet[]> {
+  const wallets: SeededWallet[] = [];
+  for (let first = 1; first <= WALLETS; first += 16) {
+    const batch = Array.from({ length: Math.min(16, WALLETS - first + 1) }, (_, i) => first + i);
+    wallets.push(
+      ...(await Promise.all(
+        batch.map(async (n) => ({
+          username: `bench-${n}`,
+          walletId: benchUuid(2, n),
+          cookie: await login(instances[n % instances.length].url, `bench-${n}`, BENCH_PASSWORD),
+        })),
+      )),
+    );
+  }
+  return wallets;
+}
+
+/** A fresh connection per check (the server may have restarted since the last one). */
+async function withDb<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: url, application_name: 'fault-suite' });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+function printSummary(reports: RoundReport[]): void {
+  console.log('\n== Summary');
+  const header = [
+    'round',
+    'sent',
+    'retried',
+    '200',
+    '400',
+    '409',
+    '503 attempts',
+    'posted',
+    'replayed',
+    'lost',
+    'duplicated',
+    'checks',
+  ];
+  const rows = reports.map((report, index) => [
+    String(index + 1),
+    String(report.sent),
+    String(report.retried),
+    String(report.finals.get(200) ?? 0),
+    String(report.finals.get(400) ?? 0),
+    String(report.finals.get(409) ?? 0),
+    String(report.attempts.get(503) ?? 0),
+    String(report.posted),
+    String(report.replayed),
+    String(report.lost),
+    String(report.duplicated),
+    report.problems.length ? 'FAILED' : 'ok',
+  ]);
+  console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
