@@ -34,7 +34,12 @@ describe('observability configuration', () => {
   });
 
   it('keeps production lines JSON: LOG_FORMAT=pretty is refused there', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', SESSION_SECRET: 'x'.repeat(32), TRUST_PROXY: '1' };
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@h/db',
+      SESSION_SECRET: 'x'.repeat(32),
+      TRUST_PROXY: '1',
+    };
     expect(() => loadConfig({ ...production, LOG_FORMAT: 'pretty' })).toThrow(/LOG_FORMAT=pretty/);
     expect(loadConfig(production).observability.logFormat).toBe('auto');
   });
