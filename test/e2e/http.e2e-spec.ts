@@ -17,31 +17,7 @@ const NOT_AN_OBJECT = failure(
 );
 const TOO_LARGE = failure('PAYLOAD_TOO_LARGE', 'PAYLOAD_TOO_LARGE', 'Request body is too large (16 KiB at most).');
 
-/** Every route the application serves, as `METHOD path`. */
-const SERVED_ROUTES = [
-  'POST /v1/auth/register',
-  'POST /v1/auth/login',
-  'POST /v1/auth/logout',
-  'GET /v1/wallets',
-  'GET /v1/wallets/operations',
-  'POST /v1/wallets/deposit',
-  'POST /v1/wallets/transfer',
-  'POST /v1/wallets/holds',
-  'POST /v1/holds/{id}/capture',
-  'POST /v1/holds/{id}/void',
-  'GET /healthcheck',
-  'GET /readyz',
-  'GET /metrics',
-  'GET /v1/auth/me',
-  'GET /v1/admin/users',
-  'GET /v1/admin/wallets/{id}',
-  'GET /v1/admin/wallets/{id}/operations',
-  'POST /v1/admin/transfers/{transferId}/reversal',
-  'POST /v1/admin/wallets/{id}/freeze',
-  'POST /v1/admin/wallets/{id}/unfreeze',
-  'GET /v1/admin/ledger/audit',
-  'GET /v1/admin/actions',
-];
+/** Every route that needs a session (the admin routes need the admin role too), as `METHOD path`. */
 const SESSION_ROUTES = [
   'GET /v1/wallets',
   'GET /v1/wallets/operations',
@@ -59,6 +35,16 @@ const SESSION_ROUTES = [
   'POST /v1/admin/wallets/{id}/unfreeze',
   'GET /v1/admin/ledger/audit',
   'GET /v1/admin/actions',
+];
+/** Every route the application serves: the session routes and the public ones. */
+const SERVED_ROUTES = [
+  'POST /v1/auth/register',
+  'POST /v1/auth/login',
+  'POST /v1/auth/logout',
+  'GET /healthcheck',
+  'GET /readyz',
+  'GET /metrics',
+  ...SESSION_ROUTES,
 ];
 
 /** A JSON login body padded with an unknown field to exactly `bytes` bytes. */

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Migration } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { migrateUnderLock, ormOptions } from '@app/persistence';
-import { databaseUrl, testDatabaseEnv } from '@app/testing';
+import { scratchDatabase } from '@app/testing';
 import { migrationsList } from '../../migrations';
 
 /** What a migration's session runs with, and a constraint added NOT VALID the way the README's rule says. */
@@ -18,26 +17,19 @@ class ProbeMigration extends Migration {
 }
 
 describe('migrations', () => {
-  const name = `wallet_migrate_${randomUUID().slice(0, 8)}`;
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
   let url: string;
   let db: Client;
 
   beforeAll(async () => {
-    const env = testDatabaseEnv();
-    const admin = new Client({ connectionString: env.adminUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    url = databaseUrl(env.adminUrl, name);
+    scratch = await scratchDatabase('migrate');
+    url = scratch.url;
     db = new Client({ connectionString: url });
     await db.connect();
   });
   afterAll(async () => {
     await db?.end();
-    const admin = new Client({ connectionString: testDatabaseEnv().adminUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await scratch?.drop();
   });
 
   it('run on a connection of their own, without the request pool timeouts, and validate NOT VALID constraints after the commit', async () => {

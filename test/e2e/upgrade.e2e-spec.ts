@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { FUNDING_WALLET_ID } from '@app/ledger';
 import { ormOptions } from '@app/persistence';
-import { databaseUrl, TestContext, testDatabaseEnv } from '@app/testing';
+import { scratchDatabase, TestContext } from '@app/testing';
 import { migrationsList } from '../../migrations';
 
 /** The last migration before the hash chain and the username rule existed. */
@@ -19,19 +19,13 @@ const PASSWORD = 'an old password';
  * postings chain on where the migration left off.
  */
 describe('upgrading a database written before the admin tools', () => {
-  const name = `wallet_upgrade_${randomUUID().slice(0, 8)}`;
-  let url: string;
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
   let ctx: TestContext;
   const wallets = { alice: randomUUID(), upperAlice: randomUUID(), bob: randomUUID() };
 
   beforeAll(async () => {
-    const env = testDatabaseEnv();
-    const admin = new Client({ connectionString: env.adminUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    url = databaseUrl(env.adminUrl, name);
-
+    scratch = await scratchDatabase('upgrade');
+    const { url } = scratch;
     const orm = await MikroORM.init(ormOptions({ url, poolSize: 1, debug: false, migrationsList }));
     await orm.getMigrator().up({ to: BEFORE_ADMIN_TOOLS });
     await seedOldRelease(url);
@@ -41,10 +35,7 @@ describe('upgrading a database written before the admin tools', () => {
   });
   afterAll(async () => {
     await ctx?.close();
-    const admin = new Client({ connectionString: testDatabaseEnv().adminUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await scratch?.drop();
   });
 
   /** Users, wallets, two deposits and a transfer as the previous release wrote them (no hash, no key). */

@@ -5,7 +5,13 @@
  * user (its agent) is also exported as a plain function.
  */
 export { TestContext, useTestContext, type TestContextOptions, type LogLine } from './test-context';
-export { testDatabaseEnv, databaseUrl, workerDatabaseUrl, type TestDatabaseEnv } from './test-database';
+export {
+  testDatabaseEnv,
+  databaseUrl,
+  workerDatabaseUrl,
+  scratchDatabase,
+  type TestDatabaseEnv,
+} from './test-database';
 export {
   balanceOf,
   uniqueUsername,

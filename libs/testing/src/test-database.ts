@@ -52,3 +52,26 @@ async function cloneTemplate(env: TestDatabaseEnv, name: string): Promise<string
   }
   return databaseUrl(env.adminUrl, name);
 }
+
+/**
+ * An empty database of its own (no migration applied), for a test that
+ * migrates it step by step; `drop()` removes it.
+ */
+export async function scratchDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const env = testDatabaseEnv();
+  const name = `wallet_${label}_${Math.random().toString(36).slice(2, 10)}`;
+  const onAdmin = async (sql: string) => {
+    const admin = new Client({ connectionString: env.adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  };
+  await onAdmin(`create database "${name}"`);
+  return {
+    url: databaseUrl(env.adminUrl, name),
+    drop: () => onAdmin(`drop database if exists "${name}" with (force)`),
+  };
+}
