@@ -7,6 +7,8 @@ export interface ProcessUsage {
   maxRssMb: number;
   /** Average CPU use in percent of one core while sampling. */
   cpuPercent: number;
+  /** CPU time (utime + stime of all its threads, from /proc/<pid>/stat) spent while sampling, in ms. */
+  cpuMs: number;
 }
 
 function cpuTicks(pid: number): number {
@@ -43,7 +45,11 @@ export function sampleProcess(pid: number, everyMs = 200): { stop(): ProcessUsag
       } catch {
         // ended
       }
-      return { maxRssMb: round(maxRss, 1), cpuPercent: round((ticks / CLOCK_TICKS / seconds) * 100, 0) };
+      return {
+        maxRssMb: round(maxRss, 1),
+        cpuPercent: round((ticks / CLOCK_TICKS / seconds) * 100, 0),
+        cpuMs: (ticks * 1000) / CLOCK_TICKS,
+      };
     },
   };
 }
