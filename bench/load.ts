@@ -1,6 +1,6 @@
 import autocannon, { type Request } from 'autocannon';
 import { randomUUID } from 'node:crypto';
-import { type ProcessUsage, round, sampleProcess } from './process-stats';
+import { type ProcessUsage, round, sampleProcess, waitForIdle } from './process-stats';
 
 export interface LoadResult {
   scenario: string;
@@ -20,6 +20,8 @@ export interface LoadResult {
   money: boolean;
   /** Its process's peak RSS and CPU while loaded (the API's, or the bare Express's for that row). */
   api: ProcessUsage;
+  /** How long the process took to become idle before the scenario started (in-flight requests of the previous one). */
+  settleMs: number;
   /** The process's CPU milliseconds per 2xx response: (utime + stime after − before) ÷ 2xx responses. */
   cpuMsPerOk: number | null;
   /**
@@ -54,6 +56,8 @@ export async function runLoad(
     process?: LoadResult['process'];
   },
 ): Promise<LoadResult> {
+  // Start on an idle process: the previous scenario's in-flight requests served first.
+  const settleMs = await waitForIdle(apiPid);
   const sampler = sampleProcess(apiPid);
   const result = await boundedRun(
     {
@@ -99,6 +103,7 @@ export async function runLoad(
     process: options.process ?? 'api',
     money: options.money ?? false,
     api,
+    settleMs,
     cpuMsPerOk: result['2xx'] > 0 ? round(api.cpuMs / result['2xx'], 2) : null,
     batchSize: options.money ? { mean: null, max: null, note: 'n/a (no batching yet)' } : null,
   };

@@ -54,6 +54,37 @@ export function sampleProcess(pid: number, everyMs = 200): { stop(): ProcessUsag
   };
 }
 
+/**
+ * Waits until the process is idle (at most `maxCpuPercent` of a core over a
+ * 250 ms window), at most `timeoutMs`: the requests a load client left in
+ * flight when it stopped are still being served, and would otherwise be
+ * counted in the next scenario's CPU and compete with its requests.
+ * Returns how long it waited, in ms.
+ */
+export async function waitForIdle(pid: number, maxCpuPercent = 10, timeoutMs = 15_000): Promise<number> {
+  const started = performance.now();
+  const windowMs = 250;
+  for (;;) {
+    let before: number;
+    try {
+      before = cpuTicks(pid);
+    } catch {
+      return 0; // ended
+    }
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    let ticks: number;
+    try {
+      ticks = cpuTicks(pid) - before;
+    } catch {
+      return 0;
+    }
+    const waited = performance.now() - started;
+    if ((ticks / CLOCK_TICKS / (windowMs / 1000)) * 100 <= maxCpuPercent || waited >= timeoutMs) {
+      return Math.round(waited);
+    }
+  }
+}
+
 export function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;

@@ -16,7 +16,7 @@ import { freePort, openBenchDatabase } from './database';
 import { login, startApi, startBareExpress } from './api-process';
 import { type LoadResult, runLoad } from './load';
 import { runPgbench, type PgbenchResult } from './pgbench';
-import { round } from './process-stats';
+import { round, waitForIdle } from './process-stats';
 import { BENCH_PASSWORD, benchUuid, hashSeededChains, seedFundedWallets, seedHistoryWallet } from './seed';
 import { seedDesignBalanceMs } from './seed-design';
 import { BARE_EXPRESS, HEALTHCHECK, writeReport } from './report';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       results.push(result);
       log(
         `   ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, ` +
-          `errors ${result.errors}, CPU ${result.cpuMsPerOk ?? 'n/a'} ms per 2xx`,
+          `errors ${result.errors}, CPU ${result.cpuMsPerOk ?? 'n/a'} ms per 2xx (started after ${result.settleMs} ms to idle)`,
       );
     };
 
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
       ceilings.push(result);
       log(`   ${script} c=${connections}: ${result.transactionsPerSecond ?? result.note} tx/s`);
     };
+    await waitForIdle(api.pid); // the last scenario's in-flight requests served first
     for (const connections of ONLY ? [] : SETTINGS.pgbenchConcurrency) await pgbench('transfer.sql', connections);
     // The hot wallet is the HTTP scenario's payer: user and wallet number sessions + 1.
     if (!ONLY) await pgbench('transfer-hot.sql', SETTINGS.hotConcurrency, { hot: SETTINGS.sessions + 1 });
