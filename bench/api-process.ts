@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ApiProcess {
@@ -7,39 +8,52 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The API's Node flags: those of `npm start` and the Dockerfile, then
+ * BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the
+ * API under load). The bare Express reference runs with the same flags.
+ */
+export function apiNodeArgs(): string[] {
+  return ['--max-semi-space-size=4', ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
 /** Starts the built API (production mode, no watch) as a separate process and waits until it answers. */
-export async function startApi(
-  databaseUrl: string,
+export function startApi(databaseUrl: string, port: number, env: Record<string, string> = {}): Promise<ApiProcess> {
+  return startNode('the API', 'dist/apps/api/src/main.js', port, '/healthcheck', {
+    DATABASE_URL: databaseUrl,
+    MIGRATE_ON_START: 'false',
+    SESSION_SECRET: 'bench-session-secret-bench-session-secret',
+    // Plain HTTP on 127.0.0.1 (production mode defaults to Secure cookies).
+    SECURE_COOKIES: 'false',
+    ...env,
+  });
+}
+
+/** Starts bench/bare-express.js (a bare Express "hello world") with the API's flags and waits until it answers. */
+export function startBareExpress(port: number): Promise<ApiProcess> {
+  return startNode('the bare Express', join(__dirname, 'bare-express.js'), port, '/', {});
+}
+
+async function startNode(
+  name: string,
+  script: string,
   port: number,
-  env: Record<string, string> = {},
+  readyPath: string,
+  env: Record<string, string>,
 ): Promise<ApiProcess> {
-  // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
-  // Same flags as `npm start` (package.json) and the Dockerfile.
-  const nodeArgs = ['--max-semi-space-size=4', ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MIGRATE_ON_START: 'false',
-      SESSION_SECRET: 'bench-session-secret-bench-session-secret',
-      // Plain HTTP on 127.0.0.1 (production mode defaults to Secure cookies).
-      SECURE_COOKIES: 'false',
-      ...env,
-    },
+  const child: ChildProcess = spawn(process.execPath, [...apiNodeArgs(), script], {
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let waited = 0; ; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
     try {
-      if ((await fetch(`${url}/healthcheck`)).ok) break;
+      if ((await fetch(`${url}${readyPath}`)).ok) break;
     } catch {
       // not listening yet
     }
-    if (waited > 30_000) throw new Error('the API did not start within 30 s');
+    if (waited > 30_000) throw new Error(`${name} did not start within 30 s`);
     await sleep(100);
   }
   return {

@@ -1,6 +1,6 @@
 import autocannon, { type Request } from 'autocannon';
 import { randomUUID } from 'node:crypto';
-import { type ProcessUsage, round, sampleProcess } from './process-stats';
+import { type ProcessUsage, round, sampleProcess, waitForIdle } from './process-stats';
 
 export interface LoadResult {
   scenario: string;
@@ -12,27 +12,52 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   status5xx: number;
+  /** Responses with a 2xx status (the successful requests). */
+  status2xx: number;
+  /** The process under load: the API, or the bare Express reference. */
+  process: 'api' | 'bare express';
+  /** A money-moving scenario (transfer, deposit): CPU per request and batch sizes are reported for these. */
+  money: boolean;
+  /** Its process's peak RSS and CPU while loaded (the API's, or the bare Express's for that row). */
   api: ProcessUsage;
+  /** How long the process took to become idle before the scenario started (in-flight requests of the previous one). */
+  settleMs: number;
+  /** The process's CPU milliseconds per 2xx response: (utime + stime after − before) ÷ 2xx responses. */
+  cpuMsPerOk: number | null;
+  /**
+   * Mean and largest batch of money commands committed together. There is no
+   * batching yet: both null, with the note the report prints.
+   */
+  batchSize: { mean: number | null; max: number | null; note: string } | null;
 }
 
 export interface RequestPlan {
   method: 'GET' | 'POST';
   /** Builds each request: path, cookie, body (JSON) and whether to send an Idempotency-Key. */
-  next(): { path: string; cookie: string; body?: unknown; idempotent?: boolean };
+  next(): { path: string; cookie?: string; body?: unknown; idempotent?: boolean };
 }
 
 /**
  * One scenario: `connections` concurrent clients for `seconds` (and at most
  * `maxRequests`), every request built afresh by the plan, while the API
  * process's RSS and CPU are sampled. Bounded in time and in count.
+ * `apiPid` is the process under load (the API, or the bare Express reference).
  */
 export async function runLoad(
   scenario: string,
   url: string,
   apiPid: number,
   plan: RequestPlan,
-  options: { connections: number; seconds: number; maxRequests: number },
+  options: {
+    connections: number;
+    seconds: number;
+    maxRequests: number;
+    money?: boolean;
+    process?: LoadResult['process'];
+  },
 ): Promise<LoadResult> {
+  // Start on an idle process: the previous scenario's in-flight requests served first.
+  const settleMs = await waitForIdle(apiPid);
   const sampler = sampleProcess(apiPid);
   const result = await boundedRun(
     {
@@ -47,7 +72,8 @@ export async function runLoad(
           method: plan.method,
           setupRequest: (request: Request): Request => {
             const next = plan.next();
-            const headers: Record<string, string> = { cookie: next.cookie };
+            const headers: Record<string, string> = {};
+            if (next.cookie !== undefined) headers.cookie = next.cookie;
             if (next.body !== undefined) headers['content-type'] = 'application/json';
             if (next.idempotent) headers['idempotency-key'] = randomUUID();
             return {
@@ -73,7 +99,13 @@ export async function runLoad(
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     status5xx: result['5xx'],
+    status2xx: result['2xx'],
+    process: options.process ?? 'api',
+    money: options.money ?? false,
     api,
+    settleMs,
+    cpuMsPerOk: result['2xx'] > 0 ? round(api.cpuMs / result['2xx'], 2) : null,
+    batchSize: options.money ? { mean: null, max: null, note: 'n/a (no batching yet)' } : null,
   };
 }
 

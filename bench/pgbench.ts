@@ -3,6 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface PgbenchResult {
+  /** The script in bench/sql/ (transfer.sql, transfer-hot.sql). */
+  script: string;
   connections: number;
   transactionsPerSecond: number | null;
   /** Why there is no figure (pgbench missing or failed). */
@@ -22,16 +24,18 @@ export function findPgbench(): string | null {
 }
 
 /**
- * The ceiling: pgbench -M prepared running bench/sql/transfer.sql (the SQL of
- * one transfer as the service issues it) at the same concurrency, on the same
- * data, for the same time.
+ * A yardstick: pgbench -M prepared running a script of bench/sql/ (one keyed
+ * transfer per transaction in plain SQL) at the same concurrency, on the same
+ * data, for the same time as the HTTP scenario it is compared with.
+ * `variables` are passed with -D (wallets=N always; hot=N for transfer-hot.sql).
  */
 export async function runPgbench(
   databaseUrl: string,
-  options: { connections: number; seconds: number; wallets: number },
+  options: { script: string; connections: number; seconds: number; variables: Record<string, number> },
 ): Promise<PgbenchResult> {
+  const { script, connections } = options;
   const pgbench = findPgbench();
-  if (!pgbench) return { connections: options.connections, transactionsPerSecond: null, note: 'pgbench not installed' };
+  if (!pgbench) return { script, connections, transactionsPerSecond: null, note: 'pgbench not installed' };
   try {
     const output = execFileSync(
       pgbench,
@@ -40,25 +44,25 @@ export async function runPgbench(
         '-M',
         'prepared',
         '-c',
-        String(options.connections),
+        String(connections),
         '-j',
         '2',
         '-T',
         String(options.seconds),
-        '-D',
-        `wallets=${options.wallets}`,
+        ...Object.entries(options.variables).flatMap(([name, value]) => ['-D', `${name}=${value}`]),
         '-f',
-        join(__dirname, 'sql', 'transfer.sql'),
+        join(__dirname, 'sql', script),
         databaseUrl,
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const tps = /tps = ([0-9.]+) \(without initial connection time\)/.exec(output);
-    return { connections: options.connections, transactionsPerSecond: tps ? Math.round(Number(tps[1])) : null };
+    return { script, connections, transactionsPerSecond: tps ? Math.round(Number(tps[1])) : null };
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     return {
-      connections: options.connections,
+      script,
+      connections,
       transactionsPerSecond: null,
       note: `pgbench failed: ${stderr.split('\n').slice(0, 3).join(' ')}`,
     };

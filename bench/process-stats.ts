@@ -7,6 +7,8 @@ export interface ProcessUsage {
   maxRssMb: number;
   /** Average CPU use in percent of one core while sampling. */
   cpuPercent: number;
+  /** CPU time (utime + stime of all its threads, from /proc/<pid>/stat) spent while sampling, in ms. */
+  cpuMs: number;
 }
 
 function cpuTicks(pid: number): number {
@@ -43,9 +45,44 @@ export function sampleProcess(pid: number, everyMs = 200): { stop(): ProcessUsag
       } catch {
         // ended
       }
-      return { maxRssMb: round(maxRss, 1), cpuPercent: round((ticks / CLOCK_TICKS / seconds) * 100, 0) };
+      return {
+        maxRssMb: round(maxRss, 1),
+        cpuPercent: round((ticks / CLOCK_TICKS / seconds) * 100, 0),
+        cpuMs: (ticks * 1000) / CLOCK_TICKS,
+      };
     },
   };
+}
+
+/**
+ * Waits until the process is idle (at most `maxCpuPercent` of a core over a
+ * 250 ms window), at most `timeoutMs`: the requests a load client left in
+ * flight when it stopped are still being served, and would otherwise be
+ * counted in the next scenario's CPU and compete with its requests.
+ * Returns how long it waited, in ms.
+ */
+export async function waitForIdle(pid: number, maxCpuPercent = 10, timeoutMs = 15_000): Promise<number> {
+  const started = performance.now();
+  const windowMs = 250;
+  for (;;) {
+    let before: number;
+    try {
+      before = cpuTicks(pid);
+    } catch {
+      return 0; // ended
+    }
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    let ticks: number;
+    try {
+      ticks = cpuTicks(pid) - before;
+    } catch {
+      return 0;
+    }
+    const waited = performance.now() - started;
+    if ((ticks / CLOCK_TICKS / (windowMs / 1000)) * 100 <= maxCpuPercent || waited >= timeoutMs) {
+      return Math.round(waited);
+    }
+  }
 }
 
 export function round(value: number, digits: number): number {

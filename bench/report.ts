@@ -8,12 +8,37 @@ export interface BenchRun {
   mode: 'quick' | 'full';
   machine: string;
   database: string;
-  settings: { wallets: number; sessions: number; seconds: number; histories: number[]; transferConcurrency: number[] };
+  settings: {
+    wallets: number;
+    sessions: number;
+    seconds: number;
+    histories: number[];
+    transferConcurrency: number[];
+    pgbenchConcurrency: number[];
+    hotConcurrency: number;
+    lightConcurrency: number;
+  };
   results: LoadResult[];
   ceilings: PgbenchResult[];
   seedDesign: { size: number; msPerRead: number }[];
   durationSeconds: number;
+  /** os.loadavg() (1, 5, 15 min) when the run started and when it ended: how quiet the machine was. */
+  loadAverage: { start: number[]; end: number[] };
 }
+
+/** One row of issue 10's targets table, computed from this run's figures only. */
+export interface Target {
+  figure: string;
+  /** The figure as printed ("n/a" when a scenario or yardstick of it did not run). */
+  value: string;
+  target: string;
+  /** null when the figure could not be computed in this run. */
+  met: boolean | null;
+}
+
+/** Names shared with run.ts. */
+export const BARE_EXPRESS = 'bare Express hello-world (own process)';
+export const HEALTHCHECK = 'GET /healthcheck';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined, digits = 2) =>
   a && b ? round(a / b, digits) : null;
@@ -22,6 +47,8 @@ const ratio = (a: number | null | undefined, b: number | null | undefined, digit
 export function writeReport(run: BenchRun): string {
   const find = (scenario: string, connections?: number) =>
     run.results.find((r) => r.scenario === scenario && (connections === undefined || r.connections === connections));
+  const pgbench = (script: string, connections: number) =>
+    run.ceilings.find((p) => p.script === script && p.connections === connections)?.transactionsPerSecond;
   const transfer = (c: number) => find('transfer, random pairs', c);
   const smallest = Math.min(...run.settings.histories);
   const largest = Math.max(...run.settings.histories);
@@ -29,59 +56,153 @@ export function writeReport(run: BenchRun): string {
   const readLarge = find(`balance read, ${largest} ops`);
   const seedLarge = run.seedDesign.find((s) => s.size === largest);
   const msPerRead = (r?: LoadResult) => (r && r.requestsPerSecond ? 1000 / r.requestsPerSecond : null);
+  const apiResults = run.results.filter((r) => r.process === 'api');
+  const hot = find('transfer, one hot source', run.settings.hotConcurrency);
+  const health = find(HEALTHCHECK);
+  const bare = find(BARE_EXPRESS);
+  const t32 = transfer(32);
+  const t256 = transfer(256);
 
   const ratios = {
     httpTransfersOverPgbench: Object.fromEntries(
-      run.settings.transferConcurrency.map((c) => [
+      run.settings.pgbenchConcurrency.map((c) => [
         `c${c}`,
-        ratio(transfer(c)?.requestsPerSecond, run.ceilings.find((p) => p.connections === c)?.transactionsPerSecond),
+        ratio(transfer(c)?.requestsPerSecond, pgbench('transfer.sql', c)),
       ]),
     ),
-    depositsOverTransfersC32: ratio(find('deposit', 32)?.requestsPerSecond, transfer(32)?.requestsPerSecond),
+    hotOverPgbenchHot: ratio(hot?.requestsPerSecond, pgbench('transfer-hot.sql', run.settings.hotConcurrency)),
+    healthcheckOverBareExpress: ratio(health?.requestsPerSecond, bare?.requestsPerSecond),
+    balanceReadOverHealthcheck: ratio(readSmall?.requestsPerSecond, health?.requestsPerSecond),
+    depositsOverTransfersC32: ratio(find('deposit', 32)?.requestsPerSecond, t32?.requestsPerSecond),
     balanceReadTimeLargestOverSmallest: ratio(msPerRead(readLarge), msPerRead(readSmall)),
     seedSumOverOurReadAtLargest: ratio(seedLarge?.msPerRead, msPerRead(readLarge), 0),
-    maxApiRssMb: Math.max(...run.results.map((r) => r.api.maxRssMb)),
+    maxApiRssMb: apiResults.length ? Math.max(...apiResults.map((r) => r.api.maxRssMb)) : null,
   };
 
+  const na = 'n/a';
+  const atLeast = (value: number | null | undefined, min: number): Target['met'] =>
+    value === null || value === undefined ? null : value >= min;
+  const atMost = (value: number | null | undefined, max: number): Target['met'] =>
+    value === null || value === undefined ? null : value <= max;
+  const targets: Target[] = [
+    {
+      figure: 'keyed transfers/s at c=32 ÷ pgbench of `transfer.sql` at c=32',
+      value:
+        ratios.httpTransfersOverPgbench.c32 !== null && ratios.httpTransfersOverPgbench.c32 !== undefined
+          ? `${ratios.httpTransfersOverPgbench.c32} (${t32?.requestsPerSecond} ÷ ${pgbench('transfer.sql', 32)})`
+          : na,
+      target: '≥ 0.6',
+      met: atLeast(ratios.httpTransfersOverPgbench.c32, 0.6),
+    },
+    {
+      figure: `one hot source wallet over HTTP ÷ pgbench of the hot variant (c=${run.settings.hotConcurrency})`,
+      value:
+        ratios.hotOverPgbenchHot !== null
+          ? `${ratios.hotOverPgbenchHot} (${hot?.requestsPerSecond} ÷ ${pgbench('transfer-hot.sql', run.settings.hotConcurrency)})`
+          : na,
+      target: '≥ 0.5',
+      met: atLeast(ratios.hotOverPgbenchHot, 0.5),
+    },
+    {
+      figure: 'p99 of keyed transfers at c=32',
+      value: t32 ? `${t32.p99Ms} ms` : na,
+      target: '≤ 50 ms',
+      met: atMost(t32?.p99Ms, 50),
+    },
+    {
+      figure: 'API CPU per keyed transfer (c=32)',
+      value: t32?.cpuMsPerOk !== null && t32?.cpuMsPerOk !== undefined ? `${t32.cpuMsPerOk} ms` : na,
+      target: '≤ 1.0 ms',
+      met: atMost(t32?.cpuMsPerOk, 1.0),
+    },
+    {
+      figure: '`GET /healthcheck` ÷ bare Express hello-world',
+      value:
+        ratios.healthcheckOverBareExpress !== null
+          ? `${ratios.healthcheckOverBareExpress} (${health?.requestsPerSecond} ÷ ${bare?.requestsPerSecond})`
+          : na,
+      target: '≥ 0.5',
+      met: atLeast(ratios.healthcheckOverBareExpress, 0.5),
+    },
+    {
+      figure: `balance read (${smallest} ops) ÷ \`GET /healthcheck\``,
+      value:
+        ratios.balanceReadOverHealthcheck !== null
+          ? `${ratios.balanceReadOverHealthcheck} (${readSmall?.requestsPerSecond} ÷ ${health?.requestsPerSecond})`
+          : na,
+      target: '≥ 0.7',
+      met: atLeast(ratios.balanceReadOverHealthcheck, 0.7),
+    },
+    {
+      figure: 'transfers at c=256',
+      value: t256
+        ? `${t256.errors} errors, ${t256.non2xx} non-2xx, ${t256.status5xx} 5xx, p99 ${t256.p99Ms} ms (${t256.requestsPerSecond}/s)`
+        : na,
+      target: 'no error, no 5xx, p99 ≤ 250 ms',
+      met: t256 ? t256.errors === 0 && t256.non2xx === 0 && t256.status5xx === 0 && t256.p99Ms <= 250 : null,
+    },
+    {
+      figure: 'API peak RSS under load',
+      value: ratios.maxApiRssMb !== null ? `${ratios.maxApiRssMb} MB` : na,
+      target: '≤ 200 MB',
+      met: atMost(ratios.maxApiRssMb, 200),
+    },
+  ];
+
+  const scripts: Record<string, string> = {
+    'transfer.sql': 'pgbench -M prepared, `transfer.sql` (one keyed transfer, random pair)',
+    'transfer-hot.sql': 'pgbench -M prepared, `transfer-hot.sql` (one keyed transfer out of the hot wallet)',
+  };
+  const batchCell = (r: LoadResult) =>
+    r.batchSize ? (r.batchSize.mean === null ? r.batchSize.note : `${r.batchSize.mean} / ${r.batchSize.max}`) : '—';
   const lines = [
     `# Benchmark (${run.mode}) — ${new Date().toISOString()}`,
     '',
     `Machine: ${run.machine}; database: ${run.database}; ${run.settings.wallets} funded wallets, ` +
-      `${run.settings.seconds} s per scenario; client, API and PostgreSQL on one machine; run took ${run.durationSeconds} s.`,
+      `${run.settings.seconds} s per scenario; client, API and PostgreSQL on one machine; run took ${run.durationSeconds} s; ` +
+      `load average (1, 5, 15 min) ${run.loadAverage.start.join(', ')} at the start, ${run.loadAverage.end.join(', ')} at the end.`,
     '',
-    '| scenario | conc. | req/s | p50 ms | p99 ms | requests | errors | non-2xx | 5xx | API RSS MB | API CPU % |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | conc. | req/s | p50 ms | p99 ms | requests | errors | non-2xx | 5xx | RSS MB | CPU % | CPU ms per 2xx | batch size mean / max |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...run.results.map(
       (r) =>
-        `| ${r.scenario} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.requests} | ${r.errors} | ${r.non2xx} | ${r.status5xx} | ${r.api.maxRssMb} | ${r.api.cpuPercent} |`,
+        `| ${r.scenario} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.requests} | ${r.errors} | ` +
+        `${r.non2xx} | ${r.status5xx} | ${r.api.maxRssMb} | ${r.api.cpuPercent} | ${r.cpuMsPerOk ?? na} | ${batchCell(r)} |`,
     ),
+    '',
+    "RSS (peak) and CPU are the API process's, except on the bare Express row: its own process. CPU ms per 2xx is the " +
+      "process's utime + stime (/proc/<pid>/stat) over the scenario ÷ its 2xx responses.",
     '',
     '| reference | conc. | per second / ms per read |',
     '|---|---:|---:|',
     ...run.ceilings.map(
       (p) =>
-        `| pgbench -M prepared, SQL of one transfer | ${p.connections} | ${p.transactionsPerSecond ?? `n/a (${p.note})`} tx/s |`,
+        `| ${scripts[p.script] ?? `pgbench -M prepared, \`${p.script}\``} | ${p.connections} | ${p.transactionsPerSecond ?? `n/a (${p.note})`} tx/s |`,
     ),
     ...run.seedDesign.map((s) => `| seed design: all amounts summed per read, ${s.size} ops | 1 | ${s.msPerRead} ms |`),
+    '',
+    '| target (issue 10) | this run | target | met |',
+    '|---|---|---|---|',
+    ...targets.map((t) => `| ${t.figure} | ${t.value} | ${t.target} | ${t.met === null ? na : t.met ? 'yes' : 'no'} |`),
     '',
     '| ratio | value |',
     '|---|---:|',
     ...Object.entries(ratios.httpTransfersOverPgbench).map(
-      ([c, v]) => `| HTTP transfers/s ÷ pgbench tx/s, ${c} | ${v ?? 'n/a'} |`,
+      ([c, v]) => `| HTTP transfers/s ÷ pgbench tx/s (transfer.sql), ${c} | ${v ?? na} |`,
     ),
-    `| deposits/s ÷ transfers/s (c32) | ${ratios.depositsOverTransfersC32 ?? 'n/a'} |`,
-    `| balance read time at ${largest} ÷ at ${smallest} ops | ${ratios.balanceReadTimeLargestOverSmallest ?? 'n/a'} |`,
-    `| seed SUM time ÷ our read time at ${largest} ops | ${ratios.seedSumOverOurReadAtLargest ?? 'n/a'} |`,
-    `| peak API RSS (MB) | ${ratios.maxApiRssMb} |`,
+    `| deposits/s ÷ transfers/s (c32) | ${ratios.depositsOverTransfersC32 ?? na} |`,
+    `| balance read time at ${largest} ÷ at ${smallest} ops | ${ratios.balanceReadTimeLargestOverSmallest ?? na} |`,
+    `| seed SUM time ÷ our read time at ${largest} ops | ${ratios.seedSumOverOurReadAtLargest ?? na} |`,
+    `| peak API RSS (MB) | ${ratios.maxApiRssMb ?? na} |`,
     '',
-    'Read time is 1000 / req/s at 16 connections (amortised); the seed design is timed on one connection.',
+    `Read time is 1000 / req/s at ${run.settings.lightConcurrency} connections (amortised); the seed design is timed on one connection.`,
   ];
   const markdown = lines.join('\n');
   const directory = join(__dirname, 'results');
   writeFileSync(join(directory, `latest-${run.mode}.md`), `${markdown}\n`);
   writeFileSync(
     join(directory, `latest-${run.mode}.json`),
-    `${JSON.stringify({ ...run, ratios, at: new Date().toISOString() }, null, 2)}\n`,
+    `${JSON.stringify({ ...run, ratios, targets, at: new Date().toISOString() }, null, 2)}\n`,
   );
   return markdown;
 }

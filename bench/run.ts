@@ -1,6 +1,8 @@
 /**
- * `make bench`: the service measured against its ceiling and the seed's
- * design, side by side in one run. See docs/PERFORMANCE.md.
+ * `make bench`: the service measured against its yardsticks (pgbench on the
+ * plain SQL of one keyed transfer, a bare Express "hello world") and the
+ * seed's design, side by side in one run, with issue 10's targets computed
+ * from the run's own figures. See docs/PERFORMANCE.md.
  *
  *   BENCH_QUICK=1   a short run (CI keeps the bench working with it; asserts nothing)
  *   DATABASE_URL    bench on that server (a fresh database is created on it);
@@ -8,26 +10,35 @@
  */
 import { hash } from '@node-rs/argon2';
 import { mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort, openBenchDatabase } from './database';
-import { login, startApi } from './api-process';
+import { login, startApi, startBareExpress } from './api-process';
 import { type LoadResult, runLoad } from './load';
 import { runPgbench, type PgbenchResult } from './pgbench';
-import { round } from './process-stats';
+import { round, waitForIdle } from './process-stats';
 import { BENCH_PASSWORD, benchUuid, hashSeededChains, seedFundedWallets, seedHistoryWallet } from './seed';
 import { seedDesignBalanceMs } from './seed-design';
-import { writeReport } from './report';
+import { BARE_EXPRESS, HEALTHCHECK, writeReport } from './report';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+/**
+ * transferConcurrency: the random-pairs transfer scenarios; pgbenchConcurrency:
+ * those also run by pgbench on transfer.sql (256 clients would not fit in the
+ * server's max_connections); hotConcurrency: the hot-wallet scenario and its
+ * pgbench run on transfer-hot.sql; lightConcurrency: GET /healthcheck, the
+ * bare Express and the reads.
+ */
+const SHARED = { transferConcurrency: [8, 32, 64, 256], pgbenchConcurrency: [8, 32, 64], hotConcurrency: 32 };
 const SETTINGS = QUICK
-  ? { wallets: 2_000, sessions: 32, seconds: 2, histories: [1_000, 10_000, 50_000], transferConcurrency: [8, 32, 64] }
+  ? { ...SHARED, wallets: 2_000, sessions: 32, seconds: 2, histories: [1_000, 10_000, 50_000], lightConcurrency: 16 }
   : {
+      ...SHARED,
       wallets: 10_000,
       sessions: 64,
       seconds: 10,
       histories: [1_000, 100_000, 1_000_000],
-      transferConcurrency: [8, 32, 64],
+      lightConcurrency: 16,
     };
 if (process.env.BENCH_SECONDS) SETTINGS.seconds = Number(process.env.BENCH_SECONDS);
 const MAX_REQUESTS = 200_000;
@@ -36,6 +47,7 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  const loadAverageAtStart = loadavg().map((l) => round(l, 2));
   const log = (line: string) => console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}`);
   const bench = await openBenchDatabase('bench', log);
   const { db, url: databaseUrl } = bench;
@@ -66,61 +78,107 @@ async function main(): Promise<void> {
       return benchUuid(2, n);
     };
     const results: LoadResult[] = [];
-    const load = async (name: string, connections: number, plan: Parameters<typeof runLoad>[3]) => {
-      if (ONLY && !ONLY.test(`${name} c${connections}`)) return;
-      const result = await runLoad(name, api!.url, api!.pid, plan, {
+    const selected = (name: string, connections: number) => !ONLY || ONLY.test(`${name} c${connections}`);
+    const load = async (
+      name: string,
+      connections: number,
+      plan: Parameters<typeof runLoad>[3],
+      options: { money?: boolean; target?: { url: string; pid: number; process: 'bare express' } } = {},
+    ) => {
+      if (!selected(name, connections)) return;
+      const target = options.target ?? { url: api!.url, pid: api!.pid, process: 'api' as const };
+      const result = await runLoad(name, target.url, target.pid, plan, {
         connections,
         seconds: SETTINGS.seconds,
         maxRequests: MAX_REQUESTS,
+        money: options.money,
+        process: target.process,
       });
       results.push(result);
       log(
-        `   ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}`,
+        `   ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, ` +
+          `errors ${result.errors}, CPU ${result.cpuMsPerOk ?? 'n/a'} ms per 2xx (started after ${result.settleMs} ms to idle)`,
       );
     };
 
+    const bareName = BARE_EXPRESS;
+    if (selected(bareName, SETTINGS.lightConcurrency)) {
+      log(`0. a bare Express "hello world" in its own process, c=${SETTINGS.lightConcurrency}`);
+      const bare = await startBareExpress(await freePort());
+      try {
+        await load(
+          bareName,
+          SETTINGS.lightConcurrency,
+          { method: 'GET', next: () => ({ path: '/' }) },
+          { target: { url: bare.url, pid: bare.pid, process: 'bare express' } },
+        );
+      } finally {
+        await bare.stop();
+      }
+    }
+    log(`0. GET /healthcheck, c=${SETTINGS.lightConcurrency}`);
+    await load(HEALTHCHECK, SETTINGS.lightConcurrency, {
+      method: 'GET',
+      next: () => ({ path: '/healthcheck' }),
+    });
+
     for (const connections of SETTINGS.transferConcurrency) {
       log(`1. transfers between random wallets, c=${connections}`);
-      await load('transfer, random pairs', connections, {
-        method: 'POST',
-        next: () => {
-          const source = Math.floor(Math.random() * SETTINGS.sessions);
-          return {
-            path: '/v1/wallets/transfer',
-            cookie: sessions[source],
-            body: { destination: randomWallet(source + 1), amount: '0.01' },
-            idempotent: true,
-          };
+      await load(
+        'transfer, random pairs',
+        connections,
+        {
+          method: 'POST',
+          next: () => {
+            const source = Math.floor(Math.random() * SETTINGS.sessions);
+            return {
+              path: '/v1/wallets/transfer',
+              cookie: sessions[source],
+              body: { destination: randomWallet(source + 1), amount: '0.01' },
+              idempotent: true,
+            };
+          },
         },
-      });
+        { money: true },
+      );
     }
-    log('2. transfers out of one hot wallet, c=32');
-    await load('transfer, one hot source', 32, {
-      method: 'POST',
-      next: () => ({
-        path: '/v1/wallets/transfer',
-        cookie: hotSession,
-        body: { destination: randomWallet(SETTINGS.sessions + 1), amount: '0.01' },
-        idempotent: true,
-      }),
-    });
+    log(`2. transfers out of one hot wallet, c=${SETTINGS.hotConcurrency}`);
+    await load(
+      'transfer, one hot source',
+      SETTINGS.hotConcurrency,
+      {
+        method: 'POST',
+        next: () => ({
+          path: '/v1/wallets/transfer',
+          cookie: hotSession,
+          body: { destination: randomWallet(SETTINGS.sessions + 1), amount: '0.01' },
+          idempotent: true,
+        }),
+      },
+      { money: true },
+    );
     log('3. deposits, c=32');
-    await load('deposit', 32, {
-      method: 'POST',
-      next: () => ({
-        path: '/v1/wallets/deposit',
-        cookie: pick(sessions),
-        body: { amount: '0.01' },
-        idempotent: true,
-      }),
-    });
+    await load(
+      'deposit',
+      32,
+      {
+        method: 'POST',
+        next: () => ({
+          path: '/v1/wallets/deposit',
+          cookie: pick(sessions),
+          body: { amount: '0.01' },
+          idempotent: true,
+        }),
+      },
+      { money: true },
+    );
     for (const [index, history] of histories.entries()) {
       log(`4. balance read, ${history.size} operations`);
-      await load(`balance read, ${history.size} ops`, 16, {
+      await load(`balance read, ${history.size} ops`, SETTINGS.lightConcurrency, {
         method: 'GET',
         next: () => ({ path: '/v1/wallets', cookie: historySessions[index] }),
       });
-      await load(`balance at a moment, ${history.size} ops`, 16, {
+      await load(`balance at a moment, ${history.size} ops`, SETTINGS.lightConcurrency, {
         method: 'GET',
         next: () => {
           const second = 1 + Math.floor(Math.random() * history.size);
@@ -133,7 +191,7 @@ async function main(): Promise<void> {
     log(`5. one page (limit 100) deep inside ${deepest.size} operations`);
     const cursor = (sequence: number) =>
       Buffer.from(JSON.stringify({ w: deepest.walletId, o: 'desc', s: sequence })).toString('base64url');
-    await load(`page of 100, deep in ${deepest.size} ops`, 16, {
+    await load(`page of 100, deep in ${deepest.size} ops`, SETTINGS.lightConcurrency, {
       method: 'GET',
       next: () => ({
         path: `/v1/wallets/operations?limit=100&cursor=${cursor(Math.floor(deepest.size / 4 + Math.random() * (deepest.size / 2)))}`,
@@ -141,13 +199,22 @@ async function main(): Promise<void> {
       }),
     });
 
-    log('ceiling: pgbench on the SQL of one transfer');
+    log('yardsticks: pgbench on the SQL of one keyed transfer (transfer.sql), and its hot-wallet variant');
     const ceilings: PgbenchResult[] = [];
-    for (const connections of ONLY ? [] : SETTINGS.transferConcurrency) {
-      ceilings.push(
-        await runPgbench(databaseUrl, { connections, seconds: SETTINGS.seconds, wallets: SETTINGS.wallets }),
-      );
-    }
+    const pgbench = async (script: string, connections: number, variables: Record<string, number> = {}) => {
+      const result = await runPgbench(databaseUrl, {
+        script,
+        connections,
+        seconds: SETTINGS.seconds,
+        variables: { wallets: SETTINGS.wallets, ...variables },
+      });
+      ceilings.push(result);
+      log(`   ${script} c=${connections}: ${result.transactionsPerSecond ?? result.note} tx/s`);
+    };
+    await waitForIdle(api.pid); // the last scenario's in-flight requests served first
+    for (const connections of ONLY ? [] : SETTINGS.pgbenchConcurrency) await pgbench('transfer.sql', connections);
+    // The hot wallet is the HTTP scenario's payer: user and wallet number sessions + 1.
+    if (!ONLY) await pgbench('transfer-hot.sql', SETTINGS.hotConcurrency, { hot: SETTINGS.sessions + 1 });
 
     log("seed design: the wallet's amounts summed in the application on each read");
     const seedDesign: { size: number; msPerRead: number }[] = [];
@@ -167,6 +234,7 @@ async function main(): Promise<void> {
       ceilings,
       seedDesign,
       durationSeconds: round((Date.now() - startedAt) / 1000, 0),
+      loadAverage: { start: loadAverageAtStart, end: loadavg().map((l) => round(l, 2)) },
     });
     console.log(`\n${report}`);
   } finally {
