@@ -10,7 +10,7 @@ export {
   type LedgerErrorCode,
 } from './domain/ledger.errors';
 export { LEDGER_ERRORS } from './http/ledger-error.table';
-export { GENESIS_HASH, operationHash, encodeOperation, type HashedFields } from './domain/operation-hash';
+export { GENESIS_HASH, operationHash, type HashedFields } from './domain/operation-hash';
 export { JournalRepository, type EntrySummary } from './persistence/journal.repository';
 export { PostingService, type Leg, type Posting } from './application/posting.service';
 export { PostingObserver } from './application/posting.observer';

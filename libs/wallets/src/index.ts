@@ -9,5 +9,5 @@ export {
 export { Wallet } from './domain/wallet.entity';
 export { WalletNotFoundError, type WalletsErrorCode } from './domain/wallets.errors';
 export { WALLETS_ERRORS } from './http/wallets-error.table';
-export { WalletRepository, type LockedWallet, type Locked } from './persistence/wallet.repository';
+export { WalletRepository, type LockedWallet } from './persistence/wallet.repository';
 export { OperationResponse, WalletResponse, OperationsQuery, PageMeta, cursorOf } from './http/wallet.dto';

@@ -95,7 +95,7 @@ export class PostingService {
   }
 }
 
-export function hashedFields(operation: Operation) {
+function hashedFields(operation: Operation) {
   return {
     id: operation.id,
     transferId: operation.transferId,
