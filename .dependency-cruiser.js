@@ -49,7 +49,17 @@ module.exports = {
         'persistence); libs/http must not import it (idempotency builds on libs/http); libs/observability binds its ' +
         'observer and reads its route marker',
       severity: 'error',
-      from: { path: '^libs/', pathNot: ['^libs/(schema|idempotency|observability)/', '^libs/[^/]+/src/http/'] },
+      from: {
+        path: '^libs/',
+        pathNot: [
+          '^libs/(schema|idempotency|observability)/',
+          '^libs/[^/]+/src/http/',
+          // The money movements' group commit owns its batch's transaction: it claims and records keys itself.
+          '^libs/transfers/src/application/movement-batch\\.ts$',
+          '^libs/transfers/src/application/group-committer\\.ts$',
+          '^libs/transfers/src/transfers\\.module\\.ts$',
+        ],
+      },
       to: { path: '^libs/idempotency/' },
     },
     {

@@ -10,6 +10,6 @@ import { IdempotencyService } from './application/idempotency.service';
 @Module({
   imports: [MikroOrmModule.forFeature([IdempotencyKey])],
   providers: [IdempotencyKeyRepository, IdempotencyService, IdempotencyInterceptor, IdempotencyKeyCleaner],
-  exports: [IdempotencyInterceptor, IdempotencyKeyCleaner],
+  exports: [IdempotencyInterceptor, IdempotencyKeyCleaner, IdempotencyService],
 })
 export class IdempotencyModule {}

@@ -1,10 +1,17 @@
 export { IdempotencyModule } from './idempotency.module';
-export { Idempotent } from './http/idempotent.decorator';
+export { Idempotent, KeyedBy, type IdempotentOptions } from './http/idempotent.decorator';
 export { IdempotencyInterceptor, REPLAYED_HEADER } from './http/idempotency.interceptor';
 export { IdempotencyObserver } from './application/idempotency.observer';
 export { IDEMPOTENT_ROUTE } from './http/idempotent.decorator';
 export { IDEMPOTENCY_ERRORS } from './http/idempotency-error.table';
 export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';
-export { type IdempotencyErrorCode } from './domain/idempotency.errors';
+export { type IdempotencyErrorCode, IdempotencyKeyReusedError } from './domain/idempotency.errors';
 export { IdempotencyKeyCleaner } from './persistence/idempotency-key.cleaner';
 export { IdempotencyKey } from './persistence/idempotency-key.entity';
+export {
+  IdempotencyService,
+  Replay,
+  type KeyedRequest,
+  type IdempotencyRefusal,
+  type RecordableAnswer,
+} from './application/idempotency.service';

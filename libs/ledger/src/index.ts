@@ -12,7 +12,7 @@ export {
 export { LEDGER_ERRORS } from './http/ledger-error.table';
 export { GENESIS_HASH, operationHash, type HashedFields } from './domain/operation-hash';
 export { JournalRepository, type EntrySummary } from './persistence/journal.repository';
-export { PostingService, type Leg, type Posting } from './application/posting.service';
+export { PostingBatch, PostingService, type Leg, type Posting } from './application/posting.service';
 export { PostingObserver } from './application/posting.observer';
 export { BalanceService } from './application/balance.service';
 export {

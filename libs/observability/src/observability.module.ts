@@ -5,6 +5,7 @@ import type { AppConfig } from '@app/config';
 import { IdempotencyObserver } from '@app/idempotency';
 import { PostingObserver } from '@app/ledger';
 import { ConflictRetryObserver } from '@app/persistence';
+import { GroupCommitObserver } from '@app/transfers';
 import { RequestLogging } from './logging/request-logging';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
@@ -48,6 +49,7 @@ export class ObservabilityModule {
         { provide: PostingObserver, useExisting: Metrics },
         { provide: ConflictRetryObserver, useExisting: Metrics },
         { provide: IdempotencyObserver, useExisting: Metrics },
+        { provide: GroupCommitObserver, useExisting: Metrics },
       ],
       exports: [
         RequestLogging,
@@ -58,6 +60,7 @@ export class ObservabilityModule {
         PostingObserver,
         ConflictRetryObserver,
         IdempotencyObserver,
+        GroupCommitObserver,
       ],
     };
   }

@@ -12,6 +12,8 @@ export interface OrmParams {
   migrationsList: MigrationObject[];
   /** Entities, for processes that do not load them through Nest's forFeature. */
   entities?: Function[];
+  /** Hot-path statements prepared once per connection (default); off for a transaction-mode pooler. */
+  preparedStatements?: boolean;
 }
 
 /**

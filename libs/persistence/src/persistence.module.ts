@@ -1,6 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { type OrmParams, ormOptions } from './orm.options';
+import { STATEMENT_OPTIONS, Statements } from './statements';
 import { UnitOfWork } from './unit-of-work';
 
 /**
@@ -20,8 +21,12 @@ export class PersistenceModule {
           registerRequestContext: true,
         }),
       ],
-      providers: [UnitOfWork],
-      exports: [UnitOfWork],
+      providers: [
+        UnitOfWork,
+        Statements,
+        { provide: STATEMENT_OPTIONS, useValue: { prepared: params.preparedStatements ?? true, debug: params.debug } },
+      ],
+      exports: [UnitOfWork, Statements],
     };
   }
 }

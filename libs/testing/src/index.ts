@@ -40,3 +40,4 @@ export { type PlanNode } from './query-plans';
 export { seededRandom } from './seeded-random';
 export { TcpProxy } from './tcp-proxy';
 export type { ErrorReason } from './error-reasons';
+export { wireStatementsDuring, renderStatements, type WireStatement } from './wire-statements';

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '@app/idempotency';
 import { WalletsModule } from '@app/wallets';
+import { GroupCommitter } from './application/group-committer';
+import { MovementBatch } from './application/movement-batch';
 import { HoldExpirySweeper } from './application/hold-expiry.sweeper';
 import { HoldsService } from './application/holds.service';
 import { PaymentsService } from './application/payments.service';
@@ -8,9 +11,9 @@ import { HoldsController } from './http/holds.controller';
 import { TransfersController } from './http/transfers.controller';
 
 @Module({
-  imports: [WalletsModule],
+  imports: [WalletsModule, IdempotencyModule],
   controllers: [TransfersController, HoldsController],
-  providers: [PaymentsService, TransfersService, HoldsService, HoldExpirySweeper],
-  exports: [TransfersService, HoldsService, HoldExpirySweeper],
+  providers: [PaymentsService, TransfersService, HoldsService, MovementBatch, GroupCommitter, HoldExpirySweeper],
+  exports: [GroupCommitter, HoldsService, HoldExpirySweeper],
 })
 export class TransfersModule {}

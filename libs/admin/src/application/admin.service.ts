@@ -3,7 +3,7 @@ import { type AdminOutcome, AuthService, type SessionUser, type User } from '@ap
 import { type LedgerAuditReport, LedgerAuditor } from '@app/ledger';
 import type { Money } from '@app/money';
 import { UnitOfWork } from '@app/persistence';
-import { type Reversal, TransfersService } from '@app/transfers';
+import { type Answer, GroupCommitter, type Reversal, type Submission } from '@app/transfers';
 import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
 import { AdminActionRepository, type LoggedAction, type LogPosition } from '../persistence/admin-action.repository';
@@ -29,7 +29,7 @@ export class AdminService {
     private readonly unitOfWork: UnitOfWork,
     private readonly auth: AuthService,
     private readonly wallets: WalletsService,
-    private readonly transfers: TransfersService,
+    private readonly movements: GroupCommitter,
     private readonly auditor: LedgerAuditor,
     private readonly actions: AdminActionRepository,
   ) {}
@@ -50,12 +50,21 @@ export class AdminService {
     });
   }
 
-  reverse(admin: SessionUser, transferId: string, reason: string | null): Promise<Reversal> {
-    return this.unitOfWork.run(async () => {
-      const reversal = await this.transfers.reverse(transferId);
-      this.actions.add({ adminId: admin.id, action: AdminActionType.REVERSAL, target: transferId, reason });
-      return reversal;
-    });
+  /** Reverses a transfer with the money movements' group commit; the action log line commits with the reversal. */
+  reverse<R>(
+    admin: SessionUser,
+    transferId: string,
+    reason: string | null,
+    request: Omit<Submission<{ type: 'REVERSAL'; entryId: string }, R>, 'onAccepted'>,
+  ): Promise<Answer<R>> {
+    return this.movements.submit(
+      { type: 'REVERSAL', entryId: transferId },
+      {
+        ...request,
+        onAccepted: () =>
+          this.actions.add({ adminId: admin.id, action: AdminActionType.REVERSAL, target: transferId, reason }),
+      },
+    );
   }
 
   /** Freezes (true) or unfreezes (false) a user wallet; answers the wallet as it is after. */

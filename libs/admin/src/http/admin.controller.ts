@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors, JsonBodyOnly, UUID_PATTERN, WithMeta } from '@app/http';
-import { Idempotent } from '@app/idempotency';
-import { TransferNotFoundError } from '@app/transfers';
+import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
+import { type Answer, TransferNotFoundError } from '@app/transfers';
 import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletNotFoundError } from '@app/wallets';
 import { AdminService } from '../application/admin.service';
 import {
@@ -80,7 +80,7 @@ export class AdminController {
 
   @Post('transfers/:transferId/reversal')
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent({ handlerClaims: true })
   @ApiOperation({
     summary: 'Reverse a transfer: one compensating REVERSAL entry restores both balances',
     description:
@@ -95,10 +95,14 @@ export class AdminController {
     @CurrentUser() admin: SessionUser,
     @Param('transferId') transferId: string,
     @Body() body: ReasonRequest,
-  ): Promise<ReversalResponse> {
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<ReversalResponse>> {
     if (!UUID_PATTERN.test(transferId)) throw new TransferNotFoundError();
     const reason = body.reason || null;
-    return ReversalResponse.of(await this.admin.reverse(admin, transferId.toLowerCase(), reason), reason);
+    return this.admin.reverse(admin, transferId.toLowerCase(), reason, {
+      keyed,
+      present: (reversal) => ReversalResponse.of(reversal, reason),
+    });
   }
 
   @Post('wallets/:id/freeze')

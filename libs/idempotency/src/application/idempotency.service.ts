@@ -17,6 +17,9 @@
 import { Injectable } from '@nestjs/common';
 import { isLockTimeout, UnitOfWork } from '@app/persistence';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../domain/idempotency.errors';
+
+/** Why a keyed request is not run: its key belongs to another request, or its first request still runs. */
+export type IdempotencyRefusal = IdempotencyKeyReusedError | IdempotencyKeyInProgressError;
 import { IdempotencyKeyRepository, type StoredAnswer } from '../persistence/idempotency-key.repository';
 
 export type Outcome =
@@ -32,6 +35,26 @@ export type Outcome =
  * (see the interceptor): this service knows no HTTP.
  */
 export type RecordableAnswer = (error: unknown) => { status: number; body: unknown } | null;
+
+/**
+ * A keyed request whose handler runs it in a transaction of its own making
+ * with many others (the money movements' group commit): the handler claims
+ * the key and records the answer there, through `claimAll` and `recordAll`.
+ */
+export interface KeyedRequest {
+  userId: string;
+  key: string;
+  fingerprint: string;
+  recordable: RecordableAnswer;
+}
+
+/** What an earlier request with the key answered: sent again as it was. */
+export class Replay {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
 
 /**
  * Runs a keyed request at most once. One transaction holds the claim of the
@@ -81,6 +104,65 @@ export class IdempotencyService {
       // A duplicate ran in between and recorded its own answer: that one stands for the key.
       return stored ? replay(stored, fingerprint) : { replayed: false, failure: error };
     }
+  }
+
+  /**
+   * Claims distinct keys in the caller's transaction, in one statement. Per
+   * request: null when its key is taken now (the request runs, and its answer
+   * must be recorded with `recordAll` before the transaction commits), else
+   * what it answers instead (a replay, or a refusal: the key was used for
+   * another request, or its first request is still running).
+   */
+  async claimAll(requests: readonly KeyedRequest[]): Promise<(Replay | IdempotencyRefusal | null)[]> {
+    let stored: (StoredAnswer | null)[];
+    try {
+      stored = await this.keys.claimAll(requests);
+    } catch (error) {
+      // Alone, the request's key is the one held too long by its first request;
+      // in a batch, which one is unknown (the caller splits the batch).
+      if (isLockTimeout(error) && requests.length === 1) throw new IdempotencyKeyInProgressError();
+      throw error;
+    }
+    return stored.map((answer, index) => {
+      if (!answer) return null;
+      try {
+        const outcome = replay(answer, requests[index].fingerprint);
+        return outcome.replayed ? new Replay(outcome.status, outcome.body) : null;
+      } catch (refusal) {
+        return refusal as IdempotencyRefusal;
+      }
+    });
+  }
+
+  /**
+   * Settles the keys `claimAll` took, in the caller's transaction: each
+   * request's answer recorded (one statement), and the keys of requests whose
+   * answer binds no key (a conflict, ...) given back, as a rolled-back
+   * request would leave them (one statement, only when there are some).
+   */
+  async settleAll(
+    recorded: readonly { request: KeyedRequest; status: number; body: unknown }[],
+    released: readonly KeyedRequest[],
+  ): Promise<void> {
+    await this.keys.recordAll(
+      recorded.map(({ request, status, body }) => ({
+        userId: request.userId,
+        key: request.key,
+        status,
+        body: JSON.stringify(body ?? null),
+      })),
+    );
+    await this.keys.releaseAll(released);
+  }
+
+  /**
+   * For a request refused before it could claim its key (its body is
+   * invalid): the refusal a claim would have given first, when the key
+   * belongs to another request.
+   */
+  async keyReusedBy(request: KeyedRequest): Promise<IdempotencyKeyReusedError | null> {
+    const fingerprint = await this.keys.fingerprintOf(request.userId, request.key);
+    return fingerprint !== null && fingerprint !== request.fingerprint ? new IdempotencyKeyReusedError() : null;
   }
 
   private async claim(userId: string, key: string, fingerprint: string): Promise<StoredAnswer | null> {

@@ -8,14 +8,14 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { catchError, from, lastValueFrom, map, type Observable } from 'rxjs';
 import { DomainError } from '@app/errors';
 import { ERROR_TABLE, type Envelope, type ErrorTable, PrebuiltFailure, toErrorResponse } from '@app/http';
 import { IdempotencyObserver } from '../application/idempotency.observer';
-import { IdempotencyService } from '../application/idempotency.service';
+import { IdempotencyService, type KeyedRequest, Replay } from '../application/idempotency.service';
 import { InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
 import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from '../domain/idempotency-key.rules';
-import { IDEMPOTENT_ROUTE } from './idempotent.decorator';
+import { IDEMPOTENT_ROUTE, type IdempotentOptions, KEYED_REQUEST } from './idempotent.decorator';
 import { requestFingerprint } from './request-fingerprint';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -36,35 +36,63 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(IDEMPOTENT_ROUTE, context.getHandler())) return next.handle();
-    const request = context.switchToHttp().getRequest<Request>();
+    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_ROUTE, context.getHandler());
+    if (!options) return next.handle();
+    const request = context.switchToHttp().getRequest<Request & { [KEYED_REQUEST]?: KeyedRequest }>();
     const key = request.header(IDEMPOTENCY_HEADER);
     if (key === undefined) return next.handle();
     if (!isValidIdempotencyKey(key)) throw new InvalidIdempotencyKeyError();
-    const userId = (request.user as { id: string }).id;
-    const fingerprint = requestFingerprint(request.method, request.path, request.body);
-    return from(this.answer(context, userId, key, fingerprint, next));
+    const keyed: KeyedRequest = {
+      userId: (request.user as { id: string }).id,
+      key,
+      fingerprint: requestFingerprint(request.method, request.path, request.body),
+      recordable: this.recordable,
+    };
+    if (options.handlerClaims) {
+      request[KEYED_REQUEST] = keyed;
+      return next.handle().pipe(
+        map((result) => (result instanceof Replay ? this.replay(context, result) : result)),
+        catchError((error: unknown) => from(this.refusedBeforeClaim(error, keyed))),
+      );
+    }
+    return from(this.answer(context, keyed, next));
   }
 
-  private async answer(context: ExecutionContext, userId: string, key: string, fingerprint: string, next: CallHandler) {
+  private async answer(context: ExecutionContext, keyed: KeyedRequest, next: CallHandler) {
     const outcome = await this.idempotency.execute(
-      userId,
-      key,
-      fingerprint,
+      keyed.userId,
+      keyed.key,
+      keyed.fingerprint,
       () => lastValueFrom(next.handle()),
-      this.recordable,
+      keyed.recordable,
     );
     if (!outcome.replayed) {
       if ('failure' in outcome) throw outcome.failure;
       return outcome.data;
     }
+    return this.replay(context, new Replay(outcome.status, outcome.body));
+  }
+
+  /**
+   * An invalid request never reaches its handler's claim; as on a route the
+   * interceptor claims for, a key that belongs to another request is the
+   * first thing it hears.
+   */
+  private async refusedBeforeClaim(error: unknown, keyed: KeyedRequest): Promise<never> {
+    if (error instanceof DomainError && this.errors[error.code]?.bindsNoIdempotencyKey) {
+      throw (await this.idempotency.keyReusedBy(keyed)) ?? error;
+    }
+    throw error;
+  }
+
+  private replay(context: ExecutionContext, replay: Replay): unknown {
     this.observer?.replayed();
     const response = context.switchToHttp().getResponse<Response>();
     response.setHeader(REPLAYED_HEADER, 'true');
     // A stored failure is the whole envelope as first sent: answered as is, whatever it carries.
-    if (outcome.status >= 400) throw new PrebuiltFailure(outcome.status, outcome.body as Envelope<never>);
-    response.status(outcome.status);
-    return outcome.body;
+    if (replay.status >= 400) throw new PrebuiltFailure(replay.status, replay.body as Envelope<never>);
+    response.status(replay.status);
+    return replay.body;
   }
 
   /**

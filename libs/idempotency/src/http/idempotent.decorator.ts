@@ -1,9 +1,31 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+import type { KeyedRequest } from '../application/idempotency.service';
 import { ApiHeader } from '@nestjs/swagger';
 import { JsonBodyOnly } from '@app/http';
 import { IDEMPOTENCY_HEADER } from '../domain/idempotency-key.rules';
 
 export const IDEMPOTENT_ROUTE = 'idempotency:idempotent-route';
+
+export interface IdempotentOptions {
+  /**
+   * The handler claims the key and records the answer itself, in the
+   * transaction it runs the request in (the money movements' group commit
+   * runs many requests in one): the interceptor only checks the key, hands
+   * it over as `@KeyedBy()`, and sends back a `Replay` the handler returns.
+   * Otherwise the interceptor runs the handler inside a transaction of its own.
+   */
+  handlerClaims?: boolean;
+}
+
+/** Where the interceptor leaves a `handlerClaims` route's keyed request. */
+export const KEYED_REQUEST = Symbol('keyed-request');
+
+/** The request's Idempotency-Key, scoped to its user, on a `handlerClaims` route; undefined without the header. */
+export const KeyedBy = createParamDecorator(
+  (_: unknown, context: ExecutionContext): KeyedRequest | undefined =>
+    (context.switchToHttp().getRequest<Request & { [KEYED_REQUEST]?: KeyedRequest }>())[KEYED_REQUEST],
+);
 
 /**
  * Marks a money-moving route: it accepts an `Idempotency-Key` header, and the
@@ -11,9 +33,9 @@ export const IDEMPOTENT_ROUTE = 'idempotency:idempotent-route';
  * instead of posting again. A money-moving route takes a JSON body only
  * (415 otherwise, before anything runs: JsonBodyOnly from libs/http).
  */
-export const Idempotent = () =>
+export const Idempotent = (options: IdempotentOptions = {}) =>
   applyDecorators(
-    SetMetadata(IDEMPOTENT_ROUTE, true),
+    SetMetadata(IDEMPOTENT_ROUTE, options),
     JsonBodyOnly(),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,

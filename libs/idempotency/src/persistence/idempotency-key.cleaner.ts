@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Statements } from '@app/persistence';
 import { IdempotencyKeyRepository } from './idempotency-key.repository';
 
 const EVERY_MS = 15 * 60 * 1000;
@@ -14,7 +15,10 @@ export class IdempotencyKeyCleaner implements OnApplicationBootstrap, OnApplicat
   private readonly logger = new Logger(IdempotencyKeyCleaner.name);
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly statements: Statements,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.purge().catch((error) => this.logger.warn(String(error))), EVERY_MS);
@@ -27,6 +31,6 @@ export class IdempotencyKeyCleaner implements OnApplicationBootstrap, OnApplicat
 
   /** Deletes every expired key, `batch` at a time; returns how many. */
   purge(batch?: number): Promise<number> {
-    return new IdempotencyKeyRepository(this.orm.em.fork()).purgeExpired(batch);
+    return new IdempotencyKeyRepository(this.orm.em.fork(), this.statements).purgeExpired(batch);
   }
 }

@@ -1,8 +1,57 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { statement, Statements } from '@app/persistence';
 
 /** Keys are kept at least this long (the contract says 24 hours). */
 export const KEY_LIFETIME = '24 hours';
+
+/** A key as its owner sent it. */
+export interface KeyOf {
+  userId: string;
+  key: string;
+}
+
+/**
+ * The keys of a batch, taken in one statement, in (user, key) order (two
+ * batches that share keys wait on each other in one order, never in a
+ * cycle). Returns the keys taken now; the others are held or were answered.
+ */
+const CLAIM_ALL = statement(
+  'idempotency_claim_all',
+  `insert into idempotency_keys (user_id, key, fingerprint, created_at, expires_at)
+select k.user_id, k.key, k.fingerprint, clock_timestamp(), clock_timestamp() + interval '${KEY_LIFETIME}'
+  from unnest($1::uuid[], $2::text[], $3::text[]) as k (user_id, key, fingerprint)
+ order by k.user_id, k.key
+    on conflict (user_id, key) do update
+   set fingerprint = excluded.fingerprint, response_status = null, response_body = null,
+       created_at = excluded.created_at, expires_at = excluded.expires_at
+ where idempotency_keys.expires_at <= clock_timestamp()
+returning user_id, key`,
+);
+
+const STORED = statement(
+  'idempotency_stored',
+  `select user_id, key, fingerprint, response_status, response_body
+  from idempotency_keys
+ where (user_id, key) in (select * from unnest($1::uuid[], $2::text[]))`,
+);
+
+const RECORD_ALL = statement(
+  'idempotency_record_all',
+  `update idempotency_keys
+   set response_status = a.status, response_body = a.body
+  from unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[]) as a (user_id, key, status, body)
+ where idempotency_keys.user_id = a.user_id and idempotency_keys.key = a.key`,
+);
+
+const RELEASE_ALL = statement(
+  'idempotency_release_all',
+  `delete from idempotency_keys k
+ using unnest($1::uuid[], $2::text[]) as r (user_id, key)
+ where k.user_id = r.user_id and k.key = r.key`,
+);
+
+const keyString = (key: KeyOf) => `${key.userId}\u0000${key.key}`;
 
 export interface StoredAnswer {
   fingerprint: string;
@@ -13,7 +62,56 @@ export interface StoredAnswer {
 
 @Injectable()
 export class IdempotencyKeyRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly statements: Statements,
+  ) {}
+
+  /**
+   * `claim` for many distinct keys in the caller's transaction: one statement
+   * (two when some key was taken before). Returns, per key, null when it is
+   * taken now, else what is stored under it.
+   */
+  async claimAll(keys: readonly (KeyOf & { fingerprint: string })[]): Promise<(StoredAnswer | null)[]> {
+    const taken = await this.statements.run<{ user_id: string; key: string }>(CLAIM_ALL, [
+      keys.map((key) => key.userId),
+      keys.map((key) => key.key),
+      keys.map((key) => key.fingerprint),
+    ]);
+    if (taken.length === keys.length) return keys.map(() => null);
+    const takenNow = new Set(taken.map((row) => keyString({ userId: row.user_id, key: row.key })));
+    const others = keys.filter((key) => !takenNow.has(keyString(key)));
+    const rows = await this.statements.run<{
+      user_id: string;
+      key: string;
+      fingerprint: string;
+      response_status: number | null;
+      response_body: string | null;
+    }>(STORED, [others.map((key) => key.userId), others.map((key) => key.key)]);
+    const stored = new Map(
+      rows.map((row) => [
+        keyString({ userId: row.user_id, key: row.key }),
+        { fingerprint: row.fingerprint, status: row.response_status, body: row.response_body },
+      ]),
+    );
+    // A key neither taken nor found was deleted in between (expired): answered as in progress, the retry takes it.
+    return keys.map((key) =>
+      takenNow.has(keyString(key))
+        ? null
+        : (stored.get(keyString(key)) ?? { fingerprint: key.fingerprint, status: null, body: null }),
+    );
+  }
+
+  /** `record` for many keys taken in the caller's transaction, in one statement. */
+  async recordAll(answers: readonly (KeyOf & { status: number; body: string })[]): Promise<void> {
+    if (answers.length === 0) return;
+    await this.statements.run(RECORD_ALL, [
+      answers.map((answer) => answer.userId),
+      answers.map((answer) => answer.key),
+      answers.map((answer) => answer.status),
+      answers.map((answer) => answer.body),
+    ]);
+  }
 
   /**
    * Takes the key for this request, inside the caller's transaction, or
@@ -49,6 +147,21 @@ export class IdempotencyKeyRepository {
       `update idempotency_keys set response_status = ?, response_body = ? where user_id = ? and key = ?`,
       [answer.status, answer.body, userId, key],
     );
+  }
+
+  /** Gives back keys taken in the caller's transaction whose requests recorded nothing (one statement). */
+  async releaseAll(keys: readonly KeyOf[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.statements.run(RELEASE_ALL, [keys.map((key) => key.userId), keys.map((key) => key.key)]);
+  }
+
+  /** The fingerprint of the request a key belongs to, if it is taken (read as committed). */
+  async fingerprintOf(userId: string, key: string): Promise<string | null> {
+    const [row] = await this.em.execute<{ fingerprint: string }[]>(
+      `select fingerprint from idempotency_keys where user_id = ? and key = ? and expires_at > clock_timestamp()`,
+      [userId, key],
+    );
+    return row?.fingerprint ?? null;
   }
 
   /** Deletes keys past their lifetime; returns how many. */

@@ -7,7 +7,7 @@ import { type LedgerAccount, WalletKind } from '../domain/ledger-account';
 import { UnbalancedEntryError } from '../domain/ledger.errors';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
 import { Operation } from '../domain/operation.entity';
-import { LedgerWriter } from '../persistence/ledger.writer';
+import { type EntryDraft, LedgerWriter } from '../persistence/ledger.writer';
 import { PostingObserver } from './posting.observer';
 
 export interface Leg {
@@ -31,13 +31,29 @@ export interface Posting {
 }
 
 /**
- * Records a journal entry and its operations (legs) in the caller's unit of
- * work: it joins the transaction the use case opened, never opens its own.
- * Every user account among the legs must already be locked by the caller
- * (FOR UPDATE), since the next sequence, balance and chain hash are computed
- * from the values read under that lock. The legs must sum to zero; the
- * balance calculator refuses a user balance below zero. Updates the accounts
- * in memory and in the database.
+ * What the money movements of one batch posted, gathered in memory until
+ * the batch writes it (PostingService.write): the entries with their legs,
+ * and every user account whose state changed (running balance, sequence,
+ * chain head, pending holds).
+ */
+export class PostingBatch {
+  readonly entries: EntryDraft[] = [];
+  readonly accounts = new Set<LedgerAccount>();
+
+  /** An account changed outside a posting (a hold placed or released changes its pending holds). */
+  touch(account: LedgerAccount): void {
+    this.accounts.add(account);
+  }
+}
+
+/**
+ * Computes journal entries and their operations (legs) for the caller's
+ * unit of work. Every user account among the legs must already be locked by
+ * the caller (FOR UPDATE), since the next sequence, balance and chain hash
+ * are computed from the values read under that lock, and updated in memory
+ * as each entry is posted: the next posting of the same batch builds on
+ * them. The legs must sum to zero; the balance calculator refuses a user
+ * balance below zero. Nothing is written until `write`.
  */
 @Injectable()
 export class PostingService {
@@ -47,13 +63,17 @@ export class PostingService {
     @Optional() private readonly observer?: PostingObserver,
   ) {}
 
-  async post(posting: Posting): Promise<Operation[]> {
+  /** Adds the entry to the batch and moves the accounts' state on; throws (changing nothing) when it cannot be posted. */
+  post(posting: Posting, batch: PostingBatch): Operation[] {
     const total = Money.sum(posting.legs.map((leg) => leg.amount));
     if (!total.isZero()) throw new UnbalancedEntryError(total.toFixed());
+    // Every balance first: a refusal leaves every account as it was.
+    const balancesAfter = posting.legs.map((leg) =>
+      leg.account.kind === WalletKind.USER ? this.balances.next(leg.account, leg.amount) : null,
+    );
 
     const entryId = randomUUID();
-    const moved: LedgerAccount[] = [];
-    const operations = posting.legs.map((leg) => {
+    const operations = posting.legs.map((leg, index) => {
       const operation = new Operation();
       operation.transferId = entryId;
       operation.walletId = leg.account.id;
@@ -62,14 +82,15 @@ export class PostingService {
       operation.type = posting.type;
       operation.amount = leg.amount;
       operation.timestamp = posting.at;
-      if (leg.account.kind === WalletKind.USER) {
-        operation.balanceAfter = this.balances.next(leg.account, leg.amount);
+      const balanceAfter = balancesAfter[index];
+      if (balanceAfter) {
+        operation.balanceAfter = balanceAfter;
         operation.sequence = (leg.account.lastSequence ?? 0) + 1;
         operation.hash = operationHash(hashedFields(operation), leg.account.chainHead ?? GENESIS_HASH);
-        leg.account.balance = operation.balanceAfter;
+        leg.account.balance = balanceAfter;
         leg.account.lastSequence = operation.sequence;
         leg.account.chainHead = operation.hash;
-        moved.push(leg.account);
+        batch.accounts.add(leg.account);
       }
       return operation;
     });
@@ -82,16 +103,20 @@ export class PostingService {
     for (const operation of operations) {
       if (!operation.hash) operation.hash = operationHash(hashedFields(operation), anchor);
     }
-    const written = await this.writer.write({
+    batch.entries.push({
       id: entryId,
       type: posting.type,
       at: posting.at,
       reverses: posting.reverses ?? null,
       operations,
-      accounts: moved,
     });
-    this.observer?.entryPosted(posting.type);
-    return written;
+    return operations;
+  }
+
+  /** Writes the batch in the caller's transaction (one statement). */
+  async write(batch: PostingBatch): Promise<void> {
+    await this.writer.write(batch.entries, batch.accounts);
+    for (const entry of batch.entries) this.observer?.entryPosted(entry.type);
   }
 }
 

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
+import { statement, Statements } from '@app/persistence';
 import { Hold } from '../domain/hold.entity';
 
 export interface Reservations {
@@ -11,9 +12,39 @@ export interface Reservations {
   now: Date;
 }
 
+/** Per wallet, what its PENDING holds not past their expiry at $2 reserve (holds_source_status_index). */
+const RESERVED_ON = statement(
+  'holds_reserved_on',
+  `select source_wallet_id, sum(amount)::text as reserved
+  from holds
+ where source_wallet_id = any($1::uuid[]) and status = 'PENDING' and expires_at > $2::timestamptz
+ group by source_wallet_id`,
+);
+
 @Injectable()
 export class HoldRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly statements: Statements,
+  ) {}
+
+  /** What active holds reserve on each of `walletIds` at `now` (a wallet absent from the map: nothing). */
+  async reservedOn(walletIds: readonly string[], now: Date): Promise<Map<string, Money>> {
+    const rows = await this.statements.run<{ source_wallet_id: string; reserved: string }>(RESERVED_ON, [
+      walletIds,
+      now,
+    ]);
+    return new Map(rows.map((row) => [row.source_wallet_id, Money.of(row.reserved)]));
+  }
+
+  /** Locks the holds (FOR UPDATE, in id order): one capture or void of each at a time. */
+  lockAll(ids: readonly string[]): Promise<Hold[]> {
+    return this.em.find(
+      Hold,
+      { id: { $in: [...ids] } },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
+    );
+  }
 
   /** Served by holds_source_status_index; called under the wallet's lock when it decides a payment. */
   async reservationsOf(walletId: string): Promise<Reservations> {

@@ -1,6 +1,6 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
+import { statement, Statements } from '@app/persistence';
 import type { EntryType } from '../domain/journal-entry.entity';
 
 export interface EntrySummary {
@@ -14,44 +14,58 @@ export interface EntrySummary {
   reversedBy: string | null;
 }
 
+interface EntryRow {
+  id: string;
+  type: EntryType;
+  source_wallet_id: string;
+  destination_wallet_id: string;
+  amount: string;
+  reversed_by: string | null;
+}
+
+/** Entries with what they moved (their positive leg) and the entry that reversed each, if any. */
+const FIND_ENTRIES = statement(
+  'journal_find_entries',
+  `select e.id, e.type, o.source_wallet_id, o.destination_wallet_id, o.amount::text as amount,
+       (select r.id from journal_entries r where r.reverses_id = e.id) as reversed_by
+  from journal_entries e
+  join operations o on o.transfer_id = e.id and o.amount > 0
+ where e.id = any($1::uuid[])`,
+);
+
+const REVERSALS_OF = statement(
+  'journal_reversals_of',
+  `select id, reverses_id from journal_entries where reverses_id = any($1::uuid[])`,
+);
+
 /** Reads of whole journal entries. */
 @Injectable()
 export class JournalRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly statements: Statements) {}
 
-  /** One entry with what it moved, or null. Served by operations_transfer_id_index and the reverses_id unique index. */
-  async findEntry(id: string): Promise<EntrySummary | null> {
-    const [row] = await this.em.execute<
-      {
-        type: EntryType;
-        source_wallet_id: string;
-        destination_wallet_id: string;
-        amount: string;
-        reversed_by: string | null;
-      }[]
-    >(
-      `select e.type, o.source_wallet_id, o.destination_wallet_id, o.amount::text as amount,
-              (select r.id from journal_entries r where r.reverses_id = e.id) as reversed_by
-         from journal_entries e
-         join operations o on o.transfer_id = e.id and o.amount > 0
-        where e.id = ?
-        limit 1`,
-      [id],
-    );
-    if (!row) return null;
-    return {
-      id,
-      type: row.type,
-      sourceWalletId: row.source_wallet_id,
-      destinationWalletId: row.destination_wallet_id,
-      amount: Money.of(row.amount),
-      reversedBy: row.reversed_by,
-    };
+  /**
+   * Entries by id, with what each moved, in the caller's transaction: the ones
+   * that exist. Served by operations_transfer_id_index and the reverses_id unique index.
+   */
+  async findEntries(ids: readonly string[]): Promise<Map<string, EntrySummary>> {
+    const rows = await this.statements.run<EntryRow>(FIND_ENTRIES, [ids]);
+    return new Map(rows.map((row) => [row.id, toSummary(row)]));
   }
 
-  /** The REVERSAL entry of `id`, if one is committed (journal_entries_reverses_id_unique). */
-  async reversalOf(id: string): Promise<string | null> {
-    const [row] = await this.em.execute<{ id: string }[]>(`select id from journal_entries where reverses_id = ?`, [id]);
-    return row?.id ?? null;
+  /** The committed REVERSAL entries of `ids`: reversed id to reversal id (journal_entries_reverses_id_unique). */
+  async reversalsOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.statements.run<{ id: string; reverses_id: string }>(REVERSALS_OF, [ids]);
+    return new Map(rows.map((row) => [row.reverses_id, row.id]));
   }
+}
+
+function toSummary(row: EntryRow): EntrySummary {
+  return {
+    id: row.id,
+    type: row.type,
+    sourceWalletId: row.source_wallet_id,
+    destinationWalletId: row.destination_wallet_id,
+    amount: Money.of(row.amount),
+    reversedBy: row.reversed_by,
+  };
 }

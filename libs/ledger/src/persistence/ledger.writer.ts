@@ -1,10 +1,10 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { statement, Statements } from '@app/persistence';
 import type { EntryType } from '../domain/journal-entry.entity';
 import type { LedgerAccount } from '../domain/ledger-account';
-import { Operation } from '../domain/operation.entity';
+import type { Operation } from '../domain/operation.entity';
 
-/** A journal entry ready to be written: legs numbered and balanced by PostingService. */
+/** A journal entry ready to be written: legs numbered, balanced and hashed by PostingService. */
 export interface EntryDraft {
   id: string;
   type: EntryType;
@@ -12,62 +12,77 @@ export interface EntryDraft {
   at: Date;
   reverses: string | null;
   operations: Operation[];
-  /** User accounts whose new balance and last sequence must be stored. */
-  accounts: LedgerAccount[];
 }
 
 /**
- * Writes a journal entry, its operations and the moved wallets' running
- * balances and chain heads in ONE statement (data-modifying CTEs), inside the
- * caller's transaction. This is the hot path of every movement of money: one
- * round trip instead of three flushes, and no change tracking where the unit
- * of work adds nothing (the wallets were locked and every number and hash
- * computed by the domain).
+ * Every entry of a batch, its legs, and the new state of every user account
+ * the batch changed (running balance, last sequence, chain head, pending
+ * holds), in ONE statement of fixed text: rows travel as arrays, so the same
+ * prepared statement serves a batch of one or of a hundred.
+ */
+const WRITE_BATCH = statement(
+  'ledger_write_batch',
+  `with entries as (
+  insert into journal_entries (id, type, created_at, reverses_id)
+  select * from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[])
+), legs as (
+  insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
+  select * from unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::numeric[], $12::bigint[], $13::numeric[], $14::timestamptz[], $15::text[])
+), accounts as (
+  update wallets
+     set balance = a.balance, last_sequence = a.last_sequence, chain_head = a.chain_head, pending_holds = a.pending_holds
+    from unnest($16::uuid[], $17::numeric[], $18::bigint[], $19::text[], $20::integer[])
+         as a (id, balance, last_sequence, chain_head, pending_holds)
+   where wallets.id = a.id
+)
+select 1`,
+);
+
+/**
+ * Writes what a batch of money movements decided, inside the batch's
+ * transaction (the accounts were locked and every number and hash computed
+ * by the domain): one round trip for the whole batch, no change tracking
+ * where the unit of work adds nothing.
  */
 @Injectable()
 export class LedgerWriter {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly statements: Statements) {}
 
-  async write(draft: EntryDraft): Promise<Operation[]> {
-    const params: unknown[] = [draft.id, draft.type, draft.at, draft.reverses];
-    const legs = draft.operations.map((operation) => {
-      params.push(
-        operation.id,
-        draft.id,
-        operation.walletId,
-        operation.sourceWalletId,
-        operation.destinationWalletId,
-        draft.type,
-        operation.amount.toFixed(),
-        operation.sequence,
-        operation.balanceAfter?.toFixed() ?? null,
-        draft.at,
-        operation.hash,
-      );
-      return '(?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?::numeric, ?::bigint, ?::numeric, ?::timestamptz, ?)';
-    });
-    const moved = draft.accounts.map((account) => {
-      params.push(account.id, account.balance?.toFixed() ?? null, account.lastSequence, account.chainHead);
-      return '(?::uuid, ?::numeric, ?::bigint, ?)';
-    });
-    const update =
-      moved.length === 0
-        ? ''
-        : `, moved as (
-            update wallets set balance = v.balance, last_sequence = v.last_sequence, chain_head = v.chain_head
-              from (values ${moved.join(', ')}) as v (id, balance, last_sequence, chain_head)
-             where wallets.id = v.id
-          )`;
-    await this.em.execute(
-      `with entry as (
-         insert into journal_entries (id, type, created_at, reverses_id) values (?::uuid, ?, ?::timestamptz, ?::uuid)
-       ), legs as (
-         insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
-         values ${legs.join(', ')}
-       )${update}
-       select 1`,
-      params,
-    );
-    return draft.operations;
+  async write(entries: readonly EntryDraft[], accounts: Iterable<LedgerAccount>): Promise<void> {
+    const columns = {
+      entries: [[], [], [], []] as unknown[][],
+      legs: [[], [], [], [], [], [], [], [], [], [], []] as unknown[][],
+      accounts: [[], [], [], [], []] as unknown[][],
+    };
+    const push = (into: unknown[][], row: unknown[]) => row.forEach((value, index) => into[index].push(value));
+    for (const entry of entries) {
+      push(columns.entries, [entry.id, entry.type, entry.at, entry.reverses]);
+      for (const leg of entry.operations) {
+        push(columns.legs, [
+          leg.id,
+          entry.id,
+          leg.walletId,
+          leg.sourceWalletId,
+          leg.destinationWalletId,
+          entry.type,
+          leg.amount.toFixed(),
+          leg.sequence,
+          leg.balanceAfter?.toFixed() ?? null,
+          entry.at,
+          leg.hash,
+        ]);
+      }
+    }
+    for (const account of accounts) {
+      push(columns.accounts, [
+        account.id,
+        account.balance?.toFixed() ?? null,
+        account.lastSequence,
+        account.chainHead,
+        account.pendingHolds,
+      ]);
+    }
+    if (columns.entries[0].length === 0 && columns.accounts[0].length === 0) return;
+    await this.statements.run(WRITE_BATCH, [...columns.entries, ...columns.legs, ...columns.accounts]);
   }
 }

@@ -14,7 +14,8 @@ const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', '
  * the process, and are served beside them.
  *
  * Bound by ObservabilityModule as the ledger's PostingObserver, the unit of
- * work's ConflictRetryObserver and idempotency's IdempotencyObserver: the
+ * work's ConflictRetryObserver, idempotency's IdempotencyObserver and the
+ * group commit's GroupCommitObserver: the
  * libraries tell, this counts.
  */
 @Injectable()
@@ -46,6 +47,13 @@ export class Metrics {
   private readonly idempotentReplays = new Counter({
     name: 'idempotency_replays_total',
     help: 'Requests answered by replaying the stored answer of their Idempotency-Key',
+    registers: [this.registry],
+  });
+
+  private readonly batchSizes = new Histogram({
+    name: 'group_commit_batch_size',
+    help: 'Money-moving commands per committed batch of the group commit',
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128],
     registers: [this.registry],
   });
 
@@ -91,6 +99,11 @@ export class Metrics {
   /** PostingObserver */
   entryPosted(type: EntryType): void {
     this.entriesPosted.inc({ type });
+  }
+
+  /** GroupCommitObserver */
+  batchCommitted(size: number): void {
+    this.batchSizes.observe(size);
   }
 
   movementRefused(reason: string): void {

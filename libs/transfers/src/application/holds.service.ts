@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntryType, Hold, HoldRepository, HoldStatus } from '@app/ledger';
-import type { Money } from '@app/money';
 import { UnitOfWork } from '@app/persistence';
 import { WalletRepository } from '@app/wallets';
 import {
@@ -11,15 +10,17 @@ import {
   HoldResolvedError,
 } from '../domain/transfers.errors';
 import { payerOf } from '../domain/payment.rules';
+import type { LockedBatch } from './locked-batch';
+import type { CommandOf } from './money-commands';
 import { PaymentsService } from './payments.service';
 
 /**
  * Two-phase transfers. A hold reserves money on the payer's wallet (checked
- * against the available balance under the wallet's lock, like a transfer);
- * capture posts an ordinary TRANSFER entry for all or part of it and
- * releases the rest; void releases it. Each is one unit of work. Locks are
- * taken hold first, then wallets in id order; transfers lock wallets only, so
- * no cycle can form.
+ * against the available balance, like a transfer); capture posts an
+ * ordinary TRANSFER entry for all or part of it and releases the rest; void
+ * releases it. Each is decided in its batch (see LockedBatch), which took
+ * the holds' locks first, then the wallets' in id order; transfers lock
+ * wallets only, so no cycle can form.
  */
 @Injectable()
 export class HoldsService {
@@ -31,71 +32,63 @@ export class HoldsService {
   ) {}
 
   /** Same checks, in the same order, as a transfer; then the money is reserved until `expiresInSeconds`. */
-  place(userId: string, destinationId: string, amount: Money, expiresInSeconds: number): Promise<Hold> {
-    return this.unitOfWork.run(async () => {
-      const { wallets } = await this.wallets.lockForUser(userId, destinationId);
-      const source = payerOf(wallets, userId, destinationId);
-      const { reserved, now } = await this.holds.reservationsOf(source.id);
-      this.payments.check({
-        payer: source,
-        payee: wallets.find((wallet) => wallet.id === destinationId),
-        amount,
-        reserved,
-      });
-      const hold = new Hold();
-      hold.sourceWalletId = source.id;
-      hold.destinationWalletId = destinationId;
-      hold.amount = amount;
-      hold.expiresAt = new Date(now.getTime() + expiresInSeconds * 1000);
-      await this.wallets.adjustPendingHolds(source.id, 1);
-      return this.holds.add(hold);
-    });
+  place(batch: LockedBatch, { userId, destinationId, amount, expiresInSeconds }: CommandOf<'PLACE_HOLD'>): Hold {
+    const source = payerOf(
+      [batch.walletOfUser(userId), batch.wallet(destinationId)].filter((wallet) => wallet !== undefined),
+      userId,
+      destinationId,
+    );
+    this.payments.check({ payer: source, payee: batch.wallet(destinationId), amount, reserved: batch.reservedOn(source) });
+    const hold = new Hold();
+    hold.sourceWalletId = source.id;
+    hold.destinationWalletId = destinationId;
+    hold.amount = amount;
+    hold.expiresAt = new Date(batch.now.getTime() + expiresInSeconds * 1000);
+    hold.createdAt = batch.now;
+    batch.holdPlaced(source, amount);
+    return this.holds.add(hold);
   }
 
   /** Posts `amount` (default: all of it) from payer to destination and releases the rest. */
-  capture(userId: string, holdId: string, amount?: Money): Promise<Hold> {
-    return this.unitOfWork.run(async () => {
-      const hold = await this.holds.lockById(holdId);
-      if (!hold) throw new HoldNotFoundError();
-      const { wallets, now: lockedAt } = await this.wallets.lockByIds([hold.sourceWalletId, hold.destinationWalletId]);
-      const source = wallets.find((wallet) => wallet.id === hold.sourceWalletId)!;
-      if (source.userId !== userId) throw new HoldForbiddenError();
-      const { reserved, now } = await this.holds.reservationsOf(source.id);
-      this.assertPending(hold, now);
-      const captured = amount ?? hold.amount;
-      if (captured.greaterThan(hold.amount)) throw new CaptureExceedsHoldError();
-      const [debit] = await this.payments.pay({
+  capture(batch: LockedBatch, { userId, holdId, amount }: CommandOf<'CAPTURE_HOLD'>): Hold {
+    const hold = batch.hold(holdId);
+    if (!hold) throw new HoldNotFoundError();
+    const source = batch.wallet(hold.sourceWalletId)!;
+    if (source.userId !== userId) throw new HoldForbiddenError();
+    this.assertPending(hold, batch.now);
+    const captured = amount ?? hold.amount;
+    if (captured.greaterThan(hold.amount)) throw new CaptureExceedsHoldError();
+    const [debit] = this.payments.pay(
+      {
         type: EntryType.TRANSFER,
         payer: source,
-        payee: wallets.find((wallet) => wallet.id === hold.destinationWalletId),
+        payee: batch.wallet(hold.destinationWalletId),
         amount: captured,
         // The hold's own reservation is what pays for the capture.
-        reserved: reserved.minus(hold.amount),
-        at: lockedAt!,
-      });
-      await this.wallets.adjustPendingHolds(source.id, -1);
-      hold.status = HoldStatus.CAPTURED;
-      hold.capturedAmount = captured;
-      hold.transferId = debit.transferId;
-      hold.resolvedAt = now;
-      return hold;
-    });
+        reserved: batch.reservedOn(source).minus(hold.amount),
+        at: batch.now,
+      },
+      batch.postings,
+    );
+    batch.holdReleased(source, hold.amount);
+    hold.status = HoldStatus.CAPTURED;
+    hold.capturedAmount = captured;
+    hold.transferId = debit.transferId;
+    hold.resolvedAt = batch.now;
+    return hold;
   }
 
   /** Releases the reservation; nothing is posted. */
-  void(userId: string, holdId: string): Promise<Hold> {
-    return this.unitOfWork.run(async () => {
-      const hold = await this.holds.lockById(holdId);
-      if (!hold) throw new HoldNotFoundError();
-      const source = await this.wallets.findById(hold.sourceWalletId);
-      if (source?.userId !== userId) throw new HoldForbiddenError();
-      const now = await this.holds.databaseNow();
-      this.assertPending(hold, now);
-      await this.wallets.adjustPendingHolds(hold.sourceWalletId, -1);
-      hold.status = HoldStatus.VOIDED;
-      hold.resolvedAt = now;
-      return hold;
-    });
+  void(batch: LockedBatch, { userId, holdId }: CommandOf<'VOID_HOLD'>): Hold {
+    const hold = batch.hold(holdId);
+    if (!hold) throw new HoldNotFoundError();
+    const source = batch.wallet(hold.sourceWalletId)!;
+    if (source.userId !== userId) throw new HoldForbiddenError();
+    this.assertPending(hold, batch.now);
+    batch.holdReleased(source, hold.amount);
+    hold.status = HoldStatus.VOIDED;
+    hold.resolvedAt = batch.now;
+    return hold;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BalanceCalculator, type EntryType, type Operation, PostingService } from '@app/ledger';
+import { BalanceCalculator, type EntryType, type Operation, type PostingBatch, PostingService } from '@app/ledger';
 import { checkPayment, type PaymentCheck } from '../domain/payment.rules';
 
 export interface Payment extends PaymentCheck {
@@ -12,10 +12,11 @@ export interface Payment extends PaymentCheck {
 
 /**
  * The one path of every movement of money between two wallets (deposit,
- * transfer, hold capture, reversal), inside the use case's unit of work with
- * the user wallets already locked: the payment's checks, then one balanced
- * journal entry (sequences, running balances and chain hashes computed by the
- * ledger). Returns the entry's legs, the payer's first.
+ * transfer, hold capture, reversal), with the user wallets already locked by
+ * the batch: the payment's checks, then one balanced journal entry
+ * (sequences, running balances and chain hashes computed by the ledger),
+ * added to the batch's postings. Returns the entry's legs, the payer's first.
+ * A refusal throws and changes nothing.
  */
 @Injectable()
 export class PaymentsService {
@@ -29,18 +30,21 @@ export class PaymentsService {
     return checkPayment(payment, this.balances);
   }
 
-  pay(payment: Payment): Promise<Operation[]> {
+  pay(payment: Payment, batch: PostingBatch): Operation[] {
     const payee = this.check(payment);
-    return this.posting.post({
+    return this.posting.post(
+      {
       type: payment.type,
       sourceWalletId: payment.payer.id,
       destinationWalletId: payee.id,
       at: payment.at,
       reverses: payment.reverses,
-      legs: [
-        { account: payment.payer, amount: payment.amount.negated() },
-        { account: payee, amount: payment.amount },
-      ],
-    });
+        legs: [
+          { account: payment.payer, amount: payment.amount.negated() },
+          { account: payee, amount: payment.amount },
+        ],
+      },
+      batch,
+    );
   }
 }

@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BalanceService,
-  EntryType,
-  FUNDING_WALLET_ID,
-  JournalRepository,
-  type LedgerAccount,
-  type Operation,
-  WalletKind,
-} from '@app/ledger';
+import { EntryType, FUNDING_WALLET_ID, type LedgerAccount, type Operation, WalletKind } from '@app/ledger';
 import { Money } from '@app/money';
-import { constraintName, UnitOfWork } from '@app/persistence';
-import { WalletNotFoundError, WalletRepository } from '@app/wallets';
+import { WalletNotFoundError } from '@app/wallets';
 import { payerOf } from '../domain/payment.rules';
 import { AlreadyReversedError, NotReversibleError, TransferNotFoundError } from '../domain/transfers.errors';
+import type { LockedBatch } from './locked-batch';
+import type { CommandOf, Reversal } from './money-commands';
 import { PaymentsService } from './payments.service';
 
 /** The funding wallet as the ledger sees it: a system account, never locked, never updated, never frozen. */
@@ -26,51 +19,29 @@ const FUNDING_ACCOUNT: LedgerAccount = {
   frozen: false,
 };
 
-export interface Reversal {
-  /** The REVERSAL journal entry. */
-  id: string;
-  reverses: string;
-  /** Its legs: the original payee's debit first, then the original payer's credit. */
-  operations: Operation[];
-}
-
 /**
- * The money-moving use cases. Each is one unit of work: lock the user
- * wallets involved, read their balances under the lock, take the one payment
- * path (checks, one balanced journal entry), commit. A deadlock,
- * serialization failure or lock timeout rolls the whole attempt back and it
- * runs again (bounded; see UnitOfWork).
+ * Decides deposits, transfers and reversals, each against the state its
+ * batch's earlier commands left (the wallets read under their locks, see
+ * LockedBatch), through the one payment path. A refusal throws and leaves
+ * the batch as it was. Nothing here waits on the database.
  */
 @Injectable()
 export class TransfersService {
-  constructor(
-    private readonly unitOfWork: UnitOfWork,
-    private readonly wallets: WalletRepository,
-    private readonly journal: JournalRepository,
-    private readonly payments: PaymentsService,
-    private readonly reservations: BalanceService,
-  ) {}
+  constructor(private readonly payments: PaymentsService) {}
 
   /**
    * Credits the user's wallet and debits the funding wallet. Only the user's
    * wallet is locked: the funding wallet keeps no running balance, so
    * deposits of different users never wait on each other.
    */
-  deposit(userId: string, amount: Money): Promise<Operation> {
-    return this.unitOfWork.run(async () => {
-      const { wallets, now } = await this.wallets.lockForUser(userId);
-      const [wallet] = wallets;
-      if (!wallet) throw new WalletNotFoundError();
-      const [, credit] = await this.payments.pay({
-        type: EntryType.DEPOSIT,
-        payer: FUNDING_ACCOUNT,
-        payee: wallet,
-        amount,
-        reserved: Money.ZERO,
-        at: now!,
-      });
-      return credit;
-    });
+  deposit(batch: LockedBatch, { userId, amount }: CommandOf<'DEPOSIT'>): Operation {
+    const wallet = batch.walletOfUser(userId);
+    if (!wallet) throw new WalletNotFoundError();
+    const [, credit] = this.payments.pay(
+      { type: EntryType.DEPOSIT, payer: FUNDING_ACCOUNT, payee: wallet, amount, reserved: Money.ZERO, at: batch.now },
+      batch.postings,
+    );
+    return credit;
   }
 
   /**
@@ -78,58 +49,57 @@ export class TransfersService {
    * the contract's order: own wallet (422), caller has no wallet (404), then
    * the payment's (frozen 403, insufficient available funds 400, destination
    * missing 404, destination frozen 403). Available is the balance less
-   * active holds, read under the wallet's lock.
+   * active holds.
    */
-  transfer(userId: string, destinationId: string, amount: Money): Promise<Operation> {
-    return this.unitOfWork.run(async () => {
-      const { wallets, now } = await this.wallets.lockForUser(userId, destinationId);
-      const payer = payerOf(wallets, userId, destinationId);
-      const [debit] = await this.payments.pay({
+  transfer(batch: LockedBatch, { userId, destinationId, amount }: CommandOf<'TRANSFER'>): Operation {
+    const payer = payerOf(locked(batch, userId, destinationId), userId, destinationId);
+    const [debit] = this.payments.pay(
+      {
         type: EntryType.TRANSFER,
         payer,
-        payee: wallets.find((wallet) => wallet.id === destinationId),
+        payee: batch.wallet(destinationId),
         amount,
-        reserved: await this.reservations.reservedOn(payer),
-        at: now!,
-      });
-      return debit;
-    });
+        reserved: batch.reservedOn(payer),
+        at: batch.now,
+      },
+      batch.postings,
+    );
+    return debit;
   }
 
   /**
    * Posts a REVERSAL: the transfer's amount moves back from its payee to its
-   * payer, through the same path, locks and checks as a transfer (the payee
-   * must still hold the money; neither wallet may be frozen). At most once per
-   * transfer: the unique index on journal_entries.reverses_id decides. The
-   * reads before it give the answer in the common case: once without locks,
-   * and again under the wallets' locks (a reversal racing this one holds them
-   * until it commits), so that the loser of a race hears "already reversed"
-   * rather than the funds check its winner made fail.
+   * payer, through the same path and checks as a transfer (the payee must
+   * still hold the money; neither wallet may be frozen). At most once per
+   * transfer: the batch read each target's reversal under the wallets' locks
+   * (a reversal committed by another batch is seen), an earlier reversal in
+   * this batch marks it, and the unique index on journal_entries.reverses_id
+   * stands behind both.
    */
-  reverse(entryId: string): Promise<Reversal> {
-    return this.unitOfWork.run(async () => {
-      const entry = await this.journal.findEntry(entryId);
-      if (!entry) throw new TransferNotFoundError();
-      if (entry.type !== EntryType.TRANSFER) throw new NotReversibleError(entry.type);
-      if (entry.reversedBy) throw new AlreadyReversedError();
-      const { wallets, now } = await this.wallets.lockByIds([entry.sourceWalletId, entry.destinationWalletId]);
-      if (await this.journal.reversalOf(entry.id)) throw new AlreadyReversedError();
-      const payer = wallets.find((wallet) => wallet.id === entry.destinationWalletId)!;
-      try {
-        const operations = await this.payments.pay({
-          type: EntryType.REVERSAL,
-          payer,
-          payee: wallets.find((wallet) => wallet.id === entry.sourceWalletId),
-          amount: entry.amount,
-          reserved: await this.reservations.reservedOn(payer),
-          at: now!,
-          reverses: entry.id,
-        });
-        return { id: operations[0].transferId, reverses: entry.id, operations };
-      } catch (error) {
-        if (constraintName(error) === 'journal_entries_reverses_id_unique') throw new AlreadyReversedError();
-        throw error;
-      }
-    });
+  reverse(batch: LockedBatch, { entryId }: CommandOf<'REVERSAL'>): Reversal {
+    const entry = batch.entry(entryId);
+    if (!entry) throw new TransferNotFoundError();
+    if (entry.type !== EntryType.TRANSFER) throw new NotReversibleError(entry.type);
+    if (entry.reversedBy) throw new AlreadyReversedError();
+    const payer = batch.wallet(entry.destinationWalletId)!;
+    const operations = this.payments.pay(
+      {
+        type: EntryType.REVERSAL,
+        payer,
+        payee: batch.wallet(entry.sourceWalletId),
+        amount: entry.amount,
+        reserved: batch.reservedOn(payer),
+        at: batch.now,
+        reverses: entry.id,
+      },
+      batch.postings,
+    );
+    entry.reversedBy = operations[0].transferId;
+    return { id: operations[0].transferId, reverses: entry.id, operations };
   }
+}
+
+/** The caller's wallet and the destination, as far as they exist. */
+function locked(batch: LockedBatch, userId: string, destinationId: string) {
+  return [batch.walletOfUser(userId), batch.wallet(destinationId)].filter((wallet) => wallet !== undefined);
 }

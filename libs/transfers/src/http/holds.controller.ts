@@ -2,8 +2,8 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors, UUID_PATTERN } from '@app/http';
-import { Idempotent } from '@app/idempotency';
-import { HoldsService } from '../application/holds.service';
+import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
+import { type Answer, GroupCommitter } from '../application/group-committer';
 import { HoldNotFoundError } from '../domain/transfers.errors';
 import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldRequest } from './holds.dto';
 
@@ -11,11 +11,11 @@ import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldReques
 @Authenticated()
 @Controller('v1')
 export class HoldsController {
-  constructor(private readonly holds: HoldsService) {}
+  constructor(private readonly movements: GroupCommitter) {}
 
   @Post('wallets/holds')
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent({ handlerClaims: true })
   @ApiOperation({
     summary: "Reserve money on the caller's wallet for a destination (two-phase transfer)",
     description:
@@ -24,19 +24,26 @@ export class HoldsController {
   })
   @ApiEnvelope(HoldResponse)
   @ApiErrors(400, 401, 404, 409, 413, 422)
-  async place(@CurrentUser() user: SessionUser, @Body() body: PlaceHoldRequest): Promise<HoldResponse> {
-    const hold = await this.holds.place(
-      user.id,
-      body.destination,
-      body.amount,
-      body.expires_in_seconds ?? DEFAULT_HOLD_SECONDS,
+  place(
+    @CurrentUser() user: SessionUser,
+    @Body() body: PlaceHoldRequest,
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<HoldResponse>> {
+    return this.movements.submit(
+      {
+        type: 'PLACE_HOLD',
+        userId: user.id,
+        destinationId: body.destination,
+        amount: body.amount,
+        expiresInSeconds: body.expires_in_seconds ?? DEFAULT_HOLD_SECONDS,
+      },
+      { keyed, present: HoldResponse.of },
     );
-    return HoldResponse.of(hold);
   }
 
   @Post('holds/:id/capture')
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent({ handlerClaims: true })
   @ApiOperation({
     summary: 'Capture a hold: posts a TRANSFER of `amount` (default: all) and releases the rest',
     description:
@@ -45,23 +52,31 @@ export class HoldsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiEnvelope(HoldResponse)
   @ApiErrors(401, 403, 404, 409, 422)
-  async capture(
+  capture(
     @CurrentUser() user: SessionUser,
     @Param('id') id: string,
     @Body() body: CaptureHoldRequest,
-  ): Promise<HoldResponse> {
-    return HoldResponse.of(await this.holds.capture(user.id, holdId(id), body.amount));
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<HoldResponse>> {
+    return this.movements.submit(
+      { type: 'CAPTURE_HOLD', userId: user.id, holdId: holdId(id), amount: body.amount },
+      { keyed, present: HoldResponse.of },
+    );
   }
 
   @Post('holds/:id/void')
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent({ handlerClaims: true })
   @ApiOperation({ summary: 'Void a hold: releases the reserved money; nothing is posted' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiEnvelope(HoldResponse)
   @ApiErrors(401, 403, 404, 409)
-  async void(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<HoldResponse> {
-    return HoldResponse.of(await this.holds.void(user.id, holdId(id)));
+  void(
+    @CurrentUser() user: SessionUser,
+    @Param('id') id: string,
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<HoldResponse>> {
+    return this.movements.submit({ type: 'VOID_HOLD', userId: user.id, holdId: holdId(id) }, { keyed, present: HoldResponse.of });
   }
 }
 

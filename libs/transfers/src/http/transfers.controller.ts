@@ -2,30 +2,37 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors } from '@app/http';
-import { Idempotent } from '@app/idempotency';
+import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { OperationResponse } from '@app/wallets';
-import { TransfersService } from '../application/transfers.service';
+import { type Answer, GroupCommitter } from '../application/group-committer';
 import { DepositRequest, TransferRequest } from './transfers.dto';
 
 @ApiTags('wallets')
 @Authenticated()
 @Controller('v1/wallets')
 export class TransfersController {
-  constructor(private readonly transfers: TransfersService) {}
+  constructor(private readonly movements: GroupCommitter) {}
 
   @Post('deposit')
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent({ handlerClaims: true })
   @ApiOperation({ summary: "Deposit into the caller's wallet (debits the system funding wallet)" })
   @ApiEnvelope(OperationResponse, { description: "The operation credited to the caller's wallet" })
   @ApiErrors(401, 404, 409, 413, 422)
-  async deposit(@CurrentUser() user: SessionUser, @Body() body: DepositRequest): Promise<OperationResponse> {
-    return OperationResponse.of(await this.transfers.deposit(user.id, body.amount));
+  deposit(
+    @CurrentUser() user: SessionUser,
+    @Body() body: DepositRequest,
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<OperationResponse>> {
+    return this.movements.submit(
+      { type: 'DEPOSIT', userId: user.id, amount: body.amount },
+      { keyed, present: OperationResponse.of },
+    );
   }
 
   @Post('transfer')
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent({ handlerClaims: true })
   @ApiOperation({
     summary: 'Transfer to another wallet',
     description:
@@ -34,7 +41,14 @@ export class TransfersController {
   })
   @ApiEnvelope(OperationResponse, { description: "The operation debited from the caller's wallet (negative amount)" })
   @ApiErrors(400, 401, 404, 409, 413, 422)
-  async transfer(@CurrentUser() user: SessionUser, @Body() body: TransferRequest): Promise<OperationResponse> {
-    return OperationResponse.of(await this.transfers.transfer(user.id, body.destination, body.amount));
+  transfer(
+    @CurrentUser() user: SessionUser,
+    @Body() body: TransferRequest,
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<OperationResponse>> {
+    return this.movements.submit(
+      { type: 'TRANSFER', userId: user.id, destinationId: body.destination, amount: body.amount },
+      { keyed, present: OperationResponse.of },
+    );
   }
 }

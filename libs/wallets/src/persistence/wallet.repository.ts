@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { type LedgerAccount, WalletKind } from '@app/ledger';
 import { Money } from '@app/money';
+import { statement, Statements } from '@app/persistence';
 import { Wallet } from '../domain/wallet.entity';
 
 /**
@@ -45,9 +46,18 @@ function lockStatement(where: string): string {
           select locked.*, clock_timestamp()::timestamptz(3) as now from locked`;
 }
 
+/** Every wallet a batch of money movements touches, in one statement: its users' wallets and the user wallets it names. */
+const LOCK_FOR_BATCH = statement(
+  'wallets_lock_for_batch',
+  lockStatement(`user_id = any($1::uuid[]) or (id = any($2::uuid[]) and kind = 'USER')`),
+);
+
 @Injectable()
 export class WalletRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly statements: Statements,
+  ) {}
 
   findByUserId(userId: string): Promise<Wallet | null> {
     return this.em.findOne(Wallet, { userId });
@@ -73,29 +83,19 @@ export class WalletRepository {
   }
 
   /**
-   * Locks (FOR UPDATE) the user's wallet and, when given, the user wallet
-   * `otherId`, in one statement, in id order: every use case that locks several
-   * wallets takes them in the same order, so two opposite transfers cannot
-   * deadlock. Must run inside a transaction. A missing wallet is simply absent.
+   * Locks (FOR UPDATE) the wallets of `userIds` and the user wallets among
+   * `walletIds`, in one statement, in id order: every unit of work that locks
+   * several wallets takes them in the same order, so two batches (of this
+   * instance or another) cannot deadlock. Must run inside a transaction. A
+   * missing wallet is simply absent.
    */
-  async lockForUser(userId: string, otherId?: string): Promise<Locked> {
-    const rows =
-      otherId === undefined
-        ? await this.em.execute<WalletRow[]>(lockStatement('user_id = ?'), [userId])
-        : await this.em.execute<WalletRow[]>(lockStatement(`user_id = ? or (id = ? and kind = 'USER')`), [
-            userId,
-            otherId,
-          ]);
-    return toLockedSet(rows);
+  async lockForBatch(userIds: readonly string[], walletIds: readonly string[]): Promise<Locked> {
+    return toLockedSet(await this.statements.run<WalletRow>(LOCK_FOR_BATCH, [userIds, walletIds]));
   }
 
   /** Locks the given user wallets (FOR UPDATE), in id order like every other lock of several wallets. */
-  async lockByIds(ids: string[]): Promise<Locked> {
-    const rows = await this.em.execute<WalletRow[]>(
-      lockStatement(`id in (${ids.map(() => '?').join(', ')}) and kind = 'USER'`),
-      ids,
-    );
-    return toLockedSet(rows);
+  lockByIds(ids: string[]): Promise<Locked> {
+    return this.lockForBatch([], ids);
   }
 
   /** Counts holds placed (+) or resolved (-) on the paying wallet; takes the wallet's row lock. */

@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@app/errors';
+import { IdempotencyKeyReusedError, IdempotencyService, type KeyedRequest, Replay } from '@app/idempotency';
+import { type EntrySummary, type Hold, HoldRepository, JournalRepository, PostingService } from '@app/ledger';
+import { WalletRepository } from '@app/wallets';
+import { HoldsService } from './holds.service';
+import { LockedBatch } from './locked-batch';
+import type { MoneyCommand, ResultOf } from './money-commands';
+import { TransfersService } from './transfers.service';
+
+/** A command as queued, with what its request needs back. */
+export interface Queued<C extends MoneyCommand = MoneyCommand> {
+  command: C;
+  /** The request's Idempotency-Key: claimed, and the answer recorded, in the batch's transaction. */
+  keyed?: KeyedRequest;
+  /** The answer's body (what a replay sends again), made in the batch so that it can be recorded. */
+  present: (result: ResultOf<C>) => unknown;
+  /** Work that must commit with the command, if accepted (the admin action log): runs in the batch's transaction. */
+  onAccepted?: (result: ResultOf<C>) => void;
+}
+
+/** How one command of a committed batch is answered. */
+export type Settled = { body: unknown } | { replay: Replay } | { refusal: unknown };
+
+/**
+ * Turns a batch of money-moving commands into statements, inside the unit of
+ * work its caller opened (GroupCommitter), whatever the number of commands:
+ *
+ *  1. claim the keyed commands' Idempotency-Keys (one statement; a key
+ *     answered before settles its command as a replay or a refusal);
+ *  2. read the reversal targets, lock the holds to capture or void, then
+ *     every wallet the batch touches in id order (one statement each), read
+ *     what active holds reserve on them;
+ *  3. decide each command in arrival order against the state the previous
+ *     ones left (TransfersService, HoldsService; the ledger computes the
+ *     balances, sequences and hashes): a refusal settles that command only;
+ *  4. write every journal entry, leg and wallet change (one statement), and
+ *     every answer under its key (one statement; the keys of refusals that
+ *     bind none are given back); holds placed or resolved are flushed by the
+ *     unit of work at commit.
+ *
+ * The answers are only good once the caller's transaction commits.
+ */
+@Injectable()
+export class MovementBatch {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly wallets: WalletRepository,
+    private readonly holds: HoldRepository,
+    private readonly journal: JournalRepository,
+    private readonly posting: PostingService,
+    private readonly transfers: TransfersService,
+    private readonly holdUseCases: HoldsService,
+  ) {}
+
+  async run(queued: readonly Queued[]): Promise<Settled[]> {
+    const settled: (Settled | undefined)[] = new Array(queued.length);
+    const { claimants, followers } = byKey(queued);
+    await this.claim(queued, claimants, settled);
+    const running = queued.flatMap((item, index) => (settled[index] || followers.has(index) ? [] : [index]));
+
+    const batch = await this.lock(running.map((index) => queued[index].command));
+    const answers: { request: KeyedRequest; status: number; body: unknown }[] = [];
+    const released: KeyedRequest[] = [];
+    for (const index of running) {
+      const { command, keyed, present, onAccepted } = queued[index];
+      try {
+        const result = this.decide(batch, command);
+        onAccepted?.(result as never);
+        const body = present(result as never);
+        settled[index] = { body };
+        if (keyed) answers.push({ request: keyed, status: 200, body });
+      } catch (refusal) {
+        if (!(refusal instanceof DomainError)) throw refusal;
+        settled[index] = { refusal };
+        if (!keyed) continue;
+        const answer = keyed.recordable(refusal);
+        if (answer) answers.push({ request: keyed, ...answer });
+        else released.push(keyed);
+      }
+    }
+    await this.posting.write(batch.postings);
+    await this.idempotency.settleAll(answers, released);
+
+    // A key sent again within the batch: answered as a replay of its first request, as if it came right after it.
+    for (const [index, owner] of followers) {
+      settled[index] = follow(queued[index], queued[owner], settled[owner]!, answers);
+    }
+    return settled as Settled[];
+  }
+
+  private async claim(queued: readonly Queued[], claimants: number[], settled: (Settled | undefined)[]) {
+    if (claimants.length === 0) return;
+    const claims = await this.idempotency.claimAll(claimants.map((index) => queued[index].keyed!));
+    claims.forEach((claim, position) => {
+      if (claim) settled[claimants[position]] = claim instanceof Replay ? { replay: claim } : { refusal: claim };
+    });
+  }
+
+  /** Everything the commands read under lock: holds first, then wallets in id order (like every unit of work). */
+  private async lock(commands: MoneyCommand[]): Promise<LockedBatch> {
+    const userIds = new Set<string>();
+    const walletIds = new Set<string>();
+    const holdIds = new Set<string>();
+    const entryIds = new Set<string>();
+    for (const command of commands) {
+      if (command.type === 'REVERSAL') entryIds.add(command.entryId);
+      else if (command.type === 'CAPTURE_HOLD' || command.type === 'VOID_HOLD') holdIds.add(command.holdId);
+      else userIds.add(command.userId);
+      if (command.type === 'TRANSFER' || command.type === 'PLACE_HOLD') walletIds.add(command.destinationId);
+    }
+    const entries = entryIds.size > 0 ? await this.journal.findEntries([...entryIds]) : new Map<string, EntrySummary>();
+    const holds: Hold[] = holdIds.size > 0 ? await this.holds.lockAll([...holdIds]) : [];
+    for (const { sourceWalletId, destinationWalletId } of [...entries.values(), ...holds]) {
+      walletIds.add(sourceWalletId).add(destinationWalletId);
+    }
+    const { wallets, now } = await this.wallets.lockForBatch([...userIds], [...walletIds]);
+    if (entries.size > 0) {
+      // Under the wallets' locks: a reversal another batch committed meanwhile is seen now.
+      for (const [reversed, reversal] of await this.journal.reversalsOf([...entries.keys()])) {
+        entries.get(reversed)!.reversedBy = reversal;
+      }
+    }
+    const withHolds = wallets.filter((wallet) => wallet.pendingHolds > 0).map((wallet) => wallet.id);
+    // No wallet locked: no command of the batch can be accepted, so no moment is recorded.
+    const at = now ?? new Date();
+    const reserved = withHolds.length > 0 ? await this.holds.reservedOn(withHolds, at) : new Map();
+    return new LockedBatch(at, wallets, holds, entries, reserved);
+  }
+
+  private decide(batch: LockedBatch, command: MoneyCommand): ResultOf<MoneyCommand> {
+    switch (command.type) {
+      case 'DEPOSIT':
+        return this.transfers.deposit(batch, command);
+      case 'TRANSFER':
+        return this.transfers.transfer(batch, command);
+      case 'REVERSAL':
+        return this.transfers.reverse(batch, command);
+      case 'PLACE_HOLD':
+        return this.holdUseCases.place(batch, command);
+      case 'CAPTURE_HOLD':
+        return this.holdUseCases.capture(batch, command);
+      case 'VOID_HOLD':
+        return this.holdUseCases.void(batch, command);
+    }
+  }
+}
+
+/** The first command of each distinct key claims it; later ones with the same key follow the first. */
+function byKey(queued: readonly Queued[]) {
+  const owners = new Map<string, number>();
+  const claimants: number[] = [];
+  const followers = new Map<number, number>();
+  queued.forEach(({ keyed }, index) => {
+    if (!keyed) return;
+    const id = `${keyed.userId}\u0000${keyed.key}`;
+    const owner = owners.get(id);
+    if (owner === undefined) {
+      owners.set(id, index);
+      claimants.push(index);
+    } else {
+      followers.set(index, owner);
+    }
+  });
+  return { claimants, followers };
+}
+
+/**
+ * What a repeated key answers: what its first request's key now holds
+ * (another body under the key: refused, as IdempotencyService would).
+ */
+function follow(
+  item: Queued,
+  owner: Queued,
+  first: Settled,
+  recorded: readonly { request: KeyedRequest; status: number; body: unknown }[],
+): Settled {
+  if (item.keyed!.fingerprint !== owner.keyed!.fingerprint) {
+    return { refusal: new IdempotencyKeyReusedError() };
+  }
+  if ('replay' in first) return first;
+  const answer = recorded.find((entry) => entry.request === owner.keyed);
+  // Not recorded (a refusal that binds no key): the repeat hears the same.
+  if (!answer) return first;
+  return { replay: new Replay(answer.status, JSON.parse(JSON.stringify(answer.body ?? null))) };
+}

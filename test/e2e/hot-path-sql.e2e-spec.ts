@@ -1,0 +1,112 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from 'pg';
+import type { Response } from 'supertest';
+import { GroupCommitter } from '@app/transfers';
+import {
+  type RegisteredUser,
+  renderStatements,
+  useTestContext,
+  type WireStatement,
+  wireStatementsDuring,
+} from '@app/testing';
+
+/**
+ * The statements of the money path are pinned in committed files
+ * (test/queries/*.sql), so that a change adding a round trip to a keyed
+ * transfer shows up in review as a diff. UPDATE_QUERIES=1 rewrites them.
+ */
+const QUERIES = join(__dirname, '..', 'queries');
+const KEY = 'Idempotency-Key';
+
+function expectPinned(file: string, statements: readonly WireStatement[], header: string): void {
+  const text = `-- ${header}\n-- Recorded by test/e2e/hot-path-sql.e2e-spec.ts (UPDATE_QUERIES=1 rewrites it).\n\n${renderStatements(statements)}\n`;
+  const path = join(QUERIES, file);
+  if (process.env.UPDATE_QUERIES === '1') writeFileSync(path, text);
+  expect(text).toBe(readFileSync(path, 'utf8'));
+}
+
+describe('the SQL of a keyed transfer (pinned in test/queries/)', () => {
+  const ctx = useTestContext();
+
+  it('alone: every statement of the request, session read included', async () => {
+    const [alice, bob] = await Promise.all([ctx.fundedUser('100.00'), ctx.registerUser()]);
+    const sent = await wireStatementsDuring(() =>
+      alice.agent
+        .post('/v1/wallets/transfer')
+        .set(KEY, 'pinned-alone')
+        .send({ destination: bob.walletId, amount: '1.00' })
+        .expect(200),
+    );
+    expectPinned('keyed-transfer.sql', sent, 'POST /v1/wallets/transfer with an Idempotency-Key, alone.');
+  });
+
+  it('in a batch of four: the same statements, whatever the number of transfers', async () => {
+    const [alice, bob] = await Promise.all([ctx.fundedUser('100.00'), ctx.fundedUser('100.00')]);
+    const others = await Promise.all([1, 2, 3, 4].map(() => ctx.fundedUser('10.00')));
+    const committer = ctx.app.get(GroupCommitter);
+    // A first transfer holds the group committer on a wallet this test locked; four more queue
+    // behind it and make the next batch together.
+    const blocker = await ctx.connectDb();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from wallets where id = $1 for update', [alice.walletId]);
+      const first = send(alice, 'pinned-first', bob.walletId);
+      await until(async () => (await lockWaiters(blocker)) === 1);
+      const sent = await wireStatementsDuring(async () => {
+        const batch = others.map((user, index) => send(user, `pinned-batch-${index}`, bob.walletId));
+        await until(async () => committer.waiting === 4);
+        await blocker.query('commit');
+        expect((await first).status).toBe(200);
+        expect((await Promise.all(batch)).map((response) => response.status)).toEqual([200, 200, 200, 200]);
+      });
+      expectPinned(
+        'keyed-transfers-batch.sql',
+        transactionThatWrote(sent, 4),
+        'The transaction of one batch of four keyed transfers (the same text for a batch of any size).',
+      );
+    } finally {
+      await blocker.end();
+    }
+  });
+});
+
+function send(user: RegisteredUser, key: string, destination: string): Promise<Response> {
+  return user.agent
+    .post('/v1/wallets/transfer')
+    .set(KEY, key)
+    .send({ destination, amount: '1.00' })
+    .then((response) => response);
+}
+
+async function lockWaiters(db: Client): Promise<number> {
+  const { rows } = await db.query<{ count: number }>(
+    `select count(*)::int as count from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+  );
+  return rows[0].count;
+}
+
+/** Polls `condition` until it holds (a bounded wait for a state, not a timing assertion). */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  for (let poll = 0; poll < 500; poll++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the expected state never came');
+}
+
+/** The statements of the transaction (BEGIN to COMMIT on one connection) whose ledger write carried `entries` entries. */
+function transactionThatWrote(sent: readonly WireStatement[], entries: number): WireStatement[] {
+  const write = sent.find(
+    (statement) => statement.name === 'ledger_write_batch' && (statement.values[0] as unknown[]).length === entries,
+  );
+  expect(write).toBeDefined();
+  const onConnection = sent.filter((statement) => statement.connection === write!.connection);
+  const at = onConnection.indexOf(write!);
+  const verbs = onConnection.map((statement) => statement.text.replace(/;$/, '').toLowerCase());
+  const begin = verbs.lastIndexOf('begin', at);
+  const commit = verbs.indexOf('commit', at);
+  expect(begin).toBeGreaterThanOrEqual(0);
+  expect(commit).toBeGreaterThan(at);
+  return onConnection.slice(begin, commit + 1).map((statement) => ({ ...statement, connection: 1 }));
+}

@@ -1,0 +1,48 @@
+-- POST /v1/wallets/transfer with an Idempotency-Key, alone.
+-- Recorded by test/e2e/hot-path-sql.e2e-spec.ts (UPDATE_QUERIES=1 rewrites it).
+
+-- connection 1
+SELECT sess FROM "session" WHERE sid = $1 AND expire >= to_timestamp($2);
+
+-- connection 2
+BEGIN;
+
+-- connection 2, prepared as idempotency_claim_all
+insert into idempotency_keys (user_id, key, fingerprint, created_at, expires_at)
+select k.user_id, k.key, k.fingerprint, clock_timestamp(), clock_timestamp() + interval '24 hours'
+  from unnest($1::uuid[], $2::text[], $3::text[]) as k (user_id, key, fingerprint)
+ order by k.user_id, k.key
+    on conflict (user_id, key) do update
+   set fingerprint = excluded.fingerprint, response_status = null, response_body = null,
+       created_at = excluded.created_at, expires_at = excluded.expires_at
+ where idempotency_keys.expires_at <= clock_timestamp()
+returning user_id, key;
+
+-- connection 2, prepared as wallets_lock_for_batch
+with locked as (select id, user_id, kind, balance::text as balance, last_sequence, pending_holds, chain_head, frozen_at from wallets where user_id = any($1::uuid[]) or (id = any($2::uuid[]) and kind = 'USER') order by id for update)
+          select locked.*, clock_timestamp()::timestamptz(3) as now from locked;
+
+-- connection 2, prepared as ledger_write_batch
+with entries as (
+  insert into journal_entries (id, type, created_at, reverses_id)
+  select * from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[])
+), legs as (
+  insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
+  select * from unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::numeric[], $12::bigint[], $13::numeric[], $14::timestamptz[], $15::text[])
+), accounts as (
+  update wallets
+     set balance = a.balance, last_sequence = a.last_sequence, chain_head = a.chain_head, pending_holds = a.pending_holds
+    from unnest($16::uuid[], $17::numeric[], $18::bigint[], $19::text[], $20::integer[])
+         as a (id, balance, last_sequence, chain_head, pending_holds)
+   where wallets.id = a.id
+)
+select 1;
+
+-- connection 2, prepared as idempotency_record_all
+update idempotency_keys
+   set response_status = a.status, response_body = a.body
+  from unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[]) as a (user_id, key, status, body)
+ where idempotency_keys.user_id = a.user_id and idempotency_keys.key = a.key;
+
+-- connection 2
+COMMIT;
