@@ -6,10 +6,22 @@ import { IdempotencyKeyRepository } from './persistence/idempotency-key.reposito
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { IdempotencyService } from './application/idempotency.service';
 
-/** Provides the interceptor; the composition root registers it as APP_INTERCEPTOR. */
+/**
+ * The keys: claimed and answered by whoever owns the transaction (the
+ * interceptor, or the money movements' group commit). No HTTP: the command
+ * line's processes may load it through the features.
+ */
 @Module({
   imports: [MikroOrmModule.forFeature([IdempotencyKey])],
-  providers: [IdempotencyKeyRepository, IdempotencyService, IdempotencyInterceptor, IdempotencyKeyCleaner],
-  exports: [IdempotencyInterceptor, IdempotencyKeyCleaner, IdempotencyService],
+  providers: [IdempotencyKeyRepository, IdempotencyService],
+  exports: [IdempotencyService],
+})
+export class IdempotencyKeysModule {}
+
+/** For the API: the interceptor (the composition root registers it as APP_INTERCEPTOR) and the expired-key cleaner. */
+@Module({
+  imports: [IdempotencyKeysModule],
+  providers: [IdempotencyInterceptor, IdempotencyKeyCleaner],
+  exports: [IdempotencyInterceptor, IdempotencyKeyCleaner],
 })
 export class IdempotencyModule {}

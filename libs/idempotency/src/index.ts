@@ -1,4 +1,4 @@
-export { IdempotencyModule } from './idempotency.module';
+export { IdempotencyKeysModule, IdempotencyModule } from './idempotency.module';
 export { Idempotent, KeyedBy, type IdempotentOptions } from './http/idempotent.decorator';
 export { IdempotencyInterceptor, REPLAYED_HEADER } from './http/idempotency.interceptor';
 export { IdempotencyObserver } from './application/idempotency.observer';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { IdempotencyModule } from '@app/idempotency';
+import { IdempotencyKeysModule } from '@app/idempotency';
 import { WalletsModule } from '@app/wallets';
 import { GroupCommitter } from './application/group-committer';
 import { MovementBatch } from './application/movement-batch';
@@ -11,7 +11,7 @@ import { HoldsController } from './http/holds.controller';
 import { TransfersController } from './http/transfers.controller';
 
 @Module({
-  imports: [WalletsModule, IdempotencyModule],
+  imports: [WalletsModule, IdempotencyKeysModule],
   controllers: [TransfersController, HoldsController],
   providers: [PaymentsService, TransfersService, HoldsService, MovementBatch, GroupCommitter, HoldExpirySweeper],
   exports: [GroupCommitter, HoldsService, HoldExpirySweeper],

@@ -57,17 +57,6 @@ export class HoldRepository {
     return { reserved: Money.of(row.reserved), now: new Date(row.now) };
   }
 
-  /** PostgreSQL's clock: the one reference for expiry, whichever instance asks. */
-  async databaseNow(): Promise<Date> {
-    const [row] = await this.em.execute<{ now: Date }[]>('select clock_timestamp() as now');
-    return new Date(row.now);
-  }
-
-  /** Locks the hold (FOR UPDATE): one capture or void at a time. */
-  lockById(id: string): Promise<Hold | null> {
-    return this.em.findOne(Hold, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-  }
-
   /**
    * Locks up to `limit` holds that are PENDING past their expiry, skipping
    * any a capture or void holds right now (it will decide them itself).
