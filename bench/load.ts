@@ -25,8 +25,9 @@ export interface LoadResult {
   /** The process's CPU milliseconds per 2xx response: (utime + stime after − before) ÷ 2xx responses. */
   cpuMsPerOk: number | null;
   /**
-   * Mean and largest batch of money commands committed together. There is no
-   * batching yet: both null, with the note the report prints.
+   * Mean and largest batch of money commands committed together, from the
+   * API's group_commit_batch_size histogram (the largest is the histogram
+   * bound that holds every batch); null with a note when not measured.
    */
   batchSize: { mean: number | null; max: number | null; note: string } | null;
 }
@@ -58,6 +59,7 @@ export async function runLoad(
 ): Promise<LoadResult> {
   // Start on an idle process: the previous scenario's in-flight requests served first.
   const settleMs = await waitForIdle(apiPid);
+  const batchesBefore = options.money ? await batchSizes(url) : null;
   const sampler = sampleProcess(apiPid);
   const result = await boundedRun(
     {
@@ -105,8 +107,39 @@ export async function runLoad(
     api,
     settleMs,
     cpuMsPerOk: result['2xx'] > 0 ? round(api.cpuMs / result['2xx'], 2) : null,
-    batchSize: options.money ? { mean: null, max: null, note: 'n/a (no batching yet)' } : null,
+    batchSize: batchesBefore ? batchStats(batchesBefore, await batchSizes(url)) : null,
   };
+}
+
+/** The group commit's batch-size histogram as /metrics shows it: cumulative bucket counts, sum and count. */
+interface BatchHistogram {
+  buckets: Map<number, number>;
+  sum: number;
+  count: number;
+}
+
+async function batchSizes(url: string): Promise<BatchHistogram | null> {
+  const response = await fetch(`${url}/metrics`).catch(() => null);
+  if (!response?.ok) return null;
+  const text = await response.text();
+  const histogram: BatchHistogram = { buckets: new Map(), sum: 0, count: 0 };
+  for (const line of text.split('\n')) {
+    const bucket = /^group_commit_batch_size_bucket\{le="([^"]+)"\} (\d+)/.exec(line);
+    if (bucket && bucket[1] !== '+Inf') histogram.buckets.set(Number(bucket[1]), Number(bucket[2]));
+    const total = /^group_commit_batch_size_(sum|count) ([\d.]+)/.exec(line);
+    if (total) histogram[total[1] as 'sum' | 'count'] = Number(total[2]);
+  }
+  return histogram;
+}
+
+/** Mean batch over the scenario, and the largest as the smallest histogram bound that holds every batch. */
+function batchStats(before: BatchHistogram | null, after: BatchHistogram | null): LoadResult['batchSize'] {
+  if (!before || !after) return { mean: null, max: null, note: 'n/a (no /metrics)' };
+  const count = after.count - before.count;
+  if (count === 0) return { mean: null, max: null, note: 'n/a (no batch)' };
+  const bounds = [...after.buckets.keys()].sort((a, b) => a - b);
+  const max = bounds.find((bound) => after.buckets.get(bound)! - (before.buckets.get(bound) ?? 0) === count) ?? null;
+  return { mean: round((after.sum - before.sum) / count, 1), max, note: '' };
 }
 
 /** Runs autocannon for its duration, stopping early after `maxRequests` responses. */

@@ -154,7 +154,7 @@ export function writeReport(run: BenchRun): string {
     'transfer-hot.sql': 'pgbench -M prepared, `transfer-hot.sql` (one keyed transfer out of the hot wallet)',
   };
   const batchCell = (r: LoadResult) =>
-    r.batchSize ? (r.batchSize.mean === null ? r.batchSize.note : `${r.batchSize.mean} / ${r.batchSize.max}`) : '—';
+    r.batchSize ? (r.batchSize.mean === null ? r.batchSize.note : `${r.batchSize.mean} / ≤ ${r.batchSize.max}`) : '—';
   const lines = [
     `# Benchmark (${run.mode}) — ${new Date().toISOString()}`,
     '',
