@@ -5,7 +5,7 @@ export { IdempotencyObserver } from './application/idempotency.observer';
 export { IDEMPOTENT_ROUTE } from './http/idempotent.decorator';
 export { IDEMPOTENCY_ERRORS } from './http/idempotency-error.table';
 export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';
-export { type IdempotencyErrorCode, IdempotencyKeyReusedError } from './domain/idempotency.errors';
+export { type IdempotencyErrorCode } from './domain/idempotency.errors';
 export { IdempotencyKeyCleaner } from './persistence/idempotency-key.cleaner';
 export { IdempotencyKey } from './persistence/idempotency-key.entity';
 export {

@@ -20,7 +20,7 @@ import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../dom
 
 /** Why a keyed request is not run: its key belongs to another request, or its first request still runs. */
 export type IdempotencyRefusal = IdempotencyKeyReusedError | IdempotencyKeyInProgressError;
-import { IdempotencyKeyRepository, type StoredAnswer } from '../persistence/idempotency-key.repository';
+import { IdempotencyKeyRepository, keyString, type StoredAnswer } from '../persistence/idempotency-key.repository';
 
 export type Outcome =
   /** The request ran now; a failure was recorded and must be answered as it was raised. */
@@ -153,6 +153,26 @@ export class IdempotencyService {
       })),
     );
     await this.keys.releaseAll(released);
+  }
+
+  /**
+   * For requests that repeat a key claimed earlier in the caller's
+   * transaction: what that key holds now (a replay, or a refusal when the
+   * body differs from the one it was taken for), as a later request would
+   * hear; null where the key was given back.
+   */
+  async answersFor(requests: readonly KeyedRequest[]): Promise<(Replay | IdempotencyRefusal | null)[]> {
+    const stored = await this.keys.storedAll(requests);
+    return requests.map((request) => {
+      const answer = stored.get(keyString(request));
+      if (!answer) return null;
+      try {
+        const outcome = replay(answer, request.fingerprint);
+        return outcome.replayed ? new Replay(outcome.status, outcome.body) : null;
+      } catch (refusal) {
+        return refusal as IdempotencyRefusal;
+      }
+    });
   }
 
   /**

@@ -51,7 +51,7 @@ const RELEASE_ALL = statement(
  where k.user_id = r.user_id and k.key = r.key`,
 );
 
-const keyString = (key: KeyOf) => `${key.userId}\u0000${key.key}`;
+export const keyString = (key: KeyOf) => `${key.userId}\u0000${key.key}`;
 
 export interface StoredAnswer {
   fingerprint: string;
@@ -81,24 +81,29 @@ export class IdempotencyKeyRepository {
     if (taken.length === keys.length) return keys.map(() => null);
     const takenNow = new Set(taken.map((row) => keyString({ userId: row.user_id, key: row.key })));
     const others = keys.filter((key) => !takenNow.has(keyString(key)));
+    const stored = await this.storedAll(others);
+    // A key neither taken nor found was deleted in between (expired): answered as in progress, the retry takes it.
+    return keys.map((key) =>
+      takenNow.has(keyString(key))
+        ? null
+        : (stored.get(keyString(key)) ?? { fingerprint: key.fingerprint, status: null, body: null }),
+    );
+  }
+
+  /** What each key holds now, in the caller's transaction (its own writes seen): absent when nobody holds it. */
+  async storedAll(keys: readonly KeyOf[]): Promise<Map<string, StoredAnswer>> {
     const rows = await this.statements.run<{
       user_id: string;
       key: string;
       fingerprint: string;
       response_status: number | null;
       response_body: string | null;
-    }>(STORED, [others.map((key) => key.userId), others.map((key) => key.key)]);
-    const stored = new Map(
+    }>(STORED, [keys.map((key) => key.userId), keys.map((key) => key.key)]);
+    return new Map(
       rows.map((row) => [
         keyString({ userId: row.user_id, key: row.key }),
         { fingerprint: row.fingerprint, status: row.response_status, body: row.response_body },
       ]),
-    );
-    // A key neither taken nor found was deleted in between (expired): answered as in progress, the retry takes it.
-    return keys.map((key) =>
-      takenNow.has(keyString(key))
-        ? null
-        : (stored.get(keyString(key)) ?? { fingerprint: key.fingerprint, status: null, body: null }),
     );
   }
 

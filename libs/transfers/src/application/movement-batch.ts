@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
-import { IdempotencyKeyReusedError, IdempotencyService, type KeyedRequest, Replay } from '@app/idempotency';
+import { IdempotencyService, type KeyedRequest, Replay } from '@app/idempotency';
 import { type EntrySummary, type Hold, HoldRepository, JournalRepository, PostingService } from '@app/ledger';
 import { WalletRepository } from '@app/wallets';
 import { HoldsService } from './holds.service';
@@ -82,9 +82,19 @@ export class MovementBatch {
     await this.posting.write(batch.postings);
     await this.idempotency.settleAll(answers, released);
 
-    // A key sent again within the batch: answered as a replay of its first request, as if it came right after it.
-    for (const [index, owner] of followers) {
-      settled[index] = follow(queued[index], queued[owner], settled[owner]!, answers);
+    // A key sent again within the batch: answered from what its key holds now, as if it came right after
+    // its first request (a replay, or a refusal for another body); where the key was given back, as the first.
+    if (followers.size > 0) {
+      const repeats = [...followers.keys()];
+      const held = await this.idempotency.answersFor(repeats.map((index) => queued[index].keyed!));
+      repeats.forEach((index, position) => {
+        const answer = held[position];
+        settled[index] = !answer
+          ? settled[followers.get(index)!]
+          : answer instanceof Replay
+            ? { replay: answer }
+            : { refusal: answer };
+      });
     }
     return settled as Settled[];
   }
@@ -163,24 +173,4 @@ function byKey(queued: readonly Queued[]) {
     }
   });
   return { claimants, followers };
-}
-
-/**
- * What a repeated key answers: what its first request's key now holds
- * (another body under the key: refused, as IdempotencyService would).
- */
-function follow(
-  item: Queued,
-  owner: Queued,
-  first: Settled,
-  recorded: readonly { request: KeyedRequest; status: number; body: unknown }[],
-): Settled {
-  if (item.keyed!.fingerprint !== owner.keyed!.fingerprint) {
-    return { refusal: new IdempotencyKeyReusedError() };
-  }
-  if ('replay' in first) return first;
-  const answer = recorded.find((entry) => entry.request === owner.keyed);
-  // Not recorded (a refusal that binds no key): the repeat hears the same.
-  if (!answer) return first;
-  return { replay: new Replay(answer.status, JSON.parse(JSON.stringify(answer.body ?? null))) };
 }
