@@ -354,6 +354,38 @@ describe('money commands in concurrent bursts (issue 10: batch semantics)', () =
       expect(answer(await send(bodies.find((b) => b !== winner)!)())).toEqual(KEY_REUSED);
       await ctx.expectLedgerInvariants();
     });
+
+    it('replays a used key to its own body and refuses only the other body, when both arrive together', async () => {
+      const erin = await ctx.fundedUser('20.00');
+      const frank = await ctx.registerUser();
+      const key = `used-${randomUUID()}`;
+      const first = await transfer(erin, frank.walletId, '2.00', key).expect(200);
+      // The other body first each time: a repeat must be judged against the key's own request, not
+      // against whichever request with the key happened to come before it.
+      const sends = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? '5.00' : '2.00'));
+      const send = (amount: string) => () => transfer(erin, frank.walletId, amount, key);
+
+      const responses = await Promise.all(
+        (await Promise.all(sends.map((amount) => send(amount)()))).map((response, i) =>
+          settle(response, send(sends[i])),
+        ),
+      );
+
+      responses.forEach((response, i) => {
+        if (sends[i] === '2.00') {
+          expect({ i, status: response.status, replayed: response.headers[REPLAYED], text: response.text }).toEqual({
+            i,
+            status: 200,
+            replayed: 'true',
+            text: first.text,
+          });
+        } else {
+          expect({ i, ...answer(response) }).toEqual({ i, ...KEY_REUSED });
+        }
+      });
+      await expectWallet(erin, { balance: '18.00', operations: 2 });
+      await expectWallet(frank, { balance: '2.00', operations: 1 });
+    });
   });
 
   it('settles a burst mixing deposits, transfers, hold place/capture/void and a reversal to one of the serial outcomes', async () => {
