@@ -15,6 +15,9 @@ import { type TestContext, useTestContext, type RegisteredUser, money, type Erro
  * available balance must be the model's; after every run the whole ledger must
  * pass the invariant checks and the admin's audit route must answer clean.
  *
+ * Commands here run one at a time; ledger-bursts.model.e2e-spec.ts is the
+ * concurrent mode (bursts fired at once, checked against some serial order).
+ *
  * MODEL_RUNS (default 20), MODEL_COMMANDS (default 30, the most per run) and
  * MODEL_SEED (default fixed) tune it; a failure prints fast-check's shrunk
  * counterexample with the seed and path that replay it.
