@@ -52,7 +52,8 @@ export class AppModule {
       ],
       controllers: [HealthController],
       providers: [
-        // Every route needs a session unless it is @Public(); admin routes need the admin role.
+        // Every route needs a session unless it is @Public(); admin routes need the admin role. The guard loads
+        // the session on the routes that need one (configureApp mounts no session middleware).
         { provide: APP_GUARD, useExisting: AuthGuard },
         // After the auth guard, before interceptors and handlers: 415 for a non-JSON body where JSON is required.
         { provide: APP_GUARD, useClass: JsonBodyGuard },

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { SessionMiddleware } from '@app/auth';
+import { SessionLoader } from '@app/auth';
 import type { EntryType } from '@app/ledger';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -127,7 +127,7 @@ export class Metrics {
         max: pool.max,
       };
     }
-    const sessions = this.modules.get(SessionMiddleware, { strict: false }) as SessionMiddleware | undefined;
+    const sessions = this.modules.get(SessionLoader, { strict: false }) as SessionLoader | undefined;
     if (sessions) usage.sessions = sessions.poolUsage();
     return usage;
   }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import connectPgSimple from 'connect-pg-simple';
-import type { RequestHandler } from 'express';
-import session from 'express-session';
+import type { Request, RequestHandler, Response } from 'express';
+import expressSession from 'express-session';
+import passport from 'passport';
 import { Pool } from 'pg';
 import { DATABASE_TIMEOUTS, databaseUnavailable } from '@app/persistence';
 import { localSessionSecret } from './session-secret';
@@ -20,16 +21,20 @@ export interface SessionOptions {
 export const SESSION_OPTIONS = Symbol('SESSION_OPTIONS');
 
 /**
- * express-session with its sessions in PostgreSQL (connect-pg-simple, table
- * `session` created by a migration): they survive an API restart and are
- * shared by every API instance. The store gets a small pool of its own.
+ * Loads the caller's session and user into a request: express-session with
+ * its sessions in PostgreSQL (table `session`, created by a migration; they
+ * survive an API restart and are shared by every instance), then passport.
+ * Called by the AuthGuard on the routes that need a session, never as an
+ * app-wide middleware: an anonymous request to /healthcheck, /metrics or a
+ * static file neither reads nor creates one. The store gets a small pool of
+ * its own.
  */
 @Injectable()
-export class SessionMiddleware implements OnApplicationShutdown {
+export class SessionLoader implements OnApplicationShutdown {
   private readonly logger = new Logger('Sessions');
   private readonly pool: Pool;
   private readonly store: { close(): void };
-  readonly handler: RequestHandler;
+  private readonly handlers: RequestHandler[];
 
   constructor(@Inject(SESSION_OPTIONS) options: SessionOptions) {
     this.pool = new Pool({
@@ -44,7 +49,7 @@ export class SessionMiddleware implements OnApplicationShutdown {
     // terminated backend): pg reports it on the pool, and an 'error' event
     // without a listener would kill the process. The next query reconnects.
     this.pool.on('error', (error) => this.logger.warn(`session store connection lost: ${error.message}`));
-    const PgStore = connectPgSimple(session);
+    const PgStore = connectPgSimple(expressSession);
     const store = new PgStore({
       pool: this.pool,
       tableName: 'session',
@@ -54,7 +59,7 @@ export class SessionMiddleware implements OnApplicationShutdown {
       pruneSessionInterval: 15 * 60,
     });
     this.store = store;
-    const handler = session({
+    const session = expressSession({
       name: SESSION_COOKIE,
       secret: options.secret ?? localSessionSecret(options.secretFile, (line) => this.logger.log(line)),
       store,
@@ -69,9 +74,26 @@ export class SessionMiddleware implements OnApplicationShutdown {
         path: '/',
       },
     });
-    // A store that cannot reach PostgreSQL fails the request as 503 (Retry-After), like the ORM's pool does.
-    this.handler = (req, res, next) =>
-      handler(req, res, (error?: unknown) => next(databaseUnavailable(error) ?? error));
+    this.handlers = [session, passport.initialize(), passport.session()];
+  }
+
+  /**
+   * Runs express-session and passport on the request: `req.session` (read
+   * from PostgreSQL when the cookie names one), `req.user` when logged in.
+   * A store that cannot reach PostgreSQL rejects with the error that answers
+   * 503 (Retry-After), as the ORM's pool does.
+   */
+  load(request: Request, response: Response): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let index = 0;
+      const next = (error?: unknown) => {
+        if (error) return reject(databaseUnavailable(error) ?? error);
+        const handler = this.handlers[index++];
+        if (!handler) return resolve();
+        handler(request, response, next);
+      };
+      next();
+    });
   }
 
   /** The store pool's connections right now, for the metrics. */
