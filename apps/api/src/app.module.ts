@@ -41,6 +41,7 @@ export class AppModule {
             secretFile: config.session.secretFile,
             maxAgeSeconds: config.session.maxAgeSeconds,
             secureCookies: config.http.secureCookies,
+            preparedStatements: config.database.preparedStatements,
           },
           throttle: { databaseUrl, ...config.throttle },
         }),

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import connectPgSimple from 'connect-pg-simple';
 import type { Request, RequestHandler, Response } from 'express';
-import expressSession from 'express-session';
+import expressSession, { type SessionData } from 'express-session';
 import passport from 'passport';
 import { Pool } from 'pg';
 import { DATABASE_TIMEOUTS, databaseUnavailable } from '@app/persistence';
+import { type SessionReadStats, SessionRepository } from '../persistence/session.repository';
 import { localSessionSecret } from './session-secret';
 
 export const SESSION_COOKIE = 'sessionid';
@@ -16,9 +17,35 @@ export interface SessionOptions {
   secretFile: string;
   maxAgeSeconds: number;
   secureCookies: boolean;
+  /** Send the session read as a named prepared statement (DB_PREPARED_STATEMENTS). */
+  preparedStatements: boolean;
 }
 
 export const SESSION_OPTIONS = Symbol('SESSION_OPTIONS');
+
+const PgStore = connectPgSimple(expressSession);
+
+/**
+ * connect-pg-simple's store (writes, deletes, pruning of expired rows) with
+ * its reads coalesced by SessionRepository: concurrent requests' lookups
+ * become one query.
+ */
+class CoalescingPgStore extends PgStore {
+  constructor(
+    options: ConstructorParameters<typeof PgStore>[0],
+    private readonly rows: SessionRepository,
+  ) {
+    super(options);
+  }
+
+  override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
+    // Called back outside the promise, as connect-pg-simple does: what the callback throws is not a rejection.
+    this.rows.findLive(sid).then(
+      (text) => process.nextTick(callback, null, text === undefined ? null : (JSON.parse(text) as SessionData)),
+      (error: unknown) => process.nextTick(callback, error),
+    );
+  }
+}
 
 /**
  * Loads the caller's session and user into a request: express-session with
@@ -33,6 +60,7 @@ export const SESSION_OPTIONS = Symbol('SESSION_OPTIONS');
 export class SessionLoader implements OnApplicationShutdown {
   private readonly logger = new Logger('Sessions');
   private readonly pool: Pool;
+  private readonly rows: SessionRepository;
   private readonly store: { close(): void };
   private readonly handlers: RequestHandler[];
 
@@ -49,15 +77,18 @@ export class SessionLoader implements OnApplicationShutdown {
     // terminated backend): pg reports it on the pool, and an 'error' event
     // without a listener would kill the process. The next query reconnects.
     this.pool.on('error', (error) => this.logger.warn(`session store connection lost: ${error.message}`));
-    const PgStore = connectPgSimple(expressSession);
-    const store = new PgStore({
-      pool: this.pool,
-      tableName: 'session',
-      createTableIfMissing: false,
-      // Expiry is absolute (maxAge from login): no UPDATE on every request.
-      disableTouch: true,
-      pruneSessionInterval: 15 * 60,
-    });
+    this.rows = new SessionRepository(this.pool, options.preparedStatements);
+    const store = new CoalescingPgStore(
+      {
+        pool: this.pool,
+        tableName: 'session',
+        createTableIfMissing: false,
+        // Expiry is absolute (maxAge from login): no UPDATE on every request.
+        disableTouch: true,
+        pruneSessionInterval: 15 * 60,
+      },
+      this.rows,
+    );
     this.store = store;
     const session = expressSession({
       name: SESSION_COOKIE,
@@ -100,6 +131,11 @@ export class SessionLoader implements OnApplicationShutdown {
   poolUsage(): { used: number; free: number; pending: number; max: number } {
     const { totalCount, idleCount, waitingCount, options } = this.pool;
     return { used: totalCount - idleCount, free: idleCount, pending: waitingCount, max: options.max ?? 10 };
+  }
+
+  /** Session reads asked for and the queries that answered them, for the metrics. */
+  readStats(): SessionReadStats {
+    return this.rows.stats();
   }
 
   async onApplicationShutdown(): Promise<void> {
