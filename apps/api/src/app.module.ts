@@ -31,6 +31,8 @@ export class AppModule {
           debug: config.database.debug,
           migrationsList,
           entities: ENTITIES,
+          // Liveness, readiness and metrics: served without an identity map (and without a session: @Public()).
+          routesWithoutOrm: ['healthcheck', 'readyz', 'metrics'],
         }),
         AuthModule.register({
           imports: [WalletsModule],
