@@ -1,18 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AdminModule } from '@app/admin';
 import { AuthGuard, AuthModule } from '@app/auth';
 import type { AppConfig } from '@app/config';
-import { EnvelopeExceptionFilter, EnvelopeInterceptor, ErrorTableModule, RequestValidationPipe } from '@app/http';
+import { EnvelopeExceptionFilter, ErrorTableModule, RequestValidationPipe } from '@app/http';
 import { JsonBodyGuard } from '@app/http';
-import { IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
+import { IdempotencyModule } from '@app/idempotency';
 import { LedgerModule } from '@app/ledger';
-import { ObservabilityModule, RefusalMetricsInterceptor } from '@app/observability';
+import { ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule, WalletsService } from '@app/wallets';
 import { migrationsList } from '../../../migrations';
+import { bindRouteInterceptors, RouteInterceptorsModule } from './bootstrap/route-interceptors';
 import { ERROR_TRANSLATION, ERRORS } from './error.table';
 import { HealthController } from './health/health.controller';
 
@@ -20,7 +21,7 @@ import { HealthController } from './health/health.controller';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
-    return {
+    const root: DynamicModule = {
       module: AppModule,
       imports: [
         ObservabilityModule.forRoot(config),
@@ -52,6 +53,7 @@ export class AppModule {
         TransfersModule,
         IdempotencyModule,
         AdminModule,
+        RouteInterceptorsModule,
       ],
       controllers: [HealthController],
       providers: [
@@ -62,12 +64,10 @@ export class AppModule {
         { provide: APP_GUARD, useClass: JsonBodyGuard },
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
-        // Order matters: the envelope wraps whatever idempotency answers (a replay included).
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
-        // Inside idempotency: a refused money movement is counted once, its replays as replays.
-        { provide: APP_INTERCEPTOR, useExisting: RefusalMetricsInterceptor },
       ],
     };
+    // The envelope, idempotency and refusal metrics: bound per route, only where a route needs them.
+    bindRouteInterceptors(root);
+    return root;
   }
 }
