@@ -11,7 +11,7 @@ export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);
 
 /** Whether a route handler is marked @RawResponse(). */
 export function isRawResponse(handler: Function): boolean {
-  return Reflect.getMetadata(RAW_RESPONSE, handler) === true;
+  return Boolean(Reflect.getMetadata(RAW_RESPONSE, handler));
 }
 
 /**

@@ -68,8 +68,9 @@ export class RouteInterceptors implements NestInterceptor {
   }
 }
 
+/** Marked @Idempotent() (whatever options the marker carries: the interceptors test it for presence too). */
 function isIdempotent(handler: Function): boolean {
-  return Reflect.getMetadata(IDEMPOTENT_ROUTE, handler) === true;
+  return Boolean(Reflect.getMetadata(IDEMPOTENT_ROUTE, handler));
 }
 
 function observed(result: Observable<unknown> | Promise<Observable<unknown>>): Observable<unknown> {
