@@ -29,5 +29,6 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthcheck').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# A small young generation keeps the resident set low under load at no cost in throughput (docs/PERFORMANCE.md).
-CMD ["node", "--max-semi-space-size=4", "dist/apps/api/src/main.js"]
+# A small young generation, and an old generation allowed to grow to 1.5 times what it held after its last full
+# collection, keep the resident set low under load at no measurable cost in throughput (docs/PERFORMANCE.md).
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "dist/apps/api/src/main.js"]

@@ -14,7 +14,11 @@ export interface ApiProcess {
  * API under load). The bare Express reference runs with the same flags.
  */
 export function apiNodeArgs(): string[] {
-  return ['--max-semi-space-size=4', ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  return [
+    '--max-semi-space-size=4',
+    '--heap-growing-percent=50',
+    ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
 }
 
 /** Starts the built API (production mode, no watch) as a separate process and waits until it answers. */

@@ -38,7 +38,7 @@ describe('when the database is away', () => {
 
     await proxy.down();
     const attempts = {
-      // the session store's pool (express-session, before routing)
+      // the session store's pool (express-session, loaded by the auth guard)
       balance: () => alice.agent.get('/v1/wallets'),
       // the ORM's pool, inside a guard (passport-local looks the user up)
       login: () => request(ctx.server).post('/v1/auth/login').send({ username: bob.username, password: bob.password }),

@@ -1,18 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AdminModule } from '@app/admin';
 import { AuthGuard, AuthModule } from '@app/auth';
 import type { AppConfig } from '@app/config';
-import { EnvelopeExceptionFilter, EnvelopeInterceptor, ErrorTableModule, RequestValidationPipe } from '@app/http';
+import { EnvelopeExceptionFilter, ErrorTableModule, RequestValidationPipe } from '@app/http';
 import { JsonBodyGuard } from '@app/http';
-import { IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
+import { IdempotencyModule } from '@app/idempotency';
 import { LedgerModule } from '@app/ledger';
-import { ObservabilityModule, RefusalMetricsInterceptor } from '@app/observability';
+import { ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule, WalletsService } from '@app/wallets';
 import { migrationsList } from '../../../migrations';
+import { bindRouteInterceptors, RouteInterceptorsModule } from './bootstrap/route-interceptors';
 import { ERROR_TRANSLATION, ERRORS } from './error.table';
 import { HealthController } from './health/health.controller';
 
@@ -20,7 +21,7 @@ import { HealthController } from './health/health.controller';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
-    return {
+    const root: DynamicModule = {
       module: AppModule,
       imports: [
         ObservabilityModule.forRoot(config),
@@ -31,6 +32,9 @@ export class AppModule {
           debug: config.database.debug,
           migrationsList,
           entities: ENTITIES,
+          preparedStatements: config.database.preparedStatements,
+          // Liveness, readiness and metrics: served without an identity map (and without a session: @Public()).
+          routesWithoutOrm: ['healthcheck', 'readyz', 'metrics'],
         }),
         AuthModule.register({
           imports: [WalletsModule],
@@ -41,6 +45,7 @@ export class AppModule {
             secretFile: config.session.secretFile,
             maxAgeSeconds: config.session.maxAgeSeconds,
             secureCookies: config.http.secureCookies,
+            preparedStatements: config.database.preparedStatements,
           },
           throttle: { databaseUrl, ...config.throttle },
         }),
@@ -49,21 +54,21 @@ export class AppModule {
         TransfersModule,
         IdempotencyModule,
         AdminModule,
+        RouteInterceptorsModule,
       ],
       controllers: [HealthController],
       providers: [
-        // Every route needs a session unless it is @Public(); admin routes need the admin role.
+        // Every route needs a session unless it is @Public(); admin routes need the admin role. The guard loads
+        // the session on the routes that need one (configureApp mounts no session middleware).
         { provide: APP_GUARD, useExisting: AuthGuard },
         // After the auth guard, before interceptors and handlers: 415 for a non-JSON body where JSON is required.
         { provide: APP_GUARD, useClass: JsonBodyGuard },
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
-        // Order matters: the envelope wraps whatever idempotency answers (a replay included).
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
-        // Inside idempotency: a refused money movement is counted once, its replays as replays.
-        { provide: APP_INTERCEPTOR, useExisting: RefusalMetricsInterceptor },
       ],
     };
+    // The envelope, idempotency and refusal metrics: bound per route, only where a route needs them.
+    bindRouteInterceptors(root);
+    return root;
   }
 }

@@ -10,7 +10,7 @@ import { AuthGuard } from './http/auth.guard';
 import { LoginGuard } from './http/guards';
 import { LocalStrategy } from './http/local.strategy';
 import { LoginThrottle, THROTTLE_OPTIONS, type ThrottleOptions } from './http/login-throttle';
-import { SESSION_OPTIONS, SessionMiddleware, type SessionOptions } from './http/session.middleware';
+import { SESSION_OPTIONS, SessionLoader, type SessionOptions } from './http/session.loader';
 import { SessionSerializer } from './http/session.serializer';
 import { UserRepository } from './persistence/user.repository';
 
@@ -45,11 +45,11 @@ export class AuthModule {
         SessionSerializer,
         AuthGuard,
         LoginGuard,
-        ...(options.session ? [SessionMiddleware, { provide: SESSION_OPTIONS, useValue: options.session }] : []),
+        ...(options.session ? [SessionLoader, { provide: SESSION_OPTIONS, useValue: options.session }] : []),
         ...(options.throttle ? [LoginThrottle, { provide: THROTTLE_OPTIONS, useValue: options.throttle }] : []),
         { provide: RegistrationListener, useExisting: options.registrationListener },
       ],
-      exports: [AuthService, PasswordHasher, UserRepository, AuthGuard, ...(options.session ? [SessionMiddleware] : [])],
+      exports: [AuthService, PasswordHasher, UserRepository, AuthGuard, ...(options.session ? [SessionLoader] : [])],
     };
   }
 }

@@ -15,6 +15,7 @@ export {
 export { AUTH_ERRORS } from './http/auth-error.table';
 export { CurrentUser } from './http/guards';
 export { AuthGuard, Authenticated, Public } from './http/auth.guard';
-export { SessionMiddleware, SESSION_COOKIE, type SessionOptions } from './http/session.middleware';
+export { SessionLoader, SESSION_COOKIE, type SessionOptions } from './http/session.loader';
+export { type SessionReadStats } from './persistence/session.repository';
 export { LoginThrottle, type ThrottleOptions } from './http/login-throttle';
 export { RETRY_AFTER_HEADER } from './http/throttled';

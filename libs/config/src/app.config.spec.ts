@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ADMIN_CONSOLE_DIR: '/srv/console' }).http.adminConsoleDir).toBe('/srv/console');
   });
 
+  it('prepares the hot statements unless DB_PREPARED_STATEMENTS=false (a transaction-mode pooler)', () => {
+    expect(loadConfig({}).database.preparedStatements).toBe(true);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
+    expect(() => loadConfig({ DB_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DB_PREPARED_STATEMENTS/);
+  });
+
   it('bounds the shutdown: 10 s unless SHUTDOWN_TIMEOUT_SECONDS says otherwise (1 to 600)', () => {
     expect(loadConfig({}).shutdown.timeoutSeconds).toBe(10);
     expect(loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '30' }).shutdown.timeoutSeconds).toBe(30);

@@ -15,6 +15,13 @@ export interface DatabaseConfig {
   /** Apply pending migrations (under an advisory lock) when the API starts. */
   migrateOnStart: boolean;
   debug: boolean;
+  /**
+   * Send the hot read statements as named prepared statements (parsed and
+   * planned once per connection). Off behind a transaction-mode pooler
+   * (PgBouncer before 1.21), which hands each transaction another server
+   * connection that has never seen the statement.
+   */
+  preparedStatements: boolean;
 }
 
 export interface HttpConfig {
@@ -126,6 +133,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       poolSize: int('DB_POOL_SIZE', 10, 1, 200),
       migrateOnStart: bool('MIGRATE_ON_START', true),
       debug: bool('DB_DEBUG', false),
+      preparedStatements: bool('DB_PREPARED_STATEMENTS', true),
     },
     http: {
       port: int('PORT', 8080, 0, 65535),

@@ -9,7 +9,16 @@ const RAW_RESPONSE = 'http:raw-response';
 /** The handler's return value is sent as is, without the envelope (the original's /healthcheck). */
 export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);
 
-/** Registered as APP_INTERCEPTOR: wraps what a handler returns in the success envelope. */
+/** Whether a route handler is marked @RawResponse(). */
+export function isRawResponse(handler: Function): boolean {
+  return Boolean(Reflect.getMetadata(RAW_RESPONSE, handler));
+}
+
+/**
+ * Wraps what a handler returns in the success envelope. The composition root
+ * binds it to the routes not marked @RawResponse(); on a raw route it passes
+ * the answer through.
+ */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
   constructor(private readonly reflector: Reflector) {}

@@ -3,8 +3,8 @@ import { toErrorResponse } from './error-response';
 import type { ErrorTable } from './error.table';
 
 /**
- * Express middleware that runs before Nest's routing (body parsing, sessions)
- * reports errors to Express, not to Nest's filters. This wrapper answers them
+ * Express middleware that runs before Nest's routing (body parsing) reports
+ * errors to Express, not to Nest's filters. This wrapper answers them
  * in the envelope on the spot, through the same mapping as the filter.
  */
 export function answeringErrors(middleware: RequestHandler, errors: ErrorTable): RequestHandler {

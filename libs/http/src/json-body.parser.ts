@@ -53,6 +53,11 @@ function isDecodingError(error: unknown): boolean {
 export function jsonBodyParser() {
   const readText = text({ type: ['application/json', 'application/*+json'], limit: MAX_BODY_BYTES });
   return (req: Request, res: Response, next: NextFunction): void => {
+    // No body at all (most GETs): nothing to read, decode or parse. The same test as body-parser's.
+    if (req.headers['transfer-encoding'] === undefined && Number.isNaN(Number(req.headers['content-length'] ?? NaN))) {
+      req.body = {};
+      return next();
+    }
     readText(req, res, (error?: unknown) => {
       if (error) return next(isDecodingError(error) ? new MalformedBodyEncodingError() : error);
       if (typeof req.body !== 'string') {

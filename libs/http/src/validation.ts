@@ -35,6 +35,8 @@ function toFieldError(error: ValidationError): { target: string; message: string
   return { target: error.property, message: messages[0] ?? 'Invalid value.' };
 }
 
+const PRIMITIVES = new Set<unknown>([String, Boolean, Number, Array, Object]);
+
 function isPrimitive(metatype: unknown): boolean {
-  return [String, Boolean, Number, Array, Object].includes(metatype as never);
+  return PRIMITIVES.has(metatype);
 }

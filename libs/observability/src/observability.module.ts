@@ -31,8 +31,9 @@ export class ObservabilityModule {
       module: ObservabilityModule,
       global: true,
       imports: [
-        // Nest's Logger over our pino logger; the request context is bound by RequestLogging's middleware.
-        LoggerModule.forRoot({ pinoHttp: { logger: logging.root }, useExisting: true }),
+        // Nest's Logger over our pino logger. The request context is bound by RequestLogging's middleware, so
+        // nestjs-pino's own middleware (forRoutes) would only bind it a second time on every request.
+        LoggerModule.forRoot({ pinoHttp: { logger: logging.root }, useExisting: true, forRoutes: [] }),
         // Not-ready answers are logged by ReadinessController in one line; terminus' own logger writes around pino.
         TerminusModule.forRoot({ logger: false }),
       ],

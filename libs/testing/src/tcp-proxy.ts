@@ -6,10 +6,14 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
  * the server the other tests use: `down()` refuses new connections and cuts
  * the open ones (the service sees ECONNREFUSED and "Connection terminated",
  * as in a restart), `up()` lets it reconnect on the same port.
+ * `holdReplies()` keeps what the server answers from reaching the service
+ * (statements still run) until `releaseReplies()`: a query stays in flight
+ * for as long as a test needs.
  */
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private held: { client: Socket; chunk: Buffer }[] | null = null;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -46,7 +50,10 @@ export class TcpProxy {
         socket.on('error', () => undefined); // the other side is cut below
       }
       client.pipe(upstream).on('close', () => client.destroy());
-      upstream.pipe(client).on('close', () => upstream.destroy());
+      upstream.on('data', (chunk: Buffer) => {
+        if (this.held) this.held.push({ client, chunk });
+        else client.write(chunk);
+      });
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -56,6 +63,23 @@ export class TcpProxy {
     });
     this.listenPort = (server.address() as { port: number }).port;
     this.server = server;
+  }
+
+  /** From now on, the server's answers are kept here instead of passed on. */
+  holdReplies(): void {
+    this.held ??= [];
+  }
+
+  /** Bytes of answers kept since holdReplies(). */
+  get heldBytes(): number {
+    return (this.held ?? []).reduce((sum, { chunk }) => sum + chunk.length, 0);
+  }
+
+  /** Passes on the answers kept, in order, and stops holding. */
+  releaseReplies(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const { client, chunk } of held) if (!client.destroyed) client.write(chunk);
   }
 
   /** Refuses new connections and resets every open one. */

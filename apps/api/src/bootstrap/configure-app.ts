@@ -1,6 +1,4 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import passport from 'passport';
-import { SessionMiddleware } from '@app/auth';
 import type { AppConfig } from '@app/config';
 import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser, securityHeaders } from '@app/http';
 import { useObservability } from '@app/observability';
@@ -10,6 +8,13 @@ import { DOC_PATH, setupSwagger } from './swagger';
 /**
  * Everything main.ts does to the application besides listening, shared with
  * the e2e tests so that they exercise exactly what production runs.
+ *
+ * What runs on every request is kept to what every request needs: the
+ * request id and access line, the timing metric, the security headers, and
+ * the JSON body parser (which skips a request without a JSON body). Sessions
+ * (express-session, passport) are loaded by the AuthGuard on the routes that
+ * need one, and MikroORM's request context is mounted on the routes that use
+ * the ORM (PersistenceModule), not here.
  */
 export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
   useObservability(app); // first: request id, access line and timing for every request, Nest's logger on pino
@@ -20,9 +25,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   serveAdminConsole(app, config);
   const errors = app.get<ErrorTable>(ERROR_TABLE);
   app.use(answeringErrors(jsonBodyParser(), errors));
-  app.use(answeringErrors(app.get(SessionMiddleware).handler, errors));
-  app.use(answeringErrors(passport.initialize(), errors));
-  app.use(answeringErrors(passport.session(), errors));
   setupSwagger(app);
   return app;
 }

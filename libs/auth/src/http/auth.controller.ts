@@ -9,7 +9,7 @@ import { LoginRequest, PrincipalResponse, RegisterRequest, UserResponse } from '
 import { Authenticated, Public } from './auth.guard';
 import { CurrentUser, LoginGuard } from './guards';
 import { LoginThrottle } from './login-throttle';
-import { SESSION_COOKIE } from './session.middleware';
+import { SESSION_COOKIE } from './session.loader';
 import { clientAddress, throttled } from './throttled';
 
 /** Answers that set or clear the session cookie are never stored by a cache (authenticated ones: AuthGuard). */
@@ -25,7 +25,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
-  @Public()
+  @Public({ session: true })
   @HttpCode(200)
   @Header(...NO_STORE)
   @ApiOperation({
@@ -47,7 +47,7 @@ export class AuthController {
   }
 
   @Post('login')
-  @Public()
+  @Public({ session: true })
   @HttpCode(200)
   @UseGuards(LoginGuard)
   @Header(...NO_STORE)
@@ -76,7 +76,7 @@ export class AuthController {
   }
 
   @Post('logout')
-  @Public()
+  @Public({ session: true })
   @HttpCode(200)
   @Header(...NO_STORE)
   @ApiOperation({ summary: 'Log out: destroys the session; the old cookie then answers 401' })

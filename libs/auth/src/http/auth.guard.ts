@@ -3,6 +3,7 @@ import {
   type CanActivate,
   type ExecutionContext,
   Injectable,
+  Optional,
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -12,12 +13,14 @@ import { AdminRequiredError, AuthenticationRequiredError } from '../domain/auth.
 import type { SessionUser } from '../domain/session-user';
 import { Role } from '../domain/user.entity';
 import { UserRepository } from '../persistence/user.repository';
-import { SESSION_COOKIE } from './session.middleware';
+import { SESSION_COOKIE, SessionLoader } from './session.loader';
 
 const ACCESS = 'auth:access';
 
 interface Access {
   public?: boolean;
+  /** A public route that reads or writes the caller's session (login, logout, registration). */
+  session?: boolean;
   admin?: boolean;
 }
 
@@ -28,8 +31,12 @@ const ADMIN_PREFIX = '/v1/admin/';
 export const Authenticated = (options: { admin?: boolean } = {}) =>
   applyDecorators(SetMetadata(ACCESS, { admin: options.admin === true }), ApiCookieAuth(SESSION_COOKIE));
 
-/** Anyone may call the route (registration, login, health). */
-export const Public = () => SetMetadata(ACCESS, { public: true });
+/**
+ * Anyone may call the route (registration, login, health). No session is read
+ * or created for it unless `session: true` (the routes that log in or out).
+ */
+export const Public = (options: { session?: boolean } = {}) =>
+  SetMetadata(ACCESS, { public: true, session: options.session === true });
 
 /**
  * The one guard of every route (registered as APP_GUARD), so that a new
@@ -40,12 +47,19 @@ export const Public = () => SetMetadata(ACCESS, { public: true });
  * promotion or demotion takes effect on the user's next request; the
  * principal then carries it. Every answer of a protected route, a failure
  * included, says `Cache-Control: no-store`: it is one user's data.
+ *
+ * The guard also loads the session (SessionLoader: express-session, then
+ * passport), on exactly the routes that need one: every protected route and
+ * the public ones marked `session: true`. Other public routes and requests
+ * that match no route never read, create or touch a session. The command
+ * line has no SessionLoader (no HTTP).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly users: UserRepository,
+    @Optional() private readonly sessions?: SessionLoader,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -56,9 +70,13 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
     const admin = access?.admin === true || `${route}/`.startsWith(ADMIN_PREFIX);
-    if (access?.public && !admin) return true;
-    context.switchToHttp().getResponse<Response>().setHeader('Cache-Control', 'no-store');
-    if (!request.isAuthenticated()) throw new AuthenticationRequiredError();
+    const isPublic = access?.public === true && !admin;
+    if (isPublic && !access?.session) return true;
+    const response = context.switchToHttp().getResponse<Response>();
+    if (!isPublic) response.setHeader('Cache-Control', 'no-store');
+    await this.sessions?.load(request, response);
+    if (isPublic) return true;
+    if (!request.user) throw new AuthenticationRequiredError();
     if (admin) {
       const user = request.user as SessionUser;
       const role = await this.users.roleOf(user.id);

@@ -4,7 +4,8 @@ import type { SessionUser } from '../domain/session-user';
 
 /**
  * The session holds {id, username}; deserialising is a copy, with no database
- * lookup and no EntityManager (passport runs before MikroORM's request context).
+ * lookup and no EntityManager (a session is loaded by the auth guard, and what
+ * a request needs of its user is in it).
  */
 @Injectable()
 export class SessionSerializer extends PassportSerializer {

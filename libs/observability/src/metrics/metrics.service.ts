@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { SessionMiddleware } from '@app/auth';
+import { SessionLoader, type SessionReadStats } from '@app/auth';
 import type { EntryType } from '@app/ledger';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -80,6 +80,29 @@ export class Metrics {
         }
       },
     });
+    // The session store counts; a scrape reads its totals.
+    const sessionReads = (counter: Counter, count: (stats: SessionReadStats) => number) => {
+      const stats = this.sessions()?.readStats();
+      if (!stats) return;
+      counter.reset();
+      counter.inc(count(stats));
+    };
+    new Counter({
+      name: 'session_reads_total',
+      help: 'Session lookups of requests on routes that need a session',
+      registers: [this.registry],
+      collect() {
+        sessionReads(this, (stats) => stats.reads);
+      },
+    });
+    new Counter({
+      name: 'session_read_queries_total',
+      help: 'Queries that answered the session lookups (concurrent lookups share one query)',
+      registers: [this.registry],
+      collect() {
+        sessionReads(this, (stats) => stats.queries);
+      },
+    });
     new Gauge({
       name: 'db_pool_max_connections',
       help: 'Size limit of each database pool',
@@ -140,9 +163,13 @@ export class Metrics {
         max: pool.max,
       };
     }
-    const sessions = this.modules.get(SessionMiddleware, { strict: false }) as SessionMiddleware | undefined;
+    const sessions = this.sessions();
     if (sessions) usage.sessions = sessions.poolUsage();
     return usage;
+  }
+
+  private sessions(): SessionLoader | undefined {
+    return this.modules.get(SessionLoader, { strict: false }) as SessionLoader | undefined;
   }
 }
 
