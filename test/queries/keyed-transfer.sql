@@ -1,8 +1,8 @@
 -- POST /v1/wallets/transfer with an Idempotency-Key, alone.
 -- Recorded by test/e2e/hot-path-sql.e2e-spec.ts (UPDATE_QUERIES=1 rewrites it).
 
--- connection 1
-SELECT sess FROM "session" WHERE sid = $1 AND expire >= to_timestamp($2);
+-- connection 1, prepared as auth_sessions_live_by_sid
+select sid, sess::text as sess from session where sid = any($1) and expire >= to_timestamp($2);
 
 -- connection 2
 BEGIN;
