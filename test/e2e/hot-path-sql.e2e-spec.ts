@@ -71,6 +71,16 @@ describe('the SQL of a keyed transfer (pinned in test/queries/)', () => {
   });
 });
 
+describe('the SQL of a balance read (pinned in test/queries/)', () => {
+  const ctx = useTestContext();
+
+  it('GET /v1/wallets: the session read and one read of the wallet, no transaction', async () => {
+    const alice = await ctx.fundedUser('100.00');
+    const sent = await wireStatementsDuring(() => alice.agent.get('/v1/wallets').expect(200));
+    expectPinned('balance-read.sql', sent, 'GET /v1/wallets (balance and available balance now).');
+  });
+});
+
 function send(user: RegisteredUser, key: string, destination: string): Promise<Response> {
   return user.agent
     .post('/v1/wallets/transfer')

@@ -29,11 +29,19 @@ interface PgClient {
   query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
+/** The slice of knex's client that hands out connections (a transaction's, or the pool's). */
+interface ConnectionSource {
+  acquireConnection(): Promise<PgClient>;
+  releaseConnection(connection: PgClient): Promise<unknown>;
+}
+
 /**
- * Runs hot-path statements on the connection of the caller's unit of work,
- * with real parameters ($1, $2: MikroORM's `execute` inlines values into the
- * text instead), prepared once per connection where the setting allows.
- * Driver errors come out as MikroORM's exceptions, like every other query's.
+ * Runs hot-path statements with real parameters ($1, $2: MikroORM's
+ * `execute` inlines values into the text instead), prepared once per
+ * connection where the setting allows: inside a unit of work on its
+ * connection; a read outside one on a connection of the ORM's pool, for just
+ * that statement. Driver errors come out as MikroORM's exceptions, like every
+ * other query's.
  */
 @Injectable()
 export class Statements {
@@ -44,19 +52,37 @@ export class Statements {
     @Inject(STATEMENT_OPTIONS) private readonly options: StatementOptions,
   ) {}
 
-  async run<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
-    const transaction = this.em.getTransactionContext<{ client: { acquireConnection(): Promise<PgClient> } }>();
+  /** A statement of a unit of work (a write, a lock): on its connection; outside one it is a mistake. */
+  run<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
+    const transaction = this.transactionConnections();
     if (!transaction) throw new Error(`${statement.name} must run inside a unit of work`);
-    // knex's transaction client hands out the transaction's own connection.
-    const connection = await transaction.client.acquireConnection();
+    return this.send(transaction, statement, values);
+  }
+
+  /** A read: on the unit of work's connection inside one, else on a pooled connection for just this statement. */
+  read<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
+    const pool = this.em.getConnection().getKnex().client as ConnectionSource;
+    return this.send(this.transactionConnections() ?? pool, statement, values);
+  }
+
+  /** knex's transaction client hands out the transaction's own connection (and its release is a no-op). */
+  private transactionConnections(): ConnectionSource | undefined {
+    return this.em.getTransactionContext<{ client: ConnectionSource }>()?.client;
+  }
+
+  private async send<Row>(source: ConnectionSource, statement: Statement, values: unknown[]): Promise<Row[]> {
     if (this.options.debug) this.log.log(`[${statement.name}] ${statement.text}`);
+    let connection: PgClient | undefined;
     try {
+      connection = await source.acquireConnection();
       const result = await connection.query(
         this.options.prepared ? { name: statement.name, text: statement.text, values } : { text: statement.text, values },
       );
       return result.rows as Row[];
     } catch (error) {
       throw this.em.getDriver().convertException(error as Error);
+    } finally {
+      if (connection) await source.releaseConnection(connection);
     }
   }
 }

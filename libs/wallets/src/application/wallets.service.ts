@@ -12,10 +12,11 @@ import {
   WalletNotFoundError,
   WalletNotFrozenError,
 } from '../domain/wallets.errors';
-import { WalletRepository } from '../persistence/wallet.repository';
+import { WalletRepository, type WalletState } from '../persistence/wallet.repository';
 
-export interface WalletView {
-  wallet: Wallet;
+/** A wallet with its balances: the caller's own as a plain value (`WalletState`), admin reads as the entity. */
+export interface WalletView<W extends WalletState = Wallet> {
+  wallet: W;
   balance: Money;
   /** Balance less active holds; absent for a balance at a past moment. */
   available?: Money;
@@ -55,7 +56,7 @@ export class WalletsService implements RegistrationListener {
   }
 
   /** The caller's wallet with its balance and available balance now, or its balance at `at`. */
-  async walletOf(userId: string, at?: Date): Promise<WalletView> {
+  async walletOf(userId: string, at?: Date): Promise<WalletView<WalletState>> {
     const wallet = await this.requireWallet(userId);
     if (at !== undefined) return { wallet, balance: await this.balances.balanceOf(wallet, at) };
     return {
@@ -114,7 +115,7 @@ export class WalletsService implements RegistrationListener {
     });
   }
 
-  private async historyOfWallet(wallet: Wallet, query: HistoryQuery): Promise<HistoryPage> {
+  private async historyOfWallet(wallet: WalletState, query: HistoryQuery): Promise<HistoryPage> {
     if (query.after && (query.after.walletId !== wallet.id || query.after.order !== query.order)) {
       throw new InvalidCursorError();
     }
@@ -133,7 +134,7 @@ export class WalletsService implements RegistrationListener {
     };
   }
 
-  private async requireWallet(userId: string): Promise<Wallet> {
+  private async requireWallet(userId: string): Promise<WalletState> {
     const wallet = await this.wallets.findByUserId(userId);
     if (!wallet) throw new WalletNotFoundError();
     return wallet;

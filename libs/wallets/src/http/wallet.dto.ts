@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Operation, SortOrder } from '@app/ledger';
 import { encodeCursor, OptionalCursor, OptionalIntInRange, OptionalOneOf, OptionalTimestamp } from '@app/http';
 import type { HistoryPosition, WalletView } from '../application/wallets.service';
+import type { WalletState } from '../persistence/wallet.repository';
 
 export class WalletResponse {
   @ApiProperty({ format: 'uuid' })
@@ -28,7 +29,7 @@ export class WalletResponse {
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'The moment asked for with `at`' })
   at?: string;
 
-  static of(view: WalletView, at?: Date): WalletResponse {
+  static of(view: WalletView<WalletState>, at?: Date): WalletResponse {
     return Object.assign(new WalletResponse(), {
       id: view.wallet.id,
       user_id: view.wallet.userId,

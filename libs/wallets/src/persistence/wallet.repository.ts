@@ -6,13 +6,15 @@ import { statement, Statements } from '@app/persistence';
 import { Wallet } from '../domain/wallet.entity';
 
 /**
- * A wallet read under its row lock, for one use case to post to. A plain
- * value, not a managed entity: the ledger writes its new balance in the same
- * statement as the operations, and nothing else should.
+ * A wallet as a plain value, not a managed entity: the ledger writes its new
+ * balance in the same statement as the operations, and nothing else should.
  */
-export interface LockedWallet extends LedgerAccount {
+export interface WalletState extends LedgerAccount {
   readonly userId: string | null;
 }
+
+/** A wallet read under its row lock, for one use case to post to. */
+export type LockedWallet = WalletState;
 
 /** Wallets locked for one use case, with PostgreSQL's clock read once every lock was held. */
 export interface Locked {
@@ -30,10 +32,12 @@ interface WalletRow {
   pending_holds: number;
   chain_head: string | null;
   frozen_at: Date | null;
-  now: Date;
 }
 
-const LOCKED_COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence, pending_holds, chain_head, frozen_at';
+const COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence, pending_holds, chain_head, frozen_at';
+
+/** A user's wallet as committed now, without a lock (a balance read, the start of a history read). */
+const BY_USER_ID = statement('wallets_by_user_id', `select ${COLUMNS} from wallets where user_id = $1`);
 
 /**
  * FOR UPDATE in id order inside the CTE; the clock is read by the outer
@@ -42,7 +46,7 @@ const LOCKED_COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequen
  * locks wrote (within a wallet, time never runs backwards along the sequence).
  */
 function lockStatement(where: string): string {
-  return `with locked as (select ${LOCKED_COLUMNS} from wallets where ${where} order by id for update)
+  return `with locked as (select ${COLUMNS} from wallets where ${where} order by id for update)
           select locked.*, clock_timestamp()::timestamptz(3) as now from locked`;
 }
 
@@ -59,8 +63,10 @@ export class WalletRepository {
     private readonly statements: Statements,
   ) {}
 
-  findByUserId(userId: string): Promise<Wallet | null> {
-    return this.em.findOne(Wallet, { userId });
+  /** The user's wallet as a plain value: one prepared statement, no entity hydrated into the identity map. */
+  async findByUserId(userId: string): Promise<WalletState | null> {
+    const [row] = await this.statements.read<WalletRow>(BY_USER_ID, [userId]);
+    return row ? toState(row) : null;
   }
 
   /** Read as stored now (refresh: a freeze may have changed it since this request first read it). */
@@ -90,7 +96,7 @@ export class WalletRepository {
    * missing wallet is simply absent.
    */
   async lockForBatch(userIds: readonly string[], walletIds: readonly string[]): Promise<Locked> {
-    return toLockedSet(await this.statements.run<WalletRow>(LOCK_FOR_BATCH, [userIds, walletIds]));
+    return toLockedSet(await this.statements.run<WalletRow & { now: Date }>(LOCK_FOR_BATCH, [userIds, walletIds]));
   }
 
   /** Locks the given user wallets (FOR UPDATE), in id order like every other lock of several wallets. */
@@ -120,12 +126,12 @@ export class WalletRepository {
   }
 }
 
-function toLockedSet(rows: WalletRow[]): Locked {
+function toLockedSet(rows: (WalletRow & { now: Date })[]): Locked {
   const times = rows.map((row) => new Date(row.now).getTime());
-  return { wallets: rows.map(toLocked), now: rows.length ? new Date(Math.max(...times)) : null };
+  return { wallets: rows.map(toState), now: rows.length ? new Date(Math.max(...times)) : null };
 }
 
-function toLocked(row: WalletRow): LockedWallet {
+function toState(row: WalletRow): WalletState {
   return {
     id: row.id,
     userId: row.user_id,
