@@ -90,7 +90,7 @@ export class IdempotencyService {
         if (stored) return replay(stored, fingerprint);
         attempted = true;
         const data = await action();
-        await this.keys.record(userId, key, { status: 200, body: JSON.stringify(data ?? null) });
+        await this.keys.recordAll([{ userId, key, status: 200, body: JSON.stringify(data ?? null) }]);
         return { replayed: false, data } as const;
       });
     } catch (error) {
@@ -98,7 +98,7 @@ export class IdempotencyService {
       if (!answer) throw error;
       const stored = await this.unitOfWork.run(async () => {
         const taken = await this.claim(userId, key, fingerprint);
-        if (!taken) await this.keys.record(userId, key, { status: answer.status, body: JSON.stringify(answer.body) });
+        if (!taken) await this.keys.recordAll([{ userId, key, status: answer.status, body: JSON.stringify(answer.body) }]);
         return taken;
       });
       // A duplicate ran in between and recorded its own answer: that one stands for the key.
@@ -187,7 +187,8 @@ export class IdempotencyService {
 
   private async claim(userId: string, key: string, fingerprint: string): Promise<StoredAnswer | null> {
     try {
-      return await this.keys.claim(userId, key, fingerprint);
+      const [stored] = await this.keys.claimAll([{ userId, key, fingerprint }]);
+      return stored;
     } catch (error) {
       // The first request with this key has held it longer than lock_timeout.
       if (isLockTimeout(error)) throw new IdempotencyKeyInProgressError();

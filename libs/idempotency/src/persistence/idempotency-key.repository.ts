@@ -68,9 +68,12 @@ export class IdempotencyKeyRepository {
   ) {}
 
   /**
-   * `claim` for many distinct keys in the caller's transaction: one statement
-   * (two when some key was taken before). Returns, per key, null when it is
-   * taken now, else what is stored under it.
+   * Takes distinct keys inside the caller's transaction, or reads what is
+   * stored under those already held: one statement (two when some key was
+   * held before). A concurrent request holding one of the keys (its
+   * transaction not yet committed) makes the INSERT wait on the primary key
+   * until that transaction ends; an expired key is taken over as if it were
+   * new. Returns, per key, null when it is taken now, else what it holds.
    */
   async claimAll(keys: readonly (KeyOf & { fingerprint: string })[]): Promise<(StoredAnswer | null)[]> {
     const taken = await this.statements.run<{ user_id: string; key: string }>(CLAIM_ALL, [
@@ -116,42 +119,6 @@ export class IdempotencyKeyRepository {
       answers.map((answer) => answer.status),
       answers.map((answer) => answer.body),
     ]);
-  }
-
-  /**
-   * Takes the key for this request, inside the caller's transaction, or
-   * returns the answer stored under it. A concurrent request holding the same
-   * key (its transaction not yet committed) makes this INSERT wait on the
-   * primary key until that transaction ends: then the stored answer is read.
-   * An expired key is taken over as if it were new.
-   */
-  async claim(userId: string, key: string, fingerprint: string): Promise<StoredAnswer | null> {
-    const claimed = await this.em.execute<unknown[]>(
-      `insert into idempotency_keys (user_id, key, fingerprint, created_at, expires_at)
-       values (?, ?, ?, clock_timestamp(), clock_timestamp() + interval '${KEY_LIFETIME}')
-       on conflict (user_id, key) do update
-          set fingerprint = excluded.fingerprint, response_status = null, response_body = null,
-              created_at = excluded.created_at, expires_at = excluded.expires_at
-        where idempotency_keys.expires_at <= clock_timestamp()
-       returning 1`,
-      [userId, key, fingerprint],
-    );
-    if (claimed.length > 0) return null;
-    const [stored] = await this.em.execute<
-      { fingerprint: string; response_status: number | null; response_body: string | null }[]
-    >(`select fingerprint, response_status, response_body from idempotency_keys where user_id = ? and key = ?`, [
-      userId,
-      key,
-    ]);
-    return { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body };
-  }
-
-  /** Records the answer of the request that holds the key (same transaction as its postings). */
-  async record(userId: string, key: string, answer: { status: number; body: string }): Promise<void> {
-    await this.em.execute(
-      `update idempotency_keys set response_status = ?, response_body = ? where user_id = ? and key = ?`,
-      [answer.status, answer.body, userId, key],
-    );
   }
 
   /** Gives back keys taken in the caller's transaction whose requests recorded nothing (one statement). */
