@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from 'pg';
 import type { Response } from 'supertest';
 import { GroupCommitter } from '@app/transfers';
 import {
+  lockWaiters,
   type RegisteredUser,
   renderStatements,
+  until,
   useTestContext,
   type WireStatement,
   wireStatementsDuring,
@@ -52,10 +53,10 @@ describe('the SQL of a keyed transfer (pinned in test/queries/)', () => {
       await blocker.query('begin');
       await blocker.query('select 1 from wallets where id = $1 for update', [alice.walletId]);
       const first = send(alice, 'pinned-first', bob.walletId);
-      await until(async () => (await lockWaiters(blocker)) === 1);
+      await until(async () => (await lockWaiters(blocker)) === 1, 'the first transfer waits on the lock');
       const sent = await wireStatementsDuring(async () => {
         const batch = others.map((user, index) => send(user, `pinned-batch-${index}`, bob.walletId));
-        await until(async () => committer.waiting === 4);
+        await until(() => committer.waiting === 4, 'four transfers queue in the group committer');
         await blocker.query('commit');
         expect((await first).status).toBe(200);
         expect((await Promise.all(batch)).map((response) => response.status)).toEqual([200, 200, 200, 200]);
@@ -87,22 +88,6 @@ function send(user: RegisteredUser, key: string, destination: string): Promise<R
     .set(KEY, key)
     .send({ destination, amount: '1.00' })
     .then((response) => response);
-}
-
-async function lockWaiters(db: Client): Promise<number> {
-  const { rows } = await db.query<{ count: number }>(
-    `select count(*)::int as count from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-  );
-  return rows[0].count;
-}
-
-/** Polls `condition` until it holds (a bounded wait for a state, not a timing assertion). */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  for (let poll = 0; poll < 500; poll++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the expected state never came');
 }
 
 /** The statements of the transaction (BEGIN to COMMIT on one connection) whose ledger write carried `entries` entries. */

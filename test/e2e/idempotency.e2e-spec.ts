@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'pg';
 import request from 'supertest';
 import { IdempotencyKeyCleaner } from '@app/idempotency';
 import {
@@ -14,6 +13,8 @@ import {
   failure,
   INSUFFICIENT_FUNDS,
   KEY_REUSED,
+  lockWaiters,
+  until,
 } from '@app/testing';
 
 const KEY = 'Idempotency-Key';
@@ -366,15 +367,6 @@ describe('Idempotency-Key (contract part B)', () => {
   });
 
   describe('concurrent requests with one key', () => {
-    /** Backends of this database waiting for a lock, other than `client`'s. */
-    async function lockWaiters(client: Client): Promise<number> {
-      const { rows } = await client.query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
-      );
-      return rows[0].n;
-    }
-
     function expectOnePosting(responses: request.Response[]): request.Response {
       for (const response of responses) {
         if (response.status === 409) {
@@ -422,9 +414,7 @@ describe('Idempotency-Key (contract part B)', () => {
         );
         // The first batch (claim taken, waiting on the wallet) is in PostgreSQL; the other requests
         // queue in the group committer behind it, and meet the key once it has committed.
-        for (let poll = 0; poll < 100 && (await lockWaiters(blocker)) < 1; poll++) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await until(async () => (await lockWaiters(blocker)) >= 1, 'the first batch waits on the wallet');
         expect(await lockWaiters(blocker)).toBe(1);
       } finally {
         await blocker.query('commit');

@@ -1,18 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { SessionLoader } from '@app/auth';
-import { type RegisteredUser, TcpProxy, TestContext, useTestContext } from '@app/testing';
+import { type RegisteredUser, TcpProxy, TestContext, until, useTestContext } from '@app/testing';
 import { SessionRepository } from '../../libs/auth/src/persistence/session.repository';
-
-/** Waits until `condition` holds (what the service does in the background has happened). */
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    if (await condition()) return;
-    await sleep(20);
-  }
-  throw new Error(`gave up waiting until ${what}`);
-}
 
 /** Logs the user in once more and returns the new session's cookie (`sessionid=...`). */
 async function loginCookie(ctx: TestContext, user: RegisteredUser): Promise<string> {
@@ -157,9 +147,10 @@ describe('the session read statement', () => {
     try {
       const sessions = new SessionRepository(pool, prepared);
       const sid = `sid-${prepared}-${Date.now()}`;
-      await ctx.db.query(`insert into session (sid, sess, expire) values ($1, '{"cookie":{}}', now() + interval '1 hour')`, [
-        sid,
-      ]);
+      await ctx.db.query(
+        `insert into session (sid, sess, expire) values ($1, '{"cookie":{}}', now() + interval '1 hour')`,
+        [sid],
+      );
       expect(await Promise.all([sessions.findLive(sid), sessions.findLive(sid), sessions.findLive('none')])).toEqual([
         '{"cookie":{}}',
         '{"cookie":{}}',
@@ -183,7 +174,9 @@ describe('the session read statement', () => {
   it('answers no expired session, by the same clock as connect-pg-simple', async () => {
     const pool = new Pool({ connectionString: ctx.databaseUrl, max: 1 });
     try {
-      await ctx.db.query(`insert into session (sid, sess, expire) values ('expired', '{}', now() - interval '2 seconds')`);
+      await ctx.db.query(
+        `insert into session (sid, sess, expire) values ('expired', '{}', now() - interval '2 seconds')`,
+      );
       expect(await new SessionRepository(pool, true).findLive('expired')).toBeUndefined();
     } finally {
       await pool.end();

@@ -41,3 +41,4 @@ export { seededRandom } from './seeded-random';
 export { TcpProxy } from './tcp-proxy';
 export type { ErrorReason } from './error-reasons';
 export { wireStatementsDuring, renderStatements, type WireStatement } from './wire-statements';
+export { until, lockWaiters } from './waits';
