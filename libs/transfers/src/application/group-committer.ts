@@ -79,18 +79,18 @@ export class GroupCommitter {
   }
 
   private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH));
-    } catch (error) {
-      // commit settles every request itself; this is a defect, not a request's failure.
-      this.log.error(`group commit stopped: ${(error as Error).message}`);
-    } finally {
-      this.draining = false;
-      if (this.queue.length > 0) {
-        this.draining = true;
-        void this.drain();
+    while (this.queue.length > 0) {
+      const waiting = this.queue.splice(0, MAX_BATCH);
+      try {
+        await this.commit(waiting);
+      } catch (error) {
+        // commit settles every request itself, so this is a defect: the batch's requests hear it
+        // (a promise already settled ignores it) rather than wait forever, and the queue goes on.
+        this.log.error(`group commit failed: ${(error as Error).message}`);
+        for (const request of waiting) request.reject(error);
       }
     }
+    this.draining = false;
   }
 
   private async commit(waiting: Waiting[]): Promise<void> {
