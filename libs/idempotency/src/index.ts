@@ -8,6 +8,7 @@ export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';
 export { type IdempotencyErrorCode } from './domain/idempotency.errors';
 export { IdempotencyKeyCleaner } from './persistence/idempotency-key.cleaner';
 export { IdempotencyKey } from './persistence/idempotency-key.entity';
+export { keyString } from './persistence/idempotency-key.repository';
 export {
   IdempotencyService,
   Replay,

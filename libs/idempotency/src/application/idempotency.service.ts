@@ -123,15 +123,7 @@ export class IdempotencyService {
       if (isLockTimeout(error) && requests.length === 1) throw new IdempotencyKeyInProgressError();
       throw error;
     }
-    return stored.map((answer, index) => {
-      if (!answer) return null;
-      try {
-        const outcome = replay(answer, requests[index].fingerprint);
-        return outcome.replayed ? new Replay(outcome.status, outcome.body) : null;
-      } catch (refusal) {
-        return refusal as IdempotencyRefusal;
-      }
-    });
+    return stored.map((answer, index) => answer && answerFor(answer, requests[index].fingerprint));
   }
 
   /**
@@ -165,13 +157,7 @@ export class IdempotencyService {
     const stored = await this.keys.storedAll(requests);
     return requests.map((request) => {
       const answer = stored.get(keyString(request));
-      if (!answer) return null;
-      try {
-        const outcome = replay(answer, request.fingerprint);
-        return outcome.replayed ? new Replay(outcome.status, outcome.body) : null;
-      } catch (refusal) {
-        return refusal as IdempotencyRefusal;
-      }
+      return answer ? answerFor(answer, request.fingerprint) : null;
     });
   }
 
@@ -194,6 +180,16 @@ export class IdempotencyService {
       if (isLockTimeout(error)) throw new IdempotencyKeyInProgressError();
       throw error;
     }
+  }
+}
+
+/** What a stored key answers a request with this body: its replay, a refusal, or null (its first request still runs). */
+function answerFor(stored: StoredAnswer, fingerprint: string): Replay | IdempotencyRefusal | null {
+  try {
+    const outcome = replay(stored, fingerprint);
+    return outcome.replayed ? new Replay(outcome.status, outcome.body) : null;
+  } catch (refusal) {
+    return refusal as IdempotencyRefusal;
   }
 }
 

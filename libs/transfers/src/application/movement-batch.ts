@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
-import { IdempotencyService, type KeyedRequest, Replay } from '@app/idempotency';
+import { type IdempotencyRefusal, IdempotencyService, type KeyedRequest, keyString, Replay } from '@app/idempotency';
 import { type EntrySummary, type Hold, HoldRepository, JournalRepository, PostingService } from '@app/ledger';
 import { WalletRepository } from '@app/wallets';
 import { HoldsService } from './holds.service';
@@ -89,11 +89,7 @@ export class MovementBatch {
       const held = await this.idempotency.answersFor(repeats.map((index) => queued[index].keyed!));
       repeats.forEach((index, position) => {
         const answer = held[position];
-        settled[index] = !answer
-          ? settled[followers.get(index)!]
-          : answer instanceof Replay
-            ? { replay: answer }
-            : { refusal: answer };
+        settled[index] = answer ? settledBy(answer) : settled[followers.get(index)!];
       });
     }
     return settled as Settled[];
@@ -103,7 +99,7 @@ export class MovementBatch {
     if (claimants.length === 0) return;
     const claims = await this.idempotency.claimAll(claimants.map((index) => queued[index].keyed!));
     claims.forEach((claim, position) => {
-      if (claim) settled[claimants[position]] = claim instanceof Replay ? { replay: claim } : { refusal: claim };
+      if (claim) settled[claimants[position]] = settledBy(claim);
     });
   }
 
@@ -156,6 +152,11 @@ export class MovementBatch {
   }
 }
 
+/** A command answered by its key instead of running: a replay, or a refusal. */
+function settledBy(answer: Replay | IdempotencyRefusal): Settled {
+  return answer instanceof Replay ? { replay: answer } : { refusal: answer };
+}
+
 /** The first command of each distinct key claims it; later ones with the same key follow the first. */
 function byKey(queued: readonly Queued[]) {
   const owners = new Map<string, number>();
@@ -163,7 +164,7 @@ function byKey(queued: readonly Queued[]) {
   const followers = new Map<number, number>();
   queued.forEach(({ keyed }, index) => {
     if (!keyed) return;
-    const id = `${keyed.userId}\u0000${keyed.key}`;
+    const id = keyString(keyed);
     const owner = owners.get(id);
     if (owner === undefined) {
       owners.set(id, index);
