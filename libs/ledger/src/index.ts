@@ -22,7 +22,7 @@ export {
   type SortOrder,
 } from './persistence/operation.repository';
 export { Hold, HoldStatus } from './domain/hold.entity';
-export { HoldRepository, type Reservations } from './persistence/hold.repository';
+export { HoldRepository } from './persistence/hold.repository';
 export {
   LedgerAuditor,
   type LedgerAuditReport,

@@ -18,9 +18,10 @@ import { Injectable } from '@nestjs/common';
 import { isLockTimeout, UnitOfWork } from '@app/persistence';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../domain/idempotency.errors';
 
+import { IdempotencyKeyRepository, keyString, type StoredAnswer } from '../persistence/idempotency-key.repository';
+
 /** Why a keyed request is not run: its key belongs to another request, or its first request still runs. */
 export type IdempotencyRefusal = IdempotencyKeyReusedError | IdempotencyKeyInProgressError;
-import { IdempotencyKeyRepository, keyString, type StoredAnswer } from '../persistence/idempotency-key.repository';
 
 export type Outcome =
   /** The request ran now; a failure was recorded and must be answered as it was raised. */
@@ -98,7 +99,8 @@ export class IdempotencyService {
       if (!answer) throw error;
       const stored = await this.unitOfWork.run(async () => {
         const taken = await this.claim(userId, key, fingerprint);
-        if (!taken) await this.keys.recordAll([{ userId, key, status: answer.status, body: JSON.stringify(answer.body) }]);
+        if (!taken)
+          await this.keys.recordAll([{ userId, key, status: answer.status, body: JSON.stringify(answer.body) }]);
         return taken;
       });
       // A duplicate ran in between and recorded its own answer: that one stands for the key.
@@ -183,17 +185,17 @@ export class IdempotencyService {
   }
 }
 
-/** What a stored key answers a request with this body: its replay, a refusal, or null (its first request still runs). */
-function answerFor(stored: StoredAnswer, fingerprint: string): Replay | IdempotencyRefusal | null {
+/** What a stored key answers a request with this body: its replay, or a refusal (another body; its first request still runs). */
+function answerFor(stored: StoredAnswer, fingerprint: string): Replay | IdempotencyRefusal {
   try {
-    const outcome = replay(stored, fingerprint);
-    return outcome.replayed ? new Replay(outcome.status, outcome.body) : null;
+    const { status, body } = replay(stored, fingerprint);
+    return new Replay(status, body);
   } catch (refusal) {
     return refusal as IdempotencyRefusal;
   }
 }
 
-function replay(stored: StoredAnswer, fingerprint: string): Outcome {
+function replay(stored: StoredAnswer, fingerprint: string): Extract<Outcome, { replayed: true }> {
   if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
   if (stored.status === null || stored.body === null) throw new IdempotencyKeyInProgressError();
   return { replayed: true, status: stored.status, body: JSON.parse(stored.body) as unknown };

@@ -13,7 +13,7 @@ import { DomainError } from '@app/errors';
 import { ERROR_TABLE, type Envelope, type ErrorTable, PrebuiltFailure, toErrorResponse } from '@app/http';
 import { IdempotencyObserver } from '../application/idempotency.observer';
 import { IdempotencyService, type KeyedRequest, Replay } from '../application/idempotency.service';
-import { InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
+import { IdempotencyKeyReusedError, InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
 import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from '../domain/idempotency-key.rules';
 import { IDEMPOTENT_ROUTE, type IdempotentOptions, KEYED_REQUEST } from './idempotent.decorator';
 import { requestFingerprint } from './request-fingerprint';
@@ -21,9 +21,10 @@ import { requestFingerprint } from './request-fingerprint';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /**
- * Registered as APP_INTERCEPTOR (inside the envelope interceptor). On routes
- * marked @Idempotent() and called with an Idempotency-Key, the handler runs
- * through IdempotencyService; other requests pass untouched. Guards have run:
+ * Bound by the composition root to the routes marked @Idempotent(), inside
+ * the envelope interceptor (apps/api/src/bootstrap/route-interceptors.ts).
+ * Called with an Idempotency-Key, the handler runs through
+ * IdempotencyService; a request without one passes untouched. Guards have run:
  * the key is scoped to the authenticated user.
  */
 @Injectable()
@@ -79,6 +80,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * first thing it hears.
    */
   private async refusedBeforeClaim(error: unknown, keyed: KeyedRequest): Promise<never> {
+    // KEY_REUSED came from the claim itself: the key was read already.
+    if (error instanceof IdempotencyKeyReusedError) throw error;
     if (error instanceof DomainError && this.errors[error.code]?.bindsNoIdempotencyKey) {
       throw (await this.idempotency.keyReusedBy(keyed)) ?? error;
     }

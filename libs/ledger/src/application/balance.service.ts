@@ -32,13 +32,9 @@ export class BalanceService {
     return this.calculator.available(account, await this.reservedOn(account));
   }
 
-  /**
-   * The money active holds reserve on the account. Under the account's lock
-   * (transfers), this is what a payment must leave untouched; a wallet
-   * without pending holds costs no query.
-   */
-  async reservedOn(account: LedgerAccount): Promise<Money> {
+  /** The money active holds reserve on the account now; a wallet without pending holds costs no query. */
+  private async reservedOn(account: LedgerAccount): Promise<Money> {
     if (account.pendingHolds === 0) return Money.ZERO;
-    return (await this.holds.reservationsOf(account.id)).reserved;
+    return this.holds.reservedNow(account.id);
   }
 }

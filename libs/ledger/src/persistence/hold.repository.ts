@@ -5,13 +5,6 @@ import { Money } from '@app/money';
 import { statement, Statements } from '@app/persistence';
 import { Hold } from '../domain/hold.entity';
 
-export interface Reservations {
-  /** Sum of the wallet's holds that are PENDING and not past their expiry. */
-  reserved: Money;
-  /** PostgreSQL's clock, read in the same statement: the reference for expiry. */
-  now: Date;
-}
-
 /** Per wallet, what its PENDING holds not past their expiry at $2 reserve (holds_source_status_index). */
 const RESERVED_ON = statement(
   'holds_reserved_on',
@@ -46,15 +39,15 @@ export class HoldRepository {
     );
   }
 
-  /** Served by holds_source_status_index; called under the wallet's lock when it decides a payment. */
-  async reservationsOf(walletId: string): Promise<Reservations> {
-    const [row] = await this.em.execute<{ reserved: string; now: Date }[]>(
-      `select coalesce(sum(amount), 0)::numeric(20,2)::text as reserved, clock_timestamp() as now
+  /** What the wallet's PENDING holds not past their expiry reserve now, by PostgreSQL's clock (holds_source_status_index). */
+  async reservedNow(walletId: string): Promise<Money> {
+    const [row] = await this.em.execute<{ reserved: string }[]>(
+      `select coalesce(sum(amount), 0)::numeric(20,2)::text as reserved
          from holds
         where source_wallet_id = ? and status = 'PENDING' and expires_at > clock_timestamp()`,
       [walletId],
     );
-    return { reserved: Money.of(row.reserved), now: new Date(row.now) };
+    return Money.of(row.reserved);
   }
 
   /**

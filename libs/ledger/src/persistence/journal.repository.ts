@@ -10,7 +10,7 @@ export interface EntrySummary {
   destinationWalletId: string;
   /** What the entry moved from source to destination (its positive leg). */
   amount: Money;
-  /** The REVERSAL entry that reversed it, if any. */
+  /** The REVERSAL entry that reversed it, if any: null as read, set by the caller from `reversalsOf` under its locks. */
   reversedBy: string | null;
 }
 
@@ -20,14 +20,12 @@ interface EntryRow {
   source_wallet_id: string;
   destination_wallet_id: string;
   amount: string;
-  reversed_by: string | null;
 }
 
-/** Entries with what they moved (their positive leg) and the entry that reversed each, if any. */
+/** Entries with what they moved (their positive leg). */
 const FIND_ENTRIES = statement(
   'journal_find_entries',
-  `select e.id, e.type, o.source_wallet_id, o.destination_wallet_id, o.amount::text as amount,
-       (select r.id from journal_entries r where r.reverses_id = e.id) as reversed_by
+  `select e.id, e.type, o.source_wallet_id, o.destination_wallet_id, o.amount::text as amount
   from journal_entries e
   join operations o on o.transfer_id = e.id and o.amount > 0
  where e.id = any($1::uuid[])`,
@@ -45,7 +43,7 @@ export class JournalRepository {
 
   /**
    * Entries by id, with what each moved, in the caller's transaction: the ones
-   * that exist. Served by operations_transfer_id_index and the reverses_id unique index.
+   * that exist. Served by operations_transfer_id_index.
    */
   async findEntries(ids: readonly string[]): Promise<Map<string, EntrySummary>> {
     const rows = await this.statements.run<EntryRow>(FIND_ENTRIES, [ids]);
@@ -66,6 +64,6 @@ function toSummary(row: EntryRow): EntrySummary {
     sourceWalletId: row.source_wallet_id,
     destinationWalletId: row.destination_wallet_id,
     amount: Money.of(row.amount),
-    reversedBy: row.reversed_by,
+    reversedBy: null,
   };
 }

@@ -120,7 +120,11 @@ export class MovementBatch {
     for (const { sourceWalletId, destinationWalletId } of [...entries.values(), ...holds]) {
       walletIds.add(sourceWalletId).add(destinationWalletId);
     }
-    const { wallets, now } = await this.wallets.lockForBatch([...userIds], [...walletIds]);
+    // Nothing to lock (every command answered by its key, or naming nothing that exists): no statement.
+    const { wallets, now } =
+      userIds.size + walletIds.size > 0
+        ? await this.wallets.lockForBatch([...userIds], [...walletIds])
+        : { wallets: [], now: null };
     if (entries.size > 0) {
       // Under the wallets' locks: a reversal another batch committed meanwhile is seen now.
       for (const [reversed, reversal] of await this.journal.reversalsOf([...entries.keys()])) {

@@ -34,11 +34,11 @@ export class PaymentsService {
     const payee = this.check(payment);
     return this.posting.post(
       {
-      type: payment.type,
-      sourceWalletId: payment.payer.id,
-      destinationWalletId: payee.id,
-      at: payment.at,
-      reverses: payment.reverses,
+        type: payment.type,
+        sourceWalletId: payment.payer.id,
+        destinationWalletId: payee.id,
+        at: payment.at,
+        reverses: payment.reverses,
         legs: [
           { account: payment.payer, amount: payment.amount.negated() },
           { account: payee, amount: payment.amount },
