@@ -133,8 +133,8 @@ async function batchSizes(url: string): Promise<BatchHistogram | null> {
 }
 
 /** Mean batch over the scenario, and the largest as the smallest histogram bound that holds every batch. */
-function batchStats(before: BatchHistogram | null, after: BatchHistogram | null): LoadResult['batchSize'] {
-  if (!before || !after) return { mean: null, max: null, note: 'n/a (no /metrics)' };
+function batchStats(before: BatchHistogram, after: BatchHistogram | null): LoadResult['batchSize'] {
+  if (!after) return { mean: null, max: null, note: 'n/a (no /metrics)' };
   const count = after.count - before.count;
   if (count === 0) return { mean: null, max: null, note: 'n/a (no batch)' };
   const bounds = [...after.buckets.keys()].sort((a, b) => a - b);

@@ -1,5 +1,4 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { map, type Observable } from 'rxjs';
 import { WithMeta } from './cursor';
 import { success } from './envelope';
@@ -16,16 +15,11 @@ export function isRawResponse(handler: Function): boolean {
 
 /**
  * Wraps what a handler returns in the success envelope. The composition root
- * binds it to the routes not marked @RawResponse(); on a raw route it passes
- * the answer through.
+ * binds it only to the routes not marked @RawResponse() (route-interceptors.ts).
  */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const raw = this.reflector.get<boolean>(RAW_RESPONSE, context.getHandler());
-    if (raw) return next.handle();
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next
       .handle()
       .pipe(map((data) => (data instanceof WithMeta ? success(data.data, data.meta) : success(data ?? null))));

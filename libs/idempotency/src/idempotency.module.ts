@@ -18,7 +18,7 @@ import { IdempotencyService } from './application/idempotency.service';
 })
 export class IdempotencyKeysModule {}
 
-/** For the API: the interceptor (the composition root registers it as APP_INTERCEPTOR) and the expired-key cleaner. */
+/** For the API: the interceptor (the composition root binds it to @Idempotent() routes) and the expired-key cleaner. */
 @Module({
   imports: [IdempotencyKeysModule],
   providers: [IdempotencyInterceptor, IdempotencyKeyCleaner],

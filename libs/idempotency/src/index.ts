@@ -1,8 +1,7 @@
 export { IdempotencyKeysModule, IdempotencyModule } from './idempotency.module';
-export { Idempotent, KeyedBy, type IdempotentOptions } from './http/idempotent.decorator';
+export { Idempotent, KeyedBy, IDEMPOTENT_ROUTE, type IdempotentOptions } from './http/idempotent.decorator';
 export { IdempotencyInterceptor, REPLAYED_HEADER } from './http/idempotency.interceptor';
 export { IdempotencyObserver } from './application/idempotency.observer';
-export { IDEMPOTENT_ROUTE } from './http/idempotent.decorator';
 export { IDEMPOTENCY_ERRORS } from './http/idempotency-error.table';
 export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';
 export { type IdempotencyErrorCode } from './domain/idempotency.errors';

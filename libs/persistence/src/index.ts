@@ -24,4 +24,4 @@ export { ormOptions, DATABASE_TIMEOUTS, type OrmParams } from './orm.options';
 export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
 export { resolveDatabase, type ResolvedDatabase } from './resolve-database';
-export { Statements, statement, type Statement } from './statements';
+export { Statements, statement, queryConfig, type Statement } from './statements';

@@ -15,6 +15,11 @@ export interface Statement {
 
 export const statement = (name: string, text: string): Statement => ({ name, text });
 
+/** What node-postgres is sent: the statement named (parsed and planned once per connection) when prepared, else unnamed. */
+export function queryConfig(statement: Statement, values: unknown[], prepared: boolean) {
+  return prepared ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
+}
+
 export interface StatementOptions {
   /** Prepared once per connection (off behind a transaction-mode pooler such as PgBouncer). */
   prepared: boolean;
@@ -75,9 +80,7 @@ export class Statements {
     let connection: PgClient | undefined;
     try {
       connection = await source.acquireConnection();
-      const result = await connection.query(
-        this.options.prepared ? { name: statement.name, text: statement.text, values } : { text: statement.text, values },
-      );
+      const result = await connection.query(queryConfig(statement, values, this.options.prepared));
       return result.rows as Row[];
     } catch (error) {
       throw this.em.getDriver().convertException(error as Error);

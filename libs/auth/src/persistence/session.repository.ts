@@ -1,4 +1,5 @@
-import type { Pool, QueryConfig } from 'pg';
+import type { Pool } from 'pg';
+import { queryConfig, statement } from '@app/persistence';
 
 /** At most this many ids in one read; more waiting readers are served by the next query. */
 const MAX_IDS_PER_QUERY = 500;
@@ -8,10 +9,10 @@ const MAX_IDS_PER_QUERY = 500;
  * expiry test against the same clock (this process's, in whole seconds).
  * `sess` comes back as text, so that each reader parses its own copy.
  */
-const READ_LIVE = {
-  name: 'auth_sessions_live_by_sid',
-  text: 'select sid, sess::text as sess from session where sid = any($1) and expire >= to_timestamp($2)',
-};
+const READ_LIVE = statement(
+  'auth_sessions_live_by_sid',
+  'select sid, sess::text as sess from session where sid = any($1) and expire >= to_timestamp($2)',
+);
 
 interface Reader {
   resolve(sess: string | undefined): void;
@@ -102,8 +103,9 @@ export class SessionRepository {
     this.counts.queries++;
     // Whole seconds, rounded up, as connect-pg-simple's own read compares.
     const values = [sids, Math.ceil(Date.now() / 1000)];
-    const config: QueryConfig = this.prepared ? { ...READ_LIVE, values } : { text: READ_LIVE.text, values };
-    const { rows } = await this.pool.query<{ sid: string; sess: string }>(config);
+    const { rows } = await this.pool.query<{ sid: string; sess: string }>(
+      queryConfig(READ_LIVE, values, this.prepared),
+    );
     return new Map(rows.map((row) => [row.sid, row.sess]));
   }
 }

@@ -1,16 +1,14 @@
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { type Observable, tap } from 'rxjs';
 import { DomainError } from '@app/errors';
 import { ERROR_TABLE, type ErrorTable } from '@app/http';
-import { IDEMPOTENT_ROUTE } from '@app/idempotency';
 import { Metrics } from './metrics.service';
 
 /**
  * Counts refused money movements by reason. A money-moving route is one
  * marked @Idempotent(); a refusal is a DomainError the error table answers
  * with a 4xx (insufficient funds, frozen wallet, expired hold, an invalid
- * amount...). Registered by the composition root inside the idempotency
+ * amount...). Bound by the composition root to @Idempotent() routes only, inside the idempotency
  * interceptor, so a replayed refusal is counted once, as a replay.
  * (The exception filter sees every error but not whether the route moves
  * money; here both are known, through the same error table.)
@@ -18,13 +16,11 @@ import { Metrics } from './metrics.service';
 @Injectable()
 export class RefusalMetricsInterceptor implements NestInterceptor {
   constructor(
-    private readonly reflector: Reflector,
     private readonly metrics: Metrics,
     @Inject(ERROR_TABLE) private readonly errors: ErrorTable,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(IDEMPOTENT_ROUTE, context.getHandler())) return next.handle();
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       tap({
         error: (error: unknown) => {
