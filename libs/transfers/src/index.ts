@@ -1,6 +1,6 @@
 export { TransfersModule } from './transfers.module';
 export { GroupCommitter, GroupCommitObserver, type Answer, type Submission } from './application/group-committer';
-export type { MoneyCommand, Reversal } from './application/money-commands';
+export type { CommandOf, Reversal } from './application/money-commands';
 export { HoldsService } from './application/holds.service';
 export { HoldExpirySweeper } from './application/hold-expiry.sweeper';
 export {

@@ -9,7 +9,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { INTERCEPTORS_METADATA, METHOD_METADATA, MODULE_METADATA } from '@nestjs/common/constants';
-import { from, mergeAll, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { EnvelopeInterceptor, isRawResponse } from '@app/http';
 import { IDEMPOTENT_ROUTE, IdempotencyInterceptor, IdempotencyModule } from '@app/idempotency';
 import { RefusalMetricsInterceptor } from '@app/observability';
@@ -32,7 +32,7 @@ import { RefusalMetricsInterceptor } from '@app/observability';
  */
 @Injectable()
 export class RouteInterceptors implements NestInterceptor {
-  private readonly chains = new WeakMap<Function, NestInterceptor[]>();
+  private readonly chains = new WeakMap<Function, Interceptor[]>();
 
   constructor(
     private readonly envelope: EnvelopeInterceptor,
@@ -49,13 +49,13 @@ export class RouteInterceptors implements NestInterceptor {
     const chain = this.chainOf(context.getHandler());
     // Each one's `next` is the next in the chain; the last one's is Nest's (the handler).
     const first = chain.reduceRight<CallHandler>(
-      (inner, interceptor) => ({ handle: () => observed(interceptor.intercept(context, inner)) }),
+      (inner, interceptor) => ({ handle: () => interceptor.intercept(context, inner) }),
       next,
     );
     return first.handle();
   }
 
-  private chainOf(handler: Function): NestInterceptor[] {
+  private chainOf(handler: Function): Interceptor[] {
     let chain = this.chains.get(handler);
     if (!chain) {
       chain = [
@@ -68,14 +68,13 @@ export class RouteInterceptors implements NestInterceptor {
   }
 }
 
-/** Marked @Idempotent() (whatever options the marker carries: the interceptors test it for presence too). */
+/** Marked @Idempotent(), whatever options the marker carries. */
 function isIdempotent(handler: Function): boolean {
   return Boolean(Reflect.getMetadata(IDEMPOTENT_ROUTE, handler));
 }
 
-function observed(result: Observable<unknown> | Promise<Observable<unknown>>): Observable<unknown> {
-  return result instanceof Promise ? from(result).pipe(mergeAll()) : result;
-}
+/** The interceptors of the chain all answer with an Observable at once (never a Promise of one). */
+type Interceptor = { intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> };
 
 /**
  * What RouteInterceptors is made of, available to every feature module:

@@ -3,7 +3,7 @@ import { type AdminOutcome, AuthService, type SessionUser, type User } from '@ap
 import { type LedgerAuditReport, LedgerAuditor } from '@app/ledger';
 import type { Money } from '@app/money';
 import { UnitOfWork } from '@app/persistence';
-import { type Answer, GroupCommitter, type Reversal, type Submission } from '@app/transfers';
+import { type Answer, type CommandOf, GroupCommitter, type Reversal, type Submission } from '@app/transfers';
 import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
 import { AdminActionRepository, type LoggedAction, type LogPosition } from '../persistence/admin-action.repository';
@@ -55,7 +55,7 @@ export class AdminService {
     admin: SessionUser,
     transferId: string,
     reason: string | null,
-    request: Omit<Submission<{ type: 'REVERSAL'; entryId: string }, R>, 'onAccepted'>,
+    request: Omit<Submission<CommandOf<'REVERSAL'>, R>, 'onAccepted'>,
   ): Promise<Answer<R>> {
     return this.movements.submit(
       { type: 'REVERSAL', entryId: transferId },

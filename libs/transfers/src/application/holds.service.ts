@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntryType, Hold, HoldRepository, HoldStatus } from '@app/ledger';
 import { UnitOfWork } from '@app/persistence';
-import { WalletRepository } from '@app/wallets';
+import { type LockedWallet, WalletRepository } from '@app/wallets';
 import {
   CaptureExceedsHoldError,
   HoldExpiredError,
@@ -33,11 +33,7 @@ export class HoldsService {
 
   /** Same checks, in the same order, as a transfer; then the money is reserved until `expiresInSeconds`. */
   place(batch: LockedBatch, { userId, destinationId, amount, expiresInSeconds }: CommandOf<'PLACE_HOLD'>): Hold {
-    const source = payerOf(
-      [batch.walletOfUser(userId), batch.wallet(destinationId)].filter((wallet) => wallet !== undefined),
-      userId,
-      destinationId,
-    );
+    const source = payerOf(batch.walletOfUser(userId), destinationId);
     this.payments.check({ payer: source, payee: batch.wallet(destinationId), amount, reserved: batch.reservedOn(source) });
     const hold = new Hold();
     hold.sourceWalletId = source.id;
@@ -51,11 +47,7 @@ export class HoldsService {
 
   /** Posts `amount` (default: all of it) from payer to destination and releases the rest. */
   capture(batch: LockedBatch, { userId, holdId, amount }: CommandOf<'CAPTURE_HOLD'>): Hold {
-    const hold = batch.hold(holdId);
-    if (!hold) throw new HoldNotFoundError();
-    const source = batch.wallet(hold.sourceWalletId)!;
-    if (source.userId !== userId) throw new HoldForbiddenError();
-    this.assertPending(hold, batch.now);
+    const { hold, source } = this.pendingHoldOf(batch, userId, holdId);
     const captured = amount ?? hold.amount;
     if (captured.greaterThan(hold.amount)) throw new CaptureExceedsHoldError();
     const [debit] = this.payments.pay(
@@ -80,11 +72,7 @@ export class HoldsService {
 
   /** Releases the reservation; nothing is posted. */
   void(batch: LockedBatch, { userId, holdId }: CommandOf<'VOID_HOLD'>): Hold {
-    const hold = batch.hold(holdId);
-    if (!hold) throw new HoldNotFoundError();
-    const source = batch.wallet(hold.sourceWalletId)!;
-    if (source.userId !== userId) throw new HoldForbiddenError();
-    this.assertPending(hold, batch.now);
+    const { hold, source } = this.pendingHoldOf(batch, userId, holdId);
     batch.holdReleased(source, hold.amount);
     hold.status = HoldStatus.VOIDED;
     hold.resolvedAt = batch.now;
@@ -108,6 +96,19 @@ export class HoldsService {
       for (const [walletId, count] of perWallet) await this.wallets.adjustPendingHolds(walletId, -count);
       return due.length;
     });
+  }
+
+  /**
+   * The hold a capture or void names, with its payer's wallet: it exists
+   * (404), it is the caller's (403), and it is still pending (409).
+   */
+  private pendingHoldOf(batch: LockedBatch, userId: string, holdId: string): { hold: Hold; source: LockedWallet } {
+    const hold = batch.hold(holdId);
+    if (!hold) throw new HoldNotFoundError();
+    const source = batch.wallet(hold.sourceWalletId)!;
+    if (source.userId !== userId) throw new HoldForbiddenError();
+    this.assertPending(hold, batch.now);
+    return { hold, source };
   }
 
   /** Captured or voided: at most once (409). Past its expiry: reserves nothing, cannot be used (409). */

@@ -52,7 +52,7 @@ export class TransfersService {
    * active holds.
    */
   transfer(batch: LockedBatch, { userId, destinationId, amount }: CommandOf<'TRANSFER'>): Operation {
-    const payer = payerOf(locked(batch, userId, destinationId), userId, destinationId);
+    const payer = payerOf(batch.walletOfUser(userId), destinationId);
     const [debit] = this.payments.pay(
       {
         type: EntryType.TRANSFER,
@@ -97,9 +97,4 @@ export class TransfersService {
     entry.reversedBy = operations[0].transferId;
     return { id: operations[0].transferId, reverses: entry.id, operations };
   }
-}
-
-/** The caller's wallet and the destination, as far as they exist. */
-function locked(batch: LockedBatch, userId: string, destinationId: string) {
-  return [batch.walletOfUser(userId), batch.wallet(destinationId)].filter((wallet) => wallet !== undefined);
 }

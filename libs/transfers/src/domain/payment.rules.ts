@@ -4,15 +4,15 @@ import { WalletNotFoundError, type LockedWallet } from '@app/wallets';
 import { DestinationWalletNotFoundError, SameWalletTransferError } from './transfers.errors';
 
 /**
- * The caller's own wallet among the wallets locked for a payment it makes:
- * the destination is not the caller's own wallet (422), the caller has a
- * wallet (404). The rest of the checks are `checkPayment`'s.
+ * The caller's own wallet (`own`, as locked; undefined when the caller has
+ * none) as the payer of a payment to `destinationId`: the destination is not
+ * the caller's own wallet (422), the caller has a wallet (404). The rest of
+ * the checks are `checkPayment`'s.
  */
-export function payerOf(locked: LockedWallet[], userId: string, destinationId: string): LockedWallet {
-  const payer = locked.find((wallet) => wallet.userId === userId);
-  if (payer?.id === destinationId) throw new SameWalletTransferError();
-  if (!payer) throw new WalletNotFoundError();
-  return payer;
+export function payerOf(own: LockedWallet | undefined, destinationId: string): LockedWallet {
+  if (own?.id === destinationId) throw new SameWalletTransferError();
+  if (!own) throw new WalletNotFoundError();
+  return own;
 }
 
 export interface PaymentCheck {
