@@ -23,13 +23,14 @@ import { BARE_EXPRESS, HEALTHCHECK, writeReport } from './report';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 /**
- * transferConcurrency: the random-pairs transfer scenarios; pgbenchConcurrency:
+ * transferConcurrency: the random-pairs transfer scenarios (c=1: a lone client,
+ * whose latency the group commit must not make worse); pgbenchConcurrency:
  * those also run by pgbench on transfer.sql (256 clients would not fit in the
  * server's max_connections); hotConcurrency: the hot-wallet scenario and its
  * pgbench run on transfer-hot.sql; lightConcurrency: GET /healthcheck, the
  * bare Express and the reads.
  */
-const SHARED = { transferConcurrency: [8, 32, 64, 256], pgbenchConcurrency: [8, 32, 64], hotConcurrency: 32 };
+const SHARED = { transferConcurrency: [1, 8, 32, 64, 256], pgbenchConcurrency: [8, 32, 64], hotConcurrency: 32 };
 const SETTINGS = QUICK
   ? {
       ...SHARED,
