@@ -2,7 +2,7 @@
 # Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
 # PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
 
-.PHONY: run test test-e2e test-browser test-long test-faults test-container bench migrate migration admin build lint deps install clean
+.PHONY: run test test-e2e test-browser test-long test-faults test-container bench migrate migration admin demote-admin end-sessions audit build lint deps install clean
 
 STAMP := node_modules/.install-stamp
 
@@ -37,8 +37,19 @@ migration: install ## write a migration for the entity changes: make migration n
 	@test -n "$(name)" || (echo "usage: make migration name=<name>" && exit 2)
 	npm run --silent migration:create -- $(name)
 
-admin: install build ## create or promote an admin: ADMIN_USERNAME=... ADMIN_PASSWORD=... make admin
+admin: install build ## create an admin: ADMIN_USERNAME=... ADMIN_PASSWORD=... make admin (an existing user: its password, or ADMIN_PROMOTE=1)
 	npm run --silent cli -- admin
+
+demote-admin: install build ## make an admin a user again and end all their sessions: make demote-admin user=ops-alice
+	@test -n "$(user)" || (echo "usage: make demote-admin user=<username>" && exit 2)
+	npm run --silent cli -- admin:demote "$(user)"
+
+end-sessions: install build ## end every session of a user (their cookies answer 401): make end-sessions user=alice
+	@test -n "$(user)" || (echo "usage: make end-sessions user=<username>" && exit 2)
+	npm run --silent cli -- sessions:end "$(user)"
+
+audit: install ## npm audit of the dependencies; says so plainly when the advisory service cannot be reached
+	npm run --silent audit
 
 build: install
 	npm run --silent build

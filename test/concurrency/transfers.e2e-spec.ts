@@ -287,7 +287,7 @@ describe('concurrent money movements (contract part B)', () => {
       await blocker.query('lock table users in share mode');
       pending = Promise.all(
         agents.map((agent) =>
-          agent.post('/v1/auth/register').send({ username, password: 'pw-race', passwordConfirm: 'pw-race' }),
+          agent.post('/v1/auth/register').send({ username, password: 'pw-race-long', passwordConfirm: 'pw-race-long' }),
         ),
       );
       for (let poll = 0; poll < 100 && (await waitersOnUsers(blocker)) < agents.length; poll++) {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { PasswordHasher } from '@app/auth';
 import { useTestContext, uniqueUsername } from '@app/testing';
 
 const MISSING = 'Missing data for required field.';
@@ -32,7 +33,7 @@ describe('auth (contract part A)', () => {
       const agent = request.agent(ctx.server);
       const response = await agent
         .post('/v1/auth/register')
-        .send({ username, password: 'pw-1', passwordConfirm: 'pw-1' })
+        .send({ username, password: 'pw-1-long-enough', passwordConfirm: 'pw-1-long-enough' })
         .expect(200);
       expect(response.body).toEqual({
         status: { success: true, errors: [] },
@@ -56,7 +57,7 @@ describe('auth (contract part A)', () => {
       const user = await ctx.registerUser();
       const response = await request(ctx.server)
         .post('/v1/auth/register')
-        .send({ username: user.username, password: 'x', passwordConfirm: 'x' })
+        .send({ username: user.username, password: 'x-long-enough', passwordConfirm: 'x-long-enough' })
         .expect(400);
       expect(response.body).toEqual({
         status: {
@@ -77,7 +78,7 @@ describe('auth (contract part A)', () => {
     it.each(['username', 'password', 'passwordConfirm'])(
       'rejects a registration without %s with 422 naming the field',
       async (field) => {
-        const body: Record<string, string> = { username: uniqueUsername(), password: 'pw', passwordConfirm: 'pw' };
+        const body: Record<string, string> = { username: uniqueUsername(), password: 'pw-long-enough', passwordConfirm: 'pw-long-enough' };
         delete body[field];
         const response = await request(ctx.server).post('/v1/auth/register').send(body).expect(422);
         expect(response.body).toEqual({
@@ -96,7 +97,7 @@ describe('auth (contract part A)', () => {
     it('rejects a registration with a null field like a missing one', async () => {
       const response = await request(ctx.server)
         .post('/v1/auth/register')
-        .send({ username: null, password: 'pw', passwordConfirm: 'pw' })
+        .send({ username: null, password: 'pw-long-enough', passwordConfirm: 'pw-long-enough' })
         .expect(422);
       expect(response.body.status.errors).toEqual([
         { code: 'UNPROCESSABLE_ENTITY', message: MISSING, target: 'username', reason: 'REQUEST_VALIDATION_FAILED' },
@@ -121,7 +122,7 @@ describe('auth (contract part A)', () => {
       const username = uniqueUsername();
       const response = await request(ctx.server)
         .post('/v1/auth/register')
-        .send({ username, password: 'pw-1', passwordConfirm: 'pw-2' })
+        .send({ username, password: 'pw-1-long-enough', passwordConfirm: 'pw-2-long-enough' })
         .expect(422);
       expect(response.body).toEqual({
         status: {
@@ -139,10 +140,10 @@ describe('auth (contract part A)', () => {
       });
       expect(response.headers['set-cookie']).toBeUndefined();
       // The name is still free: nothing was stored.
-      await request(ctx.server).post('/v1/auth/login').send({ username, password: 'pw-1' }).expect(401);
+      await request(ctx.server).post('/v1/auth/login').send({ username, password: 'pw-1-long-enough' }).expect(401);
       await request(ctx.server)
         .post('/v1/auth/register')
-        .send({ username, password: 'pw-1', passwordConfirm: 'pw-1' })
+        .send({ username, password: 'pw-1-long-enough', passwordConfirm: 'pw-1-long-enough' })
         .expect(200);
     });
   });
@@ -170,7 +171,7 @@ describe('auth (contract part A)', () => {
       const username = uniqueUsername();
       const registered = await request(ctx.server)
         .post('/v1/auth/register')
-        .send({ username, password: 'pw', passwordConfirm: 'pw' })
+        .send({ username, password: 'pw-long-enough', passwordConfirm: 'pw-long-enough' })
         .expect(200);
       const before = sessionCookie(registered)!;
       expect(before).toBeDefined();
@@ -179,7 +180,7 @@ describe('auth (contract part A)', () => {
       const login = await request(ctx.server)
         .post('/v1/auth/login')
         .set('Cookie', before)
-        .send({ username, password: 'pw' })
+        .send({ username, password: 'pw-long-enough' })
         .expect(200);
       const after = sessionCookie(login)!;
       expect(after).toBeDefined();
@@ -301,12 +302,80 @@ describe('auth (contract part A)', () => {
       ]);
     });
 
+    it.each([
+      ['Latin with Cyrillic о (a lookalike of "root1")', 'r\u043e\u043et1-', 'Must not mix letters of different scripts (such as Latin and Cyrillic).'],
+      ['Latin with Greek ο', 'gl\u03bfbal-', 'Must not mix letters of different scripts (such as Latin and Cyrillic).'],
+      ['full-width letters', '\uff52\uff4f\uff4f\uff54-', 'Must not contain compatibility characters (full-width letters, ligatures, superscripts, ...).'],
+      ['a ligature', '\ufb01nance-', 'Must not contain compatibility characters (full-width letters, ligatures, superscripts, ...).'],
+    ])('refuses a lookalike name: %s (422 on username)', async (_what, prefix, message) => {
+      const response = await register(uniqueUsername(prefix)).expect(422);
+      expect(response.body.status.errors).toEqual([
+        { code: 'UNPROCESSABLE_ENTITY', reason: 'REQUEST_VALIDATION_FAILED', message, target: 'username' },
+      ]);
+    });
+
+    it.each([
+      ['all Cyrillic', '\u0438\u0432\u0430\u043d'],
+      ['Japanese kanji with kana', '\u6771\u4eac\u30bf\u30ed\u30a6'],
+      ['Latin with accents and digits', 'Jos\u00e9-\u00d6laf-42'],
+      ['Korean', '\uae40\ucca0\uc218'],
+    ])('accepts a name written in one script: %s', async (_what, prefix) => {
+      // Made unique with digits only (uniqueUsername's hex would add Latin letters).
+      await register(`${prefix}-${String(Date.now()).slice(-9)}${Math.floor(Math.random() * 1e6)}`).expect(200);
+    });
+
     it('answers a login with a name no account can have like any wrong login (401), without asking the database', async () => {
       const response = await request(ctx.server)
         .post('/v1/auth/login')
         .send({ username: 'nul\u0000byte', password: 'whatever' })
         .expect(401);
       expect(response.body.status.errors[0]).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+    });
+  });
+
+  describe('new passwords (contract part B, Protection)', () => {
+    const register = (password: string) =>
+      request(ctx.server).post('/v1/auth/register').send({ username: uniqueUsername(), password, passwordConfirm: password });
+    const refusal = (message: string) => [
+      { code: 'UNPROCESSABLE_ENTITY', reason: 'REQUEST_VALIDATION_FAILED', message, target: 'password' },
+    ];
+
+    it.each([
+      ['one character', 'p'],
+      ['a space', ' '],
+      ['seven characters', 'abc-def'],
+      ['eight spaces', '        '],
+      ['seven characters padded with spaces', '  abc-def  '],
+      ['seven emoji (code points, not UTF-16 units)', '\u{1F600}'.repeat(7)],
+    ])('refuses %s with 422 on password and creates no user', async (_what, password) => {
+      const response = await register(password).expect(422);
+      expect(response.body.status.errors).toEqual(refusal('Must be at least 8 characters long.'));
+      expect(response.headers['set-cookie']).toBeUndefined();
+    });
+
+    it.each(['password', 'Password1', '12345678', 'QWERTYUIOP', 'iloveyou', 'sunshine'])(
+      'refuses the common password %p, in any letter case',
+      async (password) => {
+        const response = await register(password).expect(422);
+        expect(response.body.status.errors).toEqual(refusal('Is one of the most common passwords; choose another.'));
+      },
+    );
+
+    it('accepts eight characters that are not a common password, and logs in with them', async () => {
+      const username = uniqueUsername();
+      await request(ctx.server)
+        .post('/v1/auth/register')
+        .send({ username, password: 'kq7-vx2m', passwordConfirm: 'kq7-vx2m' })
+        .expect(200);
+      await request(ctx.server).post('/v1/auth/login').send({ username, password: 'kq7-vx2m' }).expect(200);
+    });
+
+    it('still logs in an account whose password predates the rule', async () => {
+      const user = await ctx.registerUser();
+      // As if set before the rule: the hash of a short password, written below the API.
+      const hash = await ctx.app.get(PasswordHasher).hash('pw');
+      await ctx.db.query('update users set password_hash = $1 where id = $2', [hash, user.id]);
+      await request(ctx.server).post('/v1/auth/login').send({ username: user.username, password: 'pw' }).expect(200);
     });
   });
 });

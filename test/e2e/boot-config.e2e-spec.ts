@@ -45,6 +45,11 @@ describe('starting the service with bad protection settings', () => {
       /^Invalid configuration: SECURE_COOKIES \(true by default in production\) needs TRUST_PROXY/,
     ],
     [
+      'TRUST_PROXY=true (any client could pick its address with X-Forwarded-For)',
+      { TRUST_PROXY: 'true' },
+      /^Invalid configuration: TRUST_PROXY=true would let any client choose its address with X-Forwarded-For .*\(loopback, 10\.0\.0\.0\/8, \.\.\.\)$/,
+    ],
+    [
       'a negative per-address login limit',
       { LOGIN_FAILURES_PER_ADDRESS: '-5' },
       /^Invalid configuration: LOGIN_FAILURES_PER_ADDRESS must be an integer in \[0, 1000000\], got "-5"$/,

@@ -301,8 +301,8 @@ describe('Protection (contract part B)', () => {
 });
 
 describe('login throttle (state in PostgreSQL)', () => {
-  // Client addresses come from X-Forwarded-For, as behind a proxy.
-  const ctx = useTestContext({ env: { TRUST_PROXY: 'true' } });
+  // Client addresses come from X-Forwarded-For, as behind a proxy on the loopback interface (TRUST_PROXY=loopback).
+  const ctx = useTestContext({ env: { TRUST_PROXY: 'loopback' } });
 
   function login(server: TestContext['server'], from: string, username: string, password: string) {
     return request(server).post('/v1/auth/login').set('X-Forwarded-For', from).send({ username, password });
@@ -361,10 +361,10 @@ describe('login throttle (state in PostgreSQL)', () => {
     const user = await ctx.registerUser();
     const from = address();
     for (let i = 0; i < 3; i++) await login(ctx.server, from, user.username, 'wrong').expect(401);
-    const first = await TestContext.create({ env: { TRUST_PROXY: 'true' } });
+    const first = await TestContext.create({ env: { TRUST_PROXY: 'loopback' } });
     await login(first.server, from, user.username, 'wrong').expect(401);
     await first.close();
-    const second = await TestContext.create({ env: { TRUST_PROXY: 'true' } });
+    const second = await TestContext.create({ env: { TRUST_PROXY: 'loopback' } });
     try {
       await login(second.server, from, user.username, 'wrong').expect(401);
       await login(second.server, from, user.username, user.password).expect(429);
@@ -391,27 +391,33 @@ describe('login throttle (state in PostgreSQL)', () => {
 });
 
 describe('per-address bounds', () => {
-  it('bounds failed logins from one address across usernames (LOGIN_FAILURES_PER_ADDRESS)', async () => {
-    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'true', LOGIN_FAILURES_PER_ADDRESS: '8' } });
+  it('past the per-address bound answers a wrong password 429, and still lets the right one in', async () => {
+    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', LOGIN_FAILURES_PER_ADDRESS: '8' } });
     try {
       const user = await ctx.registerUser();
+      const neighbour = await ctx.registerUser();
       const from = address();
       const login = (username: string, password: string, at = from) =>
         request(ctx.server).post('/v1/auth/login').set('X-Forwarded-For', at).send({ username, password });
       // A spray: one guess each for eight usernames, none of which reaches its own limit.
       for (let i = 0; i < 8; i++) await login(uniqueUsername('spray'), 'guess').expect(401);
-      const refused = await login(user.username, user.password).expect(429, TOO_MANY_LOGINS);
+      const refused = await login(uniqueUsername('spray'), 'guess').expect(429, TOO_MANY_LOGINS);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-      await login(uniqueUsername('spray'), 'guess').expect(429);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
+      await login(user.username, 'not-the-password').expect(429, TOO_MANY_LOGINS);
+      // The people behind that address who know their password still get in.
+      const owner = await login(user.username, user.password).expect(200);
+      expect(owner.headers['set-cookie']).toBeDefined();
+      await login(neighbour.username, neighbour.password).expect(200);
       // Another address is not affected.
-      await login(user.username, user.password, address()).expect(200);
+      await login(uniqueUsername('spray'), 'guess', address()).expect(401);
     } finally {
       await ctx.close();
     }
   });
 
   it('does not count successful logins against the address', async () => {
-    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'true', LOGIN_FAILURES_PER_ADDRESS: '3' } });
+    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', LOGIN_FAILURES_PER_ADDRESS: '3' } });
     try {
       const user = await ctx.registerUser();
       const from = address();
@@ -428,7 +434,7 @@ describe('per-address bounds', () => {
   });
 
   it('limits registrations per address when REGISTRATIONS_PER_ADDRESS is set', async () => {
-    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'true', REGISTRATIONS_PER_ADDRESS: '2' } });
+    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', REGISTRATIONS_PER_ADDRESS: '2' } });
     try {
       const from = address();
       const register = (at: string) => {
@@ -457,11 +463,33 @@ describe('per-address bounds', () => {
     }
   });
 
-  it('does not limit registrations by default (test suites register many users from one address)', async () => {
-    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'true' } });
+  it('limits registrations to 20 an hour per address by default (REGISTRATIONS_PER_ADDRESS unset)', async () => {
+    // The test context turns the limit off for the other suites; '' is "unset" for the configuration.
+    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', REGISTRATIONS_PER_ADDRESS: '' } });
     try {
       const from = address();
-      for (let i = 0; i < 12; i++) {
+      const register = (at: string) => {
+        const username = uniqueUsername('many');
+        return request(ctx.server)
+          .post('/v1/auth/register')
+          .set('X-Forwarded-For', at)
+          .send({ username, password: 'pw-12345678', passwordConfirm: 'pw-12345678' });
+      };
+      for (let i = 0; i < 20; i++) await register(from).expect(200);
+      const refused = await register(from).expect(429);
+      expect(refused.body.status.errors[0].reason).toBe('TOO_MANY_REGISTRATIONS');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(15 * 60);
+      await register(address()).expect(200);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('does not limit registrations when REGISTRATIONS_PER_ADDRESS=0', async () => {
+    const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', REGISTRATIONS_PER_ADDRESS: '0' } });
+    try {
+      const from = address();
+      for (let i = 0; i < 22; i++) {
         const username = uniqueUsername('many');
         await request(ctx.server)
           .post('/v1/auth/register')

@@ -2,12 +2,14 @@ export { AuthModule, type AuthModuleOptions } from './auth.module';
 export { AuthService, type AdminOutcome } from './application/auth.service';
 export { RegistrationListener } from './application/registration.listener';
 export { User, Role } from './domain/user.entity';
+export { PasswordHasher } from './domain/password.hasher';
 export { type SessionUser } from './domain/session-user';
 export {
   AuthenticationRequiredError,
   AdminRequiredError,
   InvalidCredentialsError,
   UsernameTakenError,
+  CommandRefusedError,
   TooManyLoginAttemptsError,
   TooManyRegistrationsError,
   type AuthErrorCode,

@@ -99,13 +99,12 @@ describe('loadConfig', () => {
         expect(message).toContain('SECURE_COOKIES=false');
         expect(message).not.toContain('\n');
       }
-      expect(loadConfig({ SECURE_COOKIES: 'true', TRUST_PROXY: 'true' }).http.secureCookies).toBe(true);
+      expect(loadConfig({ SECURE_COOKIES: 'true', TRUST_PROXY: '1' }).http.secureCookies).toBe(true);
     });
   });
 
   describe('TRUST_PROXY', () => {
     it.each<[string, unknown]>([
-      ['true', true],
       ['false', false],
       ['1', 1],
       ['2', 2],
@@ -119,15 +118,23 @@ describe('loadConfig', () => {
     it.each(['maybe', '10.0.0.0/33', '999.1.1.1', '33', '10.0.0.1/8/1', 'loopback,'])('refuses %p naming it', (raw) => {
       expect(() => loadConfig({ TRUST_PROXY: raw })).toThrow(/^Invalid configuration: TRUST_PROXY must be/);
     });
+
+    it.each(['true', 'TRUE', 'yes'])('refuses %p (every hop trusted: any client picks its address) in one line', (raw) => {
+      const attempt = () => loadConfig({ TRUST_PROXY: raw });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(
+        new RegExp(`^Invalid configuration: TRUST_PROXY=${raw} would let any client choose its address .*\\(1\\) or their addresses/subnets \\(loopback, 10\\.0\\.0\\.0/8, \\.\\.\\.\\)$`),
+      );
+    });
   });
 
   describe('login and registration throttles', () => {
-    it('defaults to 5 failures per username and 100 per address in 15 minutes, no registration limit', () => {
+    it('defaults to 5 failures per username and 100 per address in 15 minutes, 20 registrations per address an hour', () => {
       expect(loadConfig({}).throttle).toEqual({
         windowSeconds: 900,
         failedLoginsPerUsername: 5,
         failedLoginsPerAddress: 100,
-        registrationsPerAddress: 0,
+        registrationsPerAddress: 20,
         registrationWindowSeconds: 3600,
       });
     });

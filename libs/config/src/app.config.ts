@@ -30,15 +30,15 @@ export interface HttpConfig {
   /** Serve the session cookie with the Secure flag (behind HTTPS); the default in production. */
   secureCookies: boolean;
   /**
-   * Express `trust proxy`: false, true (every hop), a hop count, or addresses
-   * and subnets. Decides req.ip (the throttles' client address) and req.secure.
+   * Express `trust proxy`: false, a hop count, or addresses and subnets (never
+   * true). Decides req.ip (the throttles' client address) and req.secure.
    */
   trustProxy: TrustProxy;
   /** The built admin console served at /admin; unset: the build's copy beside the API (dist/apps/admin-console). */
   adminConsoleDir: string | undefined;
 }
 
-export type TrustProxy = boolean | number | string[];
+export type TrustProxy = false | number | string[];
 
 export interface SessionConfig {
   /** Unset outside production: a secret generated once and kept in `secretFile`. */
@@ -119,7 +119,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (secureCookies && (trustProxy === false || trustProxy === 0)) {
     const which = env.SECURE_COOKIES ? 'SECURE_COOKIES=true' : 'SECURE_COOKIES (true by default in production)';
     problems.push(
-      `${which} needs TRUST_PROXY (true, a hop count or the proxy's addresses): cookies are Secure only over HTTPS, ` +
+      `${which} needs TRUST_PROXY (a hop count or the proxy's addresses): cookies are Secure only over HTTPS, ` +
         'which the service sees through its TLS proxy; set SECURE_COOKIES=false to serve plain HTTP',
     );
   }
@@ -152,7 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowSeconds: int('LOGIN_THROTTLE_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
       failedLoginsPerUsername: int('LOGIN_FAILURES_PER_USERNAME', 5, 0, 1_000_000),
       failedLoginsPerAddress: int('LOGIN_FAILURES_PER_ADDRESS', 100, 0, 1_000_000),
-      registrationsPerAddress: int('REGISTRATIONS_PER_ADDRESS', 0, 0, 1_000_000),
+      registrationsPerAddress: int('REGISTRATIONS_PER_ADDRESS', 20, 0, 1_000_000),
       registrationWindowSeconds: int('REGISTRATION_WINDOW_SECONDS', 3600, 1, 7 * 24 * 3600),
     },
     shutdown: { timeoutSeconds: int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 600) },
@@ -170,16 +170,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 /**
- * TRUST_PROXY as Express reads it: true/false, a hop count (1: the one proxy
- * in front, whose X-Forwarded-For entry is the client), or a comma-separated
+ * TRUST_PROXY as Express reads it: false, a hop count (1: the one proxy in
+ * front, whose X-Forwarded-For entry is the client), or a comma-separated
  * list of proxy addresses, subnets and the names loopback, linklocal,
- * uniquelocal. `true` takes the leftmost X-Forwarded-For entry, which a client
- * can write itself unless the proxy replaces the header.
+ * uniquelocal. `true` (trust every hop) is refused: it takes the leftmost
+ * X-Forwarded-For entry, which a client writes itself.
  */
 function trustProxySetting(raw: string | undefined, problems: string[]): TrustProxy {
   if (raw === undefined || raw === '') return false;
   const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes'].includes(value)) return value === '1' ? 1 : true;
+  if (value === 'true' || value === 'yes') {
+    // Every hop trusted: req.ip is the leftmost X-Forwarded-For entry, which any client writes itself, so
+    // each guess could come from a "new address" and no per-address limit would hold.
+    problems.push(
+      `TRUST_PROXY=${raw.trim()} would let any client choose its address with X-Forwarded-For (and slip past the ` +
+        'throttles): give the number of proxies in front (1) or their addresses/subnets (loopback, 10.0.0.0/8, ...)',
+    );
+    return false;
+  }
   if (['0', 'false', 'no'].includes(value)) return false;
   if (/^[0-9]+$/.test(value)) {
     if (Number(value) <= 32) return Number(value);
@@ -195,7 +203,7 @@ function trustProxySetting(raw: string | undefined, problems: string[]): TrustPr
     if (entries.every(valid)) return entries;
   }
   problems.push(
-    `TRUST_PROXY must be true, false, a hop count up to 32, or addresses/subnets (loopback, 10.0.0.0/8, ...), got "${raw}"`,
+    `TRUST_PROXY must be false, a hop count up to 32, or addresses/subnets (loopback, 10.0.0.0/8, ...), got "${raw}"`,
   );
   return false;
 }

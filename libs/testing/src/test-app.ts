@@ -22,8 +22,15 @@ export interface TestApp {
  */
 export async function createTestApp(env: Record<string, string> = {}, url?: string): Promise<TestApp> {
   const databaseUrl = url ?? (await workerDatabaseUrl());
-  // Access lines (info) stay out of jest's output unless a test or LOG_LEVEL asks for them.
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env, DATABASE_URL: databaseUrl, ...env });
+  // Access lines (info) stay out of jest's output unless a test or LOG_LEVEL asks for them. Suites register
+  // hundreds of users from one address: the registration limit is off unless a test sets it (protection spec).
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    REGISTRATIONS_PER_ADDRESS: '0',
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    ...env,
+  });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
     bodyParser: false,
     logger: ['error', 'warn'],

@@ -181,9 +181,14 @@ export class TestContext implements TestApp {
     return fundedUser(this.server, amount);
   }
 
-  /** Makes a registered user an admin the way the command line does (`make admin`: AdminService.promote). */
-  promote(user: RegisteredUser): ReturnType<AdminService['promote']> {
-    return RequestContext.create(this.orm.em, () => this.app.get(AdminService).promote(user.username, user.password));
+  /**
+   * Makes a registered user an admin the way the command line does (`make
+   * admin`: AdminService.makeAdmin, proving the account with its password).
+   */
+  promote(user: RegisteredUser): ReturnType<AdminService['makeAdmin']> {
+    return RequestContext.create(this.orm.em, () =>
+      this.app.get(AdminService).makeAdmin(user.username, user.password, { promote: false }),
+    );
   }
 
   /** A registered user with the admin role. */

@@ -34,10 +34,18 @@ export class AdminService {
     private readonly actions: AdminActionRepository,
   ) {}
 
-  /** Creates or promotes an admin (the command line's `make admin`); logged unless nothing changed. */
-  promote(username: string, password: string): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
+  /**
+   * Creates an admin, or promotes an existing user when the operator proved
+   * it is theirs (its password) or said so (`promote`): the command line's
+   * `make admin`. Logged unless nothing changed.
+   */
+  makeAdmin(
+    username: string,
+    password: string,
+    options: { promote: boolean },
+  ): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
     return this.unitOfWork.run(async () => {
-      const result = await this.auth.ensureAdmin(username, password);
+      const result = await this.auth.ensureAdmin(username, password, options);
       if (result.outcome !== 'unchanged') {
         this.actions.add({
           adminId: null,
@@ -46,6 +54,36 @@ export class AdminService {
           reason: result.outcome === 'created' ? 'created by make admin' : 'promoted by make admin',
         });
       }
+      return result;
+    });
+  }
+
+  /** `make demote-admin`: the admin becomes a user and every session of theirs ends, with its log line. */
+  demote(username: string): ReturnType<AuthService['demote']> {
+    return this.unitOfWork.run(async () => {
+      const result = await this.auth.demote(username);
+      if (result.outcome === 'demoted') {
+        this.actions.add({
+          adminId: null,
+          action: AdminActionType.DEMOTE,
+          target: result.user.id,
+          reason: `demoted by make demote-admin; ${result.sessionsEnded} session(s) ended`,
+        });
+      }
+      return result;
+    });
+  }
+
+  /** `make end-sessions`: every session of the user ends (each cookie answers 401 from then on), with its log line. */
+  endSessions(username: string): ReturnType<AuthService['endSessions']> {
+    return this.unitOfWork.run(async () => {
+      const result = await this.auth.endSessions(username);
+      this.actions.add({
+        adminId: null,
+        action: AdminActionType.END_SESSIONS,
+        target: result.user.id,
+        reason: `${result.sessionsEnded} session(s) ended by make end-sessions`,
+      });
       return result;
     });
   }

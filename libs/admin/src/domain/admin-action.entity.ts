@@ -3,6 +3,10 @@ import { randomUUID } from 'node:crypto';
 
 export const AdminActionType = {
   PROMOTE: 'PROMOTE',
+  /** An admin made a user again (`make demote-admin`); their sessions ended with it. */
+  DEMOTE: 'DEMOTE',
+  /** Every session of a user ended (`make end-sessions`). */
+  END_SESSIONS: 'END_SESSIONS',
   REVERSAL: 'REVERSAL',
   FREEZE: 'FREEZE',
   UNFREEZE: 'UNFREEZE',

@@ -3,6 +3,7 @@ import type { ChainBreak, LedgerAuditReport } from '@app/ledger';
 import { OptionalCursor, OptionalIntInRange, OptionalString, encodeCursor } from '@app/http';
 import type { Reversal } from '@app/transfers';
 import { OperationResponse } from '@app/wallets';
+import { AdminActionType } from '../domain/admin-action.entity';
 import type { AdminWalletView, UserWithWallet } from '../application/admin.service';
 import type { LoggedAction, LogPosition } from '../persistence/admin-action.repository';
 
@@ -277,10 +278,10 @@ export class AdminActionResponse {
   @ApiProperty({ type: String, nullable: true })
   admin_username: string | null;
 
-  @ApiProperty({ enum: ['PROMOTE', 'REVERSAL', 'FREEZE', 'UNFREEZE'] })
+  @ApiProperty({ enum: Object.values(AdminActionType) })
   action: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The user (PROMOTE), transfer (REVERSAL) or wallet (FREEZE, UNFREEZE)' })
+  @ApiProperty({ format: 'uuid', description: 'The user (PROMOTE, DEMOTE, END_SESSIONS), transfer (REVERSAL) or wallet (FREEZE, UNFREEZE)' })
   target: string;
 
   @ApiProperty({ type: String, nullable: true })

@@ -4,10 +4,14 @@ import {
   AuthenticationRequiredError,
   InvalidCredentialsError,
   InvalidUsernameError,
+  PromotionRefusedError,
+  UnknownUserError,
   UsernameTakenError,
+  WeakPasswordError,
 } from '../domain/auth.errors';
 import { PasswordHasher } from '../domain/password.hasher';
-import { normalizeUsername, usernameProblem } from '../domain/username';
+import { passwordProblem } from '../domain/password.policy';
+import { newUsernameProblem, normalizeUsername, usernameProblem } from '../domain/username';
 import type { SessionUser } from '../domain/session-user';
 import { Role, type User } from '../domain/user.entity';
 import { UserRepository } from '../persistence/user.repository';
@@ -76,23 +80,65 @@ export class AuthService {
   }
 
   /**
-   * Makes `username` an admin: registers it (with its wallet) when unknown,
-   * promotes it otherwise (its password is left as it is). Joins the caller's
-   * unit of work, so the caller can log the action in the same transaction.
+   * Makes `username` an admin (the command line's `make admin`). An unknown
+   * name is registered as an admin (with its wallet) with `password`, which
+   * must pass the password rule. An existing user is never promoted silently:
+   * only when `password` is its current password, or when the operator says
+   * `promote` (ADMIN_PROMOTE=1; its own password is kept). Otherwise
+   * PromotionRefusedError: someone may have registered the name first.
+   * Joins the caller's unit of work, so the caller logs the action in the same
+   * transaction.
    */
-  async ensureAdmin(name: string, password: string): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
+  async ensureAdmin(
+    name: string,
+    password: string,
+    options: { promote: boolean },
+  ): Promise<{ user: SessionUser; outcome: AdminOutcome }> {
     const username = normalizeUsername(name);
-    const problem = usernameProblem(username);
+    const problem = usernameProblem(username) ?? newUsernameProblem(username);
     if (problem) throw new InvalidUsernameError(problem);
     const existing = await this.users.findByUsername(username);
     if (!existing) {
+      const weak = passwordProblem(password);
+      if (weak) throw new WeakPasswordError(weak);
       const user = await this.register(username, password, Role.ADMIN);
       return { user, outcome: 'created' };
     }
     const user = { id: existing.id, username: existing.username };
     if (existing.role === Role.ADMIN) return { user, outcome: 'unchanged' };
+    if (!options.promote && !(await this.hasher.verify(existing.passwordHash, password))) {
+      throw new PromotionRefusedError(existing.username);
+    }
     await this.users.setRole(existing.id, Role.ADMIN);
     return { user, outcome: 'promoted' };
+  }
+
+  /**
+   * Makes an admin a user again and ends every session of theirs. Joins the
+   * caller's unit of work. 'unchanged' when the user is not an admin.
+   */
+  async demote(name: string): Promise<{ user: SessionUser; outcome: 'demoted' | 'unchanged'; sessionsEnded: number }> {
+    const existing = await this.existingUser(name);
+    const user = { id: existing.id, username: existing.username };
+    if (existing.role !== Role.ADMIN) return { user, outcome: 'unchanged', sessionsEnded: 0 };
+    await this.users.setRole(existing.id, Role.USER);
+    return { user, outcome: 'demoted', sessionsEnded: await this.users.endSessions(existing.id) };
+  }
+
+  /** Ends every session of the user (each cookie then answers 401); answers how many there were. */
+  async endSessions(name: string): Promise<{ user: SessionUser; sessionsEnded: number }> {
+    const existing = await this.existingUser(name);
+    return {
+      user: { id: existing.id, username: existing.username },
+      sessionsEnded: await this.users.endSessions(existing.id),
+    };
+  }
+
+  private async existingUser(name: string): Promise<User> {
+    const username = normalizeUsername(name);
+    const user = usernameProblem(username) === null ? await this.users.findByUsername(username) : null;
+    if (!user) throw new UnknownUserError(username);
+    return user;
   }
 }
 

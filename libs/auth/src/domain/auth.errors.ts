@@ -7,6 +7,7 @@ export type AuthErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'USERNAME_TAKEN'
   | 'INVALID_USERNAME'
+  | 'WEAK_PASSWORD'
   | 'PASSWORDS_DIFFER'
   | 'TOO_MANY_LOGIN_ATTEMPTS'
   | 'TOO_MANY_REGISTRATIONS';
@@ -48,6 +49,42 @@ export class InvalidUsernameError extends DomainError<AuthErrorCode> {
   }
 }
 
+/**
+ * A refusal of an operator's command (`make admin`, `make demote-admin`,
+ * `make end-sessions`): one line for the terminal, no HTTP meaning (no route
+ * reaches these operations).
+ */
+export abstract class CommandRefusedError extends Error {}
+
+/** A new password the rule refuses (password.policy.ts), where no request validation ran before (the command line). */
+export class WeakPasswordError extends DomainError<AuthErrorCode> {
+  readonly code = 'WEAK_PASSWORD';
+  constructor(problem: string) {
+    super(`Password: ${problem}`, 'password');
+  }
+}
+
+/**
+ * `make admin` named an existing user that is not an admin, without its
+ * current password and without ADMIN_PROMOTE=1: anybody may have registered
+ * that name first, so it is not promoted.
+ */
+export class PromotionRefusedError extends CommandRefusedError {
+  constructor(username: string) {
+    super(
+      `user ${username} already exists and is not an admin; not promoted: give its current password as ` +
+        'ADMIN_PASSWORD, or set ADMIN_PROMOTE=1 to promote it keeping its own password (check who registered it first)',
+    );
+  }
+}
+
+/** The command line named a user that does not exist. */
+export class UnknownUserError extends CommandRefusedError {
+  constructor(username: string) {
+    super(`no user named ${username}`);
+  }
+}
+
 export class PasswordsDifferError extends DomainError<AuthErrorCode> {
   readonly code = 'PASSWORDS_DIFFER';
   constructor() {
@@ -66,9 +103,10 @@ export abstract class ThrottledError extends DomainError<AuthErrorCode> {
 }
 
 /**
- * Too many failed logins for this username from this address, or from this
- * address across usernames: refused without checking the password, the right
- * one included, until the window ends.
+ * Too many failed logins for this username from this address (refused without
+ * checking the password, the right one included, until the window ends), or
+ * from this address across usernames (a wrong password is refused with this
+ * instead of 401; the right one still logs in).
  */
 export class TooManyLoginAttemptsError extends ThrottledError {
   readonly code = 'TOO_MANY_LOGIN_ATTEMPTS';

@@ -8,6 +8,7 @@ export const AUTH_ERRORS = {
   INVALID_CREDENTIALS: { status: 401, code: 'UNAUTHORIZED' },
   USERNAME_TAKEN: { status: 400, code: 'BAD_REQUEST' },
   INVALID_USERNAME: { status: 422, code: 'UNPROCESSABLE_ENTITY', bindsNoIdempotencyKey: true },
+  WEAK_PASSWORD: { status: 422, code: 'UNPROCESSABLE_ENTITY', bindsNoIdempotencyKey: true },
   PASSWORDS_DIFFER: { status: 422, code: 'UNPROCESSABLE_ENTITY' },
   TOO_MANY_LOGIN_ATTEMPTS: { status: 429, code: 'TOO_MANY_REQUESTS' },
   TOO_MANY_REGISTRATIONS: { status: 429, code: 'TOO_MANY_REQUESTS' },

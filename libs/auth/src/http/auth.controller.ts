@@ -30,7 +30,10 @@ export class AuthController {
   @Header(...NO_STORE)
   @ApiOperation({
     summary: 'Register a user, create its wallet (balance "0.00") and log it in',
-    description: 'When REGISTRATIONS_PER_ADDRESS is set, more registrations from one client address answer 429.',
+    description:
+      'More than 20 registrations an hour from one client address answer 429 with `Retry-After` ' +
+      '(REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW_SECONDS). A password shorter than 8 characters or on a ' +
+      'list of common passwords answers 422 with target `password`.',
   })
   @ApiEnvelope(UserResponse)
   @ApiErrors(400, 422, 429)
@@ -56,8 +59,9 @@ export class AuthController {
     description:
       'After 5 failed logins for one username from one client address within 15 minutes, further attempts from ' +
       'that address answer 429 (even with the right password) until the window ends, with `Retry-After`; ' +
-      'a successful login starts the count over. 100 failed logins from one address, whatever the usernames, ' +
-      'do the same for every username. (Defaults; see the README.)',
+      'a successful login starts the count over. After 100 failed logins from one address, whatever the usernames, ' +
+      'a wrong password from there answers 429 instead of 401 until the window ends, while the right one still ' +
+      'logs in. (Defaults; see the README.)',
   })
   @ApiBody({ type: LoginRequest })
   @ApiEnvelope(UserResponse)

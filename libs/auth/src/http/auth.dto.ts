@@ -2,19 +2,25 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationArguments } from 'class-validator';
 import { MISSING, RequiredString } from '@app/http';
-import { normalizeUsername, usernameProblem } from '../domain/username';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from '../domain/password.policy';
+import { newUsernameProblem, normalizeUsername, usernameProblem } from '../domain/username';
 
-/** A username by the one rule (domain/username.ts): the field holds it in NFC after validation. */
-function Username(): PropertyDecorator {
+/** Why a name cannot be registered: the one rule, then the rule for new names (domain/username.ts). */
+function registrationProblem(username: string): string | null {
+  return usernameProblem(username) ?? newUsernameProblem(username);
+}
+
+/** A new username by the rules of domain/username.ts: the field holds it in NFC after validation. */
+function NewUsername(): PropertyDecorator {
   const transform = Transform(({ value }) => (typeof value === 'string' ? normalizeUsername(value) : value));
   const validator = ValidateBy({
     name: 'username',
     validator: {
-      validate: (value: unknown) => typeof value === 'string' && usernameProblem(value) === null,
+      validate: (value: unknown) => typeof value === 'string' && registrationProblem(value) === null,
       defaultMessage: ({ value }: ValidationArguments) => {
         if (value === undefined || value === null) return MISSING;
         if (typeof value !== 'string') return 'Not a valid string.';
-        return usernameProblem(value) ?? 'Invalid value.';
+        return registrationProblem(value) ?? 'Invalid value.';
       },
     },
   });
@@ -24,23 +30,47 @@ function Username(): PropertyDecorator {
   };
 }
 
+/** A new password by the one rule (domain/password.policy.ts): 422 on the field otherwise. */
+function NewPassword(): PropertyDecorator {
+  return ValidateBy({
+    name: 'newPassword',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && passwordProblem(value) === null,
+      defaultMessage: ({ value }: ValidationArguments) => {
+        if (value === undefined || value === null) return MISSING;
+        if (typeof value !== 'string') return 'Not a valid string.';
+        return passwordProblem(value) ?? 'Invalid value.';
+      },
+    },
+  });
+}
+
 export class RegisterRequest {
   @ApiProperty({
     example: 'alice',
     maxLength: 150,
     description:
-      'Stored in Unicode NFC; printable characters only, no whitespace at either end; unique ignoring case ' +
-      '("Alice" and "alice" are one account)',
+      'Stored in Unicode NFC; printable characters only, no whitespace at either end; letters of one script ' +
+      '(no Latin mixed with Cyrillic or Greek: no lookalike of another name) and no compatibility characters ' +
+      '(full-width letters, ligatures); unique ignoring case ("Alice" and "alice" are one account)',
   })
-  @Username()
+  @NewUsername()
   username: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', format: 'password', maxLength: 1024 })
-  @RequiredString({ maxLength: 1024 })
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    format: 'password',
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    description:
+      `At least ${PASSWORD_MIN_LENGTH} characters (not counting whitespace at either end) and not one of the ` +
+      'most common passwords (a list of about 49,000): otherwise 422 with target `password`',
+  })
+  @NewPassword()
   password: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', format: 'password', maxLength: 1024 })
-  @RequiredString({ maxLength: 1024 })
+  @ApiProperty({ example: 'correct horse battery staple', format: 'password', maxLength: PASSWORD_MAX_LENGTH })
+  @RequiredString({ maxLength: PASSWORD_MAX_LENGTH })
   passwordConfirm: string;
 }
 

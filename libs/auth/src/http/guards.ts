@@ -13,8 +13,9 @@ import { clientAddress, throttled } from './throttled';
  * naming the field (guards run before pipes, so the body is checked here),
  * then the credentials are verified and the user logged in, which regenerates
  * the session id (passport >= 0.6) against session fixation. Between the
- * two, the login throttle counts the attempt (429 at its limits, before the
- * password is checked); the command line, which serves no HTTP, has none.
+ * two, the login throttle counts the attempt (429 at the username's limit,
+ * before the password is checked; at the address's limit, 429 for a wrong
+ * password only); the command line, which serves no HTTP, has none.
  */
 @Injectable()
 export class LoginGuard extends AuthGuard('local') {
@@ -33,8 +34,9 @@ export class LoginGuard extends AuthGuard('local') {
     try {
       await super.canActivate(context);
     } catch (error) {
-      // Wrong credentials keep their point; anything else was no guess.
+      // Wrong credentials keep their point (and at the address's bound answer 429); anything else was no guess.
       if (!(error instanceof InvalidCredentialsError)) await attempt?.abandoned();
+      else if (attempt) await throttled(context.switchToHttp().getResponse<Response>(), () => attempt.failed());
       throw error;
     }
     await attempt?.succeeded();

@@ -25,6 +25,11 @@ const PURGE_BATCH = 5_000;
 export interface LoginAttempt {
   /** The password was right: this username's counter at this address starts over, the address gets its point back. */
   succeeded(): Promise<void>;
+  /**
+   * The credentials were wrong. At the per-address bound, this is when the
+   * attempt is refused: TooManyLoginAttemptsError (429) instead of the 401.
+   */
+  failed(): Promise<void>;
   /** The credentials were never judged (an unexpected error): every point taken is given back. */
   abandoned(): Promise<void>;
 }
@@ -36,18 +41,20 @@ type Taken = Array<{ limiter: RateLimiterPostgres; key: string }>;
  * store (a small pool of its own), so that the counts hold across API
  * instances and restarts.
  *
- * A login attempt takes its point before the password is checked (an atomic
- * upsert), so that concurrent guesses cannot all slip under the limit, and
- * keeps it when the credentials are wrong. Two counters, fixed windows from
+ * A login attempt takes its points before the password is checked (atomic
+ * upserts), so that concurrent guesses cannot all slip under a limit, and
+ * keeps them when the credentials are wrong. Two counters, fixed windows from
  * the first failure:
  * - username (folded key) at one address, `failedLoginsPerUsername` (5): the
  *   next attempt from that address answers 429 until the window ends, even
- *   with the right password; the owner logs in from elsewhere;
- * - one address across usernames, `failedLoginsPerAddress` (100): bounds a
- *   spray of usernames (each login costs a slow hash) while leaving room for
- *   an office behind one NAT address.
- * Registration (each one a slow hash too) is limited per address when
- * `registrationsPerAddress` is set; off by default.
+ *   with the right password (the password is not even checked); the owner
+ *   logs in from elsewhere;
+ * - one address across usernames, `failedLoginsPerAddress` (100): past it, a
+ *   wrong password answers 429 (not 401) until the window ends, but a right
+ *   one still logs in. A spray of usernames from an office's NAT address
+ *   must not lock out the people behind it who know their password.
+ * Registration (each one a slow hash too) is limited per address,
+ * `registrationsPerAddress` (20 an hour by default).
  */
 @Injectable()
 export class LoginThrottle implements OnApplicationShutdown {
@@ -82,24 +89,29 @@ export class LoginThrottle implements OnApplicationShutdown {
     this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS).unref();
   }
 
-  /** Counts a login attempt before its password is checked; at a limit, TooManyLoginAttemptsError (429). */
+  /**
+   * Counts a login attempt before its password is checked. At the username's
+   * limit: TooManyLoginAttemptsError (429) at once. At the address's limit,
+   * the password is still checked: `failed()` refuses with the 429.
+   */
   async beginLogin(address: string, username: string): Promise<LoginAttempt> {
     // Hashed: a username can be anything up to the body limit; the key column holds 255 characters.
     const userKey = `${address} ${createHash('sha256').update(usernameKey(username)).digest('base64url')}`;
     const taken: Taken = [];
-    for (const [limiter, key] of [
-      [this.perUsername, userKey],
-      [this.perAddress, address],
-    ] as const) {
-      if (!limiter) continue;
+    if (this.perUsername) {
+      await this.take(this.perUsername, userKey, taken);
+    }
+    let addressRefusal: TooManyLoginAttemptsError | undefined;
+    if (this.perAddress) {
       try {
-        await limiter.consume(key);
-      } catch (rejection) {
-        await this.giveBack(taken);
-        if (rejection instanceof RateLimiterRes) throw new TooManyLoginAttemptsError(seconds(rejection.msBeforeNext));
-        throw rejection;
+        await this.take(this.perAddress, address, taken);
+      } catch (error) {
+        if (!(error instanceof TooManyLoginAttemptsError)) {
+          await this.giveBack(taken);
+          throw error;
+        }
+        addressRefusal = error;
       }
-      taken.push({ limiter, key });
     }
     return {
       succeeded: async () => {
@@ -108,8 +120,25 @@ export class LoginThrottle implements OnApplicationShutdown {
           this.giveBack(taken.filter(({ limiter }) => limiter === this.perAddress)),
         ]);
       },
+      failed: async () => {
+        if (addressRefusal) throw addressRefusal;
+      },
       abandoned: () => this.giveBack(taken),
     };
+  }
+
+  /** Takes a point of `limiter` for `key` (noted in `taken`); at its limit TooManyLoginAttemptsError, nothing taken. */
+  private async take(limiter: RateLimiterPostgres, key: string, taken: Taken): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        await this.giveBack(taken);
+        throw new TooManyLoginAttemptsError(seconds(rejection.msBeforeNext));
+      }
+      throw rejection;
+    }
+    taken.push({ limiter, key });
   }
 
   /** Counts a registration from `address` (when limited); at the limit, TooManyRegistrationsError (429). */

@@ -41,6 +41,21 @@ export class UserRepository {
   }
 
   /**
+   * Deletes every session of the user (connect-pg-simple's table: the session
+   * JSON holds passport's {id, username}); each of their cookies then answers
+   * 401 on every instance, since sessions are read from this table on each
+   * request. Answers how many there were.
+   */
+  async endSessions(userId: string): Promise<number> {
+    const result = await this.em.execute<{ affectedRows: number }>(
+      `delete from session where sess -> 'passport' -> 'user' ->> 'id' = ?`,
+      [userId],
+      'run',
+    );
+    return result.affectedRows;
+  }
+
+  /**
    * Users whose name starts with `prefix`, in name order, after `afterUsername`
    * (keyset paging over users_username_unique).
    */
