@@ -298,6 +298,138 @@ describe('Protection (contract part B)', () => {
       expect(loggedIn.headers['set-cookie']).toBeDefined();
     });
   });
+
+  describe('control characters in string inputs (422, never a 503 from the database)', () => {
+    const CONTROL = 'Must not contain control characters.';
+    const refused = (...targets: string[]) => ({
+      status: 422,
+      body: {
+        status: {
+          success: false,
+          errors: targets.map((target) => ({
+            code: 'UNPROCESSABLE_ENTITY',
+            message: CONTROL,
+            target,
+            reason: 'REQUEST_VALIDATION_FAILED',
+          })),
+        },
+        data: null,
+      },
+    });
+    const answer = async (test: request.Test) => {
+      const { status, body } = await test;
+      return { status, body };
+    };
+    let alice: RegisteredUser;
+    let bob: RegisteredUser;
+    let admin: RegisteredUser;
+
+    beforeAll(async () => {
+      alice = await ctx.fundedUser('100.00');
+      bob = await ctx.registerUser();
+      admin = await ctx.adminUser();
+    });
+
+    it('refuses a NUL byte in the admin search, a freeze reason and a login, naming the field', async () => {
+      // A NUL cannot reach PostgreSQL: before the rule these answered 503 "cannot reach its database".
+      expect(await answer(admin.agent.get('/v1/admin/users').query({ query: 'a\u0000b' }))).toEqual(refused('query'));
+      expect(
+        await answer(admin.agent.post(`/v1/admin/wallets/${bob.walletId}/freeze`).send({ reason: 'x\u0000y' })),
+      ).toEqual(refused('reason'));
+      expect(
+        await answer(request(ctx.server).post('/v1/auth/login').send({ username: 'a\u0000', password: 'p\u0000' })),
+      ).toEqual(refused('username', 'password'));
+      // Nothing was frozen and nothing logged.
+      const wallet = await admin.agent.get(`/v1/admin/wallets/${bob.walletId}`).expect(200);
+      expect(wallet.body.data.frozen).toBe(false);
+      const log = await admin.agent.get('/v1/admin/actions').query({ limit: 100 }).expect(200);
+      expect(log.body.data.filter((line: { target: string }) => line.target === bob.walletId)).toEqual([]);
+    });
+
+    it('refuses every C0 control, DEL and the C1 controls, newlines and tabs of a free-text reason included', async () => {
+      for (const control of ['\u0001', '\n', '\r', '\t', '\u001f', '\u007f', '\u0085', '\u009f']) {
+        expect(
+          await answer(
+            admin.agent.post(`/v1/admin/wallets/${bob.walletId}/freeze`).send({ reason: `line one${control}two` }),
+          ),
+        ).toEqual(refused('reason'));
+      }
+      // The first printable characters past them are text like any other.
+      await admin.agent
+        .post(`/v1/admin/wallets/${bob.walletId}/freeze`)
+        .send({ reason: 'Zoë\u00a0(ticket 4711) ✓' })
+        .expect(200);
+      await admin.agent.post(`/v1/admin/wallets/${bob.walletId}/unfreeze`).send({}).expect(200);
+    });
+
+    it('covers body fields, query parameters and route parameters, one error per field', async () => {
+      expect(await answer(alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00\u0000' }))).toEqual(
+        refused('amount'),
+      );
+      expect(
+        await answer(alice.agent.post('/v1/wallets/transfer').send({ destination: `${bob.walletId}\n`, amount: '1\u007f' })),
+      ).toEqual(refused('destination', 'amount'));
+      expect(await answer(alice.agent.get('/v1/wallets/operations').query({ order: 'asc\u0000' }))).toEqual(
+        refused('order'),
+      );
+      expect(await answer(alice.agent.get('/v1/wallets').query({ at: '2026-01-01T00:00:00Z\u0000' }))).toEqual(
+        refused('at'),
+      );
+      expect(await answer(admin.agent.get('/v1/admin/wallets/%00'))).toEqual(refused('id'));
+      expect(await answer(alice.agent.post('/v1/holds/%0A/void'))).toEqual(refused('id'));
+      // A field with a control character and another with its own fault: one error each.
+      const { status, body } = await answer(
+        alice.agent.post('/v1/wallets/holds').send({ destination: '\u0000', amount: 'ten' }),
+      );
+      expect(status).toBe(422);
+      expect(body.status.errors.map((e: { target: string; message: string }) => [e.target, e.message])).toEqual([
+        ['destination', CONTROL],
+        ['amount', expect.any(String)],
+      ]);
+      expect(await ctx.balanceOf(alice)).toBe('100.00');
+    });
+
+    it('reads the strings inside a paging cursor by the same rule ("Not a valid cursor.")', async () => {
+      const cursor = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
+      const notACursor = {
+        status: 422,
+        body: {
+          status: {
+            success: false,
+            errors: [
+              {
+                code: 'UNPROCESSABLE_ENTITY',
+                message: 'Not a valid cursor.',
+                target: 'cursor',
+                reason: 'REQUEST_VALIDATION_FAILED',
+              },
+            ],
+          },
+          data: null,
+        },
+      };
+      // Before the rule: 503, the NUL went to PostgreSQL inside the cursor's username.
+      expect(await answer(admin.agent.get('/v1/admin/users').query({ cursor: cursor({ q: '', u: 'a\u0000' }) }))).toEqual(
+        notACursor,
+      );
+      expect(
+        await answer(
+          admin.agent.get('/v1/admin/actions').query({ cursor: cursor({ t: 0, i: `${'0'.repeat(35)}\u0000` }) }),
+        ),
+      ).toEqual(notACursor);
+      expect(
+        await answer(
+          alice.agent.get('/v1/wallets/operations').query({ cursor: cursor({ w: `${alice.walletId}\u0000`, o: 'desc', s: 1 }) }),
+        ),
+      ).toEqual(notACursor);
+    });
+
+    it('ignores a field the request does not declare, as with any unknown field', async () => {
+      await alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00', note: 'a\u0000b' }).expect(200);
+      expect(await ctx.balanceOf(alice)).toBe('101.00');
+      await ctx.expectLedgerInvariants();
+    });
+  });
 });
 
 describe('login throttle (state in PostgreSQL)', () => {

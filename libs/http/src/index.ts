@@ -26,6 +26,7 @@ export { EnvelopeInterceptor, RawResponse, isRawResponse } from './envelope.inte
 export { answeringErrors } from './express-middleware';
 export { jsonBodyParser, JsonNumber, MAX_BODY_BYTES } from './json-body.parser';
 export { RequestValidationPipe, validateInto } from './validation';
+export { containsControlCharacter, CONTROL_CHARACTERS_MESSAGE } from './control-characters';
 export {
   MISSING,
   UUID_PATTERN,

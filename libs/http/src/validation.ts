@@ -1,20 +1,28 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { type ValidationError, validate } from 'class-validator';
+import { getMetadataStorage, type ValidationError, validate } from 'class-validator';
 import { ALL_FIELDS } from '@app/errors';
+import { CONTROL_CHARACTERS_MESSAGE, containsControlCharacter } from './control-characters';
 import { JsonNumber } from './json-body.parser';
 import { RequestValidationError } from './request-validation.error';
 
 /**
  * The global validation pipe: DTO classes describe bodies and queries with
  * the field decorators of ./fields, and any failure becomes one 422 error per
- * offending field, with the field spelled as the client sent it.
+ * offending field, with the field spelled as the client sent it. Every string
+ * input first meets the control-character rule (./control-characters): the
+ * DTO's fields here, a route parameter or a single named query parameter by
+ * its name.
  */
 @Injectable()
 export class RequestValidationPipe implements PipeTransform {
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const { metatype, type } = metadata;
-    if (!metatype || (type !== 'body' && type !== 'query') || isPrimitive(metatype)) return value;
+    const { metatype, type, data } = metadata;
+    if (type !== 'body' && type !== 'query' && type !== 'param') return value;
+    if (!metatype || type === 'param' || isPrimitive(metatype)) {
+      if (containsControlCharacter(value)) throw RequestValidationError.of(data ?? ALL_FIELDS, CONTROL_CHARACTERS_MESSAGE);
+      return value;
+    }
     return validateInto(metatype as new () => object, value);
   }
 }
@@ -24,10 +32,32 @@ export async function validateInto<T extends object>(dto: new () => T, plain: un
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || plain instanceof JsonNumber) {
     throw RequestValidationError.of(ALL_FIELDS, 'Request body must be a JSON object.');
   }
+  // Before the field rules, which may turn the text into something else (a cursor's position, a Date).
+  const refused = fieldsOf(dto).filter((field) => containsControlCharacter((plain as Record<string, unknown>)[field]));
   const instance = plainToInstance(dto, plain);
-  const errors = await validate(instance, { stopAtFirstError: true, forbidUnknownValues: false });
-  if (errors.length > 0) throw new RequestValidationError(errors.map(toFieldError));
+  const errors = (await validate(instance, { stopAtFirstError: true, forbidUnknownValues: false })).filter(
+    (error) => !refused.includes(error.property),
+  );
+  if (refused.length > 0 || errors.length > 0) {
+    throw new RequestValidationError([
+      ...refused.map((target) => ({ target, message: CONTROL_CHARACTERS_MESSAGE })),
+      ...errors.map(toFieldError),
+    ]);
+  }
   return instance;
+}
+
+const declaredFields = new WeakMap<Function, string[]>();
+
+/** The fields a DTO declares (each has a field rule), as the client spells them. Unknown fields are never read. */
+function fieldsOf(dto: Function): string[] {
+  let fields = declaredFields.get(dto);
+  if (!fields) {
+    const rules = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+    fields = [...new Set(rules.map((rule) => rule.propertyName))];
+    declaredFields.set(dto, fields);
+  }
+  return fields;
 }
 
 function toFieldError(error: ValidationError): { target: string; message: string } {
