@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { encodeCursor } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
 import { useTestContext, balanceOf, placeHold, type RegisteredUser } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
@@ -403,6 +404,44 @@ describe('admin tools (contract part B)', () => {
         'FREEZE round 0',
       ]);
       expectError(await admin.agent.get('/v1/admin/actions?cursor=zzz'), 422, 'UNPROCESSABLE_ENTITY', 'Not a valid cursor.');
+    });
+
+    it('refuses a crafted action-log cursor with 422 on `cursor`: a moment outside the years 1 to 9999, an id not a UUID', async () => {
+      // Built as the codec builds them: {t: milliseconds since 1970, i: the line's id}.
+      const id = randomUUID();
+      const utc = (year: number) => new Date(0).setUTCFullYear(year, 0, 1);
+      const crafted = [
+        { t: 8.64e15 + 1, i: id }, // one past the last moment a JavaScript Date holds (year 275760): was a 500
+        { t: utc(300000), i: id }, // year 300000: not even a safe integer of milliseconds
+        { t: utc(10000), i: id }, // a Date, but "+010000-…" is no timestamp PostgreSQL reads: was a 500
+        { t: utc(0), i: id }, // year 0 does not exist in PostgreSQL: was a 500
+        { t: 1.5, i: id },
+        { t: '2026-01-01T00:00:00Z', i: id },
+        { t: 0, i: '-'.repeat(36) }, // 36 characters of [0-9a-f-], but no UUID: was a 500 (22P02)
+        { t: 0, i: 'not-a-uuid' },
+        { t: 0 },
+      ];
+      for (const position of crafted) {
+        const answer = await admin.agent.get('/v1/admin/actions').query({ cursor: encodeCursor(position as Record<string, string | number>) });
+        expect({ position, status: answer.status, body: answer.body }).toEqual({
+          position,
+          status: 422,
+          body: {
+            status: {
+              success: false,
+              errors: [{ code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid cursor.', target: 'cursor', reason: 'REQUEST_VALIDATION_FAILED' }],
+            },
+            data: null,
+          },
+        });
+      }
+      // The edges of the range, and an id in upper case, are positions like any other.
+      const last = new Date(0).setUTCFullYear(9999, 11, 31) + 86_400_000 - 1;
+      const newest = await admin.agent.get('/v1/admin/actions').expect(200);
+      const fromTheEnd = await admin.agent.get('/v1/admin/actions').query({ cursor: encodeCursor({ t: last, i: id.toUpperCase() }) }).expect(200);
+      expect(fromTheEnd.body.data).toEqual(newest.body.data);
+      const fromTheStart = await admin.agent.get('/v1/admin/actions').query({ cursor: encodeCursor({ t: utc(1), i: id }) }).expect(200);
+      expect(fromTheStart.body.data).toEqual([]);
     });
 
     it('keeps the action log append-only', async () => {
