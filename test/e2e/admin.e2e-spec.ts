@@ -211,6 +211,14 @@ describe('admin tools (contract part B)', () => {
       admin.agent.post(`/v1/admin/wallets/${walletId}/freeze`).send(body);
     const unfreeze = (walletId: string, body: object = {}) =>
       admin.agent.post(`/v1/admin/wallets/${walletId}/unfreeze`).send(body);
+    const answerOf = async (test: request.Test) => {
+      const { status, body } = await test;
+      return { status, body };
+    };
+    const walletFrozen = (message: string, target = '__all__') => ({
+      status: 403,
+      body: { status: { success: false, errors: [{ code: 'FORBIDDEN', message, target, reason: 'WALLET_FROZEN' }] }, data: null },
+    });
 
     it('stops a frozen wallet from sending, receiving, holding and capturing, until it is unfrozen', async () => {
       const alice = await ctx.fundedUser('100.00');
@@ -228,30 +236,20 @@ describe('admin tools (contract part B)', () => {
         frozen_at: expect.any(String),
         last_sequence: 1,
       });
-      const send = await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' });
-      expectError(send, 403, 'FORBIDDEN', `Paying wallet ${alice.walletId} is frozen.`);
-      const receive = await bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
-      expectError(receive, 403, 'FORBIDDEN', `Destination wallet ${alice.walletId} is frozen.`);
-      expect(receive.body.status.errors[0].target).toBe('destination');
-      expectError(
-        await alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00' }),
-        403,
-        'FORBIDDEN',
-        `Destination wallet ${alice.walletId} is frozen.`,
-      );
-      expectError(
-        await alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' }),
-        403,
-        'FORBIDDEN',
-        /frozen/,
-      );
-      expectError(
-        await bob.agent.post('/v1/wallets/holds').send({ destination: alice.walletId, amount: '1.00' }),
-        403,
-        'FORBIDDEN',
-        /frozen/,
-      );
-      expectError(await alice.agent.post(`/v1/holds/${hold.id}/capture`).send({}), 403, 'FORBIDDEN', /frozen/);
+      // The wallet is named by its part; the target is the field that named it, `__all__` when none did.
+      const send = alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' });
+      expect(await answerOf(send)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      const receive = bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
+      expect(await answerOf(receive)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      // A deposit has no destination field: it credits the caller's own wallet.
+      const deposit = alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00' });
+      expect(await answerOf(deposit)).toEqual(walletFrozen(`Wallet ${alice.walletId} is frozen.`));
+      const holdOut = alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' });
+      expect(await answerOf(holdOut)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      const holdIn = bob.agent.post('/v1/wallets/holds').send({ destination: alice.walletId, amount: '1.00' });
+      expect(await answerOf(holdIn)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      const capture = alice.agent.post(`/v1/holds/${hold.id}/capture`).send({});
+      expect(await answerOf(capture)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
       expect(await balanceOf(alice)).toBe('100.00');
       expect(await balanceOf(bob)).toBe('10.00');
       expectError(await freeze(alice.walletId), 409, 'CONFLICT', 'Wallet is already frozen.');
@@ -275,13 +273,31 @@ describe('admin tools (contract part B)', () => {
       const first = await placeHold(alice, bob.walletId, '5.00');
       const second = await placeHold(alice, bob.walletId, '5.00');
       await freeze(bob.walletId).expect(200);
-      expectError(await alice.agent.post(`/v1/holds/${first.id}/capture`).send({}), 403, 'FORBIDDEN', `Destination wallet ${bob.walletId} is frozen.`);
+      // A capture's body names no destination: the hold does.
+      expect(await answerOf(alice.agent.post(`/v1/holds/${first.id}/capture`).send({}))).toEqual(
+        walletFrozen(`Destination wallet ${bob.walletId} is frozen.`),
+      );
       await freeze(alice.walletId).expect(200);
       await alice.agent.post(`/v1/holds/${second.id}/void`).expect(200);
       await unfreeze(bob.walletId).expect(200);
       await unfreeze(alice.walletId).expect(200);
       await alice.agent.post(`/v1/holds/${first.id}/capture`).send({}).expect(200);
       expect(await balanceOf(bob)).toBe('5.00');
+    });
+
+    it('names the frozen wallet of a reversal on the request as a whole (a reversal has no wallet field)', async () => {
+      const alice = await ctx.fundedUser('20.00');
+      const bob = await ctx.registerUser();
+      const sent = await ctx.transfer(alice, bob.walletId, '5.00');
+      await freeze(alice.walletId).expect(200);
+      // The reversal pays bob's money back to alice: alice is its destination.
+      expect(await answerOf(reverse(sent.transfer_id))).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`));
+      await unfreeze(alice.walletId).expect(200);
+      await freeze(bob.walletId).expect(200);
+      expect(await answerOf(reverse(sent.transfer_id))).toEqual(walletFrozen(`Paying wallet ${bob.walletId} is frozen.`));
+      await unfreeze(bob.walletId).expect(200);
+      await reverse(sent.transfer_id).expect(200);
+      expect(await balanceOf(alice)).toBe('20.00');
     });
 
     it('refuses the funding wallet (422), unknown wallets (404) and answers the same wallet to GET', async () => {
