@@ -27,3 +27,16 @@ describe('containsControlCharacter', () => {
     expect(containsControlCharacter(value)).toBe(false);
   });
 });
+
+describe('containsControlCharacter, multiline (free text of a text area)', () => {
+  it('lets tabs and line breaks through', () => {
+    expect(containsControlCharacter('line one\r\nline two\ttabbed\n', { multiline: true })).toBe(false);
+  });
+
+  it.each([['NUL', '\u0000'], ['vertical tab', '\u000b'], ['form feed', '\u000c'], ['escape', '\u001b'], ['DEL', '\u007f'], ['U+0085', '\u0085']])(
+    'still finds %s',
+    (_name, control) => {
+      expect(containsControlCharacter(`a\n${control}`, { multiline: true })).toBe(true);
+    },
+  );
+});

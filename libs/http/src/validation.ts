@@ -2,7 +2,7 @@ import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/c
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, type ValidationError, validate } from 'class-validator';
 import { ALL_FIELDS } from '@app/errors';
-import { CONTROL_CHARACTERS_MESSAGE, containsControlCharacter } from './control-characters';
+import { allowsLineBreaks, CONTROL_CHARACTERS_MESSAGE, containsControlCharacter } from './control-characters';
 import { JsonNumber } from './json-body.parser';
 import { RequestValidationError } from './request-validation.error';
 
@@ -56,7 +56,8 @@ export async function validateInto<T extends object>(
   if (options.controlCharacters === 'refused') {
     for (const field of fieldsOf(dto)) {
       // The client's text, not what the field rule made of it (a cursor's position, a Date).
-      if (!failures.has(field) && containsControlCharacter((plain as Record<string, unknown>)[field])) {
+      const text = (plain as Record<string, unknown>)[field];
+      if (!failures.has(field) && containsControlCharacter(text, { multiline: allowsLineBreaks(dto, field) })) {
         failures.set(field, { target: field, message: CONTROL_CHARACTERS_MESSAGE });
       }
     }

@@ -7,8 +7,12 @@ import type { AdminWalletView, UserWithWallet } from '../application/admin.servi
 import type { LoggedAction, LogPosition } from '../persistence/admin-action.repository';
 
 export class ReasonRequest {
-  @ApiPropertyOptional({ maxLength: 500, example: 'Customer reported a mistaken transfer (ticket 4711)' })
-  @OptionalString({ maxLength: 500 })
+  @ApiPropertyOptional({
+    maxLength: 500,
+    example: 'Customer reported a mistaken transfer (ticket 4711)',
+    description: 'Free text: tabs and line breaks allowed, no other control character',
+  })
+  @OptionalString({ maxLength: 500, multiline: true })
   reason?: string | null;
 }
 
