@@ -53,6 +53,8 @@ const payerFrozen = (walletId: string) =>
   failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
 const destinationFrozen = (walletId: string) =>
   failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, 'destination');
+/** A deposit credits the caller's own wallet, which its body does not name. */
+const ownWalletFrozen = (walletId: string) => failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Wallet ${walletId} is frozen.`);
 const UNAVAILABLE = {
   status: { success: false, errors: [expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', target: '__all__' })] },
   data: null,
@@ -208,7 +210,7 @@ describe('money commands in concurrent bursts (issue 10: batch semantics)', () =
       { send: () => transfer(poor, nowhere, '50.00'), expect: INSUFFICIENT_FUNDS },
       { send: () => transfer(iced, receiver.walletId, '1.00'), expect: payerFrozen(iced.walletId) },
       ...Array.from({ length: 4 }, () => ({ send: () => deposit(receiver, '0.25'), expect: 'ok' as const })),
-      { send: () => deposit(iced, '1.00'), expect: destinationFrozen(iced.walletId) },
+      { send: () => deposit(iced, '1.00'), expect: ownWalletFrozen(iced.walletId) },
       { send: () => capture(holder, bigHold.id, '10.01'), expect: CAPTURE_EXCEEDS_HOLD },
       { send: () => capture(holder, smallHold.id, '3.00'), expect: 'ok' as const },
       // 30.00 less 15.00 held: exactly what is available before and after the capture.

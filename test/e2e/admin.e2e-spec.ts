@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { encodeCursor } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
 import { useTestContext, balanceOf, placeHold, type RegisteredUser } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
@@ -210,6 +211,14 @@ describe('admin tools (contract part B)', () => {
       admin.agent.post(`/v1/admin/wallets/${walletId}/freeze`).send(body);
     const unfreeze = (walletId: string, body: object = {}) =>
       admin.agent.post(`/v1/admin/wallets/${walletId}/unfreeze`).send(body);
+    const answerOf = async (test: request.Test) => {
+      const { status, body } = await test;
+      return { status, body };
+    };
+    const walletFrozen = (message: string, target = '__all__') => ({
+      status: 403,
+      body: { status: { success: false, errors: [{ code: 'FORBIDDEN', message, target, reason: 'WALLET_FROZEN' }] }, data: null },
+    });
 
     it('stops a frozen wallet from sending, receiving, holding and capturing, until it is unfrozen', async () => {
       const alice = await ctx.fundedUser('100.00');
@@ -227,30 +236,20 @@ describe('admin tools (contract part B)', () => {
         frozen_at: expect.any(String),
         last_sequence: 1,
       });
-      const send = await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' });
-      expectError(send, 403, 'FORBIDDEN', `Paying wallet ${alice.walletId} is frozen.`);
-      const receive = await bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
-      expectError(receive, 403, 'FORBIDDEN', `Destination wallet ${alice.walletId} is frozen.`);
-      expect(receive.body.status.errors[0].target).toBe('destination');
-      expectError(
-        await alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00' }),
-        403,
-        'FORBIDDEN',
-        `Destination wallet ${alice.walletId} is frozen.`,
-      );
-      expectError(
-        await alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' }),
-        403,
-        'FORBIDDEN',
-        /frozen/,
-      );
-      expectError(
-        await bob.agent.post('/v1/wallets/holds').send({ destination: alice.walletId, amount: '1.00' }),
-        403,
-        'FORBIDDEN',
-        /frozen/,
-      );
-      expectError(await alice.agent.post(`/v1/holds/${hold.id}/capture`).send({}), 403, 'FORBIDDEN', /frozen/);
+      // The wallet is named by its part; the target is the field that named it, `__all__` when none did.
+      const send = alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' });
+      expect(await answerOf(send)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      const receive = bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
+      expect(await answerOf(receive)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      // A deposit has no destination field: it credits the caller's own wallet.
+      const deposit = alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00' });
+      expect(await answerOf(deposit)).toEqual(walletFrozen(`Wallet ${alice.walletId} is frozen.`));
+      const holdOut = alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' });
+      expect(await answerOf(holdOut)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      const holdIn = bob.agent.post('/v1/wallets/holds').send({ destination: alice.walletId, amount: '1.00' });
+      expect(await answerOf(holdIn)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      const capture = alice.agent.post(`/v1/holds/${hold.id}/capture`).send({});
+      expect(await answerOf(capture)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
       expect(await balanceOf(alice)).toBe('100.00');
       expect(await balanceOf(bob)).toBe('10.00');
       expectError(await freeze(alice.walletId), 409, 'CONFLICT', 'Wallet is already frozen.');
@@ -274,13 +273,31 @@ describe('admin tools (contract part B)', () => {
       const first = await placeHold(alice, bob.walletId, '5.00');
       const second = await placeHold(alice, bob.walletId, '5.00');
       await freeze(bob.walletId).expect(200);
-      expectError(await alice.agent.post(`/v1/holds/${first.id}/capture`).send({}), 403, 'FORBIDDEN', `Destination wallet ${bob.walletId} is frozen.`);
+      // A capture's body names no destination: the hold does.
+      expect(await answerOf(alice.agent.post(`/v1/holds/${first.id}/capture`).send({}))).toEqual(
+        walletFrozen(`Destination wallet ${bob.walletId} is frozen.`),
+      );
       await freeze(alice.walletId).expect(200);
       await alice.agent.post(`/v1/holds/${second.id}/void`).expect(200);
       await unfreeze(bob.walletId).expect(200);
       await unfreeze(alice.walletId).expect(200);
       await alice.agent.post(`/v1/holds/${first.id}/capture`).send({}).expect(200);
       expect(await balanceOf(bob)).toBe('5.00');
+    });
+
+    it('names the frozen wallet of a reversal on the request as a whole (a reversal has no wallet field)', async () => {
+      const alice = await ctx.fundedUser('20.00');
+      const bob = await ctx.registerUser();
+      const sent = await ctx.transfer(alice, bob.walletId, '5.00');
+      await freeze(alice.walletId).expect(200);
+      // The reversal pays bob's money back to alice: alice is its destination.
+      expect(await answerOf(reverse(sent.transfer_id))).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`));
+      await unfreeze(alice.walletId).expect(200);
+      await freeze(bob.walletId).expect(200);
+      expect(await answerOf(reverse(sent.transfer_id))).toEqual(walletFrozen(`Paying wallet ${bob.walletId} is frozen.`));
+      await unfreeze(bob.walletId).expect(200);
+      await reverse(sent.transfer_id).expect(200);
+      expect(await balanceOf(alice)).toBe('20.00');
     });
 
     it('refuses the funding wallet (422), unknown wallets (404) and answers the same wallet to GET', async () => {
@@ -403,6 +420,44 @@ describe('admin tools (contract part B)', () => {
         'FREEZE round 0',
       ]);
       expectError(await admin.agent.get('/v1/admin/actions?cursor=zzz'), 422, 'UNPROCESSABLE_ENTITY', 'Not a valid cursor.');
+    });
+
+    it('refuses a crafted action-log cursor with 422 on `cursor`: a moment outside the years 1 to 9999, an id not a UUID', async () => {
+      // Built as the codec builds them: {t: milliseconds since 1970, i: the line's id}.
+      const id = randomUUID();
+      const utc = (year: number) => new Date(0).setUTCFullYear(year, 0, 1);
+      const crafted = [
+        { t: 8.64e15 + 1, i: id }, // one past the last moment a JavaScript Date holds (year 275760): was a 500
+        { t: utc(300000), i: id }, // year 300000: not even a safe integer of milliseconds
+        { t: utc(10000), i: id }, // a Date, but "+010000-…" is no timestamp PostgreSQL reads: was a 500
+        { t: utc(0), i: id }, // year 0 does not exist in PostgreSQL: was a 500
+        { t: 1.5, i: id },
+        { t: '2026-01-01T00:00:00Z', i: id },
+        { t: 0, i: '-'.repeat(36) }, // 36 characters of [0-9a-f-], but no UUID: was a 500 (22P02)
+        { t: 0, i: 'not-a-uuid' },
+        { t: 0 },
+      ];
+      for (const position of crafted) {
+        const answer = await admin.agent.get('/v1/admin/actions').query({ cursor: encodeCursor(position as Record<string, string | number>) });
+        expect({ position, status: answer.status, body: answer.body }).toEqual({
+          position,
+          status: 422,
+          body: {
+            status: {
+              success: false,
+              errors: [{ code: 'UNPROCESSABLE_ENTITY', message: 'Not a valid cursor.', target: 'cursor', reason: 'REQUEST_VALIDATION_FAILED' }],
+            },
+            data: null,
+          },
+        });
+      }
+      // The edges of the range, and an id in upper case, are positions like any other.
+      const last = new Date(0).setUTCFullYear(9999, 11, 31) + 86_400_000 - 1;
+      const newest = await admin.agent.get('/v1/admin/actions').expect(200);
+      const fromTheEnd = await admin.agent.get('/v1/admin/actions').query({ cursor: encodeCursor({ t: last, i: id.toUpperCase() }) }).expect(200);
+      expect(fromTheEnd.body.data).toEqual(newest.body.data);
+      const fromTheStart = await admin.agent.get('/v1/admin/actions').query({ cursor: encodeCursor({ t: utc(1), i: id }) }).expect(200);
+      expect(fromTheStart.body.data).toEqual([]);
     });
 
     it('keeps the action log append-only', async () => {

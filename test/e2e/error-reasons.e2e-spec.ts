@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ERROR_CODES, NON_DOMAIN_REASONS } from '@app/http';
+import { ERROR_CODES, NON_DOMAIN_REASONS, toErrorResponse } from '@app/http';
 import { useTestContext } from '@app/testing';
-import { ERRORS } from '../../apps/api/src/error.table';
+import { ERRORS, ERROR_TRANSLATION } from '../../apps/api/src/error.table';
 
 /** Every `code = '...'` a DomainError subclass under libs/ declares. */
 function codesRaisedInLibs(): string[] {
@@ -62,6 +62,43 @@ describe('error reasons (contract part B)', () => {
     expect(errorDto.properties.reason.enum).toContain('INSUFFICIENT_FUNDS');
     expect(errorDto.properties.code.enum).toEqual([...ERROR_CODES]);
     expect(errorDto.properties.code.enum).toContain('SERVICE_UNAVAILABLE');
+  });
+
+  it('answers a value PostgreSQL refuses (SQLSTATE class 22, or a NUL in a statement) with 422, never 503 or 500', async () => {
+    // The request validation refuses these first; this is the safety net behind it, fed real driver errors.
+    const em = ctx.orm.em.fork();
+    const failures: unknown[] = [];
+    const fail = async (run: () => Promise<unknown>) => failures.push(await run().then(() => 'no error', (e) => e));
+    // MikroORM writes parameters into the SQL: a NUL there cuts the protocol's query string (08P01, ERROR).
+    await fail(() => em.execute('select ?::text as t', ['a\u0000b']));
+    await fail(() => em.execute('select ?::uuid as u', ['not-a-uuid'])); // 22P02
+    await fail(() => em.execute('select ?::int as i', ['99999999999'])); // 22003
+    await fail(() => em.execute('select ?::timestamptz as t', ['10000-13-01'])); // 22008
+    // A bound parameter holding a NUL (node-postgres sends it as is): 22021.
+    await fail(() => ctx.db.query('select $1::text as t', ['a\u0000b']));
+    expect(failures.map((error) => (error as { code?: string }).code)).toEqual(['08P01', '22P02', '22003', '22008', '22021']);
+    for (const error of failures) {
+      expect(toErrorResponse(error, ERRORS, ERROR_TRANSLATION)).toEqual({
+        status: 422,
+        headers: {},
+        body: {
+          status: {
+            success: false,
+            errors: [
+              {
+                code: 'UNPROCESSABLE_ENTITY',
+                message: 'The request holds a value the service cannot store or compare.',
+                target: '__all__',
+                reason: 'UNPROCESSABLE_VALUE',
+              },
+            ],
+          },
+          data: null,
+        },
+      });
+    }
+    // The server refused one message and kept serving the connection.
+    expect(await em.execute('select 1 as one')).toEqual([{ one: 1 }]);
   });
 
   it('gives every code a library raises a status in the merged table (a table left out of the merge)', () => {

@@ -298,6 +298,149 @@ describe('Protection (contract part B)', () => {
       expect(loggedIn.headers['set-cookie']).toBeDefined();
     });
   });
+
+  describe('control characters in string inputs (422, never a 503 from the database)', () => {
+    const CONTROL = 'Must not contain control characters.';
+    const refused = (...targets: string[]) => ({
+      status: 422,
+      body: {
+        status: {
+          success: false,
+          errors: targets.map((target) => ({
+            code: 'UNPROCESSABLE_ENTITY',
+            message: CONTROL,
+            target,
+            reason: 'REQUEST_VALIDATION_FAILED',
+          })),
+        },
+        data: null,
+      },
+    });
+    const answer = async (test: request.Test) => {
+      const { status, body } = await test;
+      return { status, body };
+    };
+    let alice: RegisteredUser;
+    let bob: RegisteredUser;
+    let admin: RegisteredUser;
+
+    beforeAll(async () => {
+      alice = await ctx.fundedUser('100.00');
+      bob = await ctx.registerUser();
+      admin = await ctx.adminUser();
+    });
+
+    it('refuses a NUL byte in the admin search, a freeze reason and a new password, naming the field', async () => {
+      // A NUL cannot reach PostgreSQL: before the rule the first two answered 503 "cannot reach its database".
+      expect(await answer(admin.agent.get('/v1/admin/users').query({ query: 'a\u0000b' }))).toEqual(refused('query'));
+      expect(
+        await answer(admin.agent.post(`/v1/admin/wallets/${bob.walletId}/freeze`).send({ reason: 'x\u0000y' })),
+      ).toEqual(refused('reason'));
+      const password = 'pw-\u0000-12345678';
+      expect(
+        await answer(
+          request(ctx.server)
+            .post('/v1/auth/register')
+            .send({ username: uniqueUsername(), password, passwordConfirm: password }),
+        ),
+      ).toEqual(refused('password', 'passwordConfirm'));
+      // Nothing was frozen and nothing logged.
+      const wallet = await admin.agent.get(`/v1/admin/wallets/${bob.walletId}`).expect(200);
+      expect(wallet.body.data.frozen).toBe(false);
+      const log = await admin.agent.get('/v1/admin/actions').query({ limit: 100 }).expect(200);
+      expect(log.body.data.filter((line: { target: string }) => line.target === bob.walletId)).toEqual([]);
+    });
+
+    it('refuses every C0 control, DEL and the C1 controls; a free-text reason may hold tabs and line breaks only', async () => {
+      for (const control of ['\u0001', '\n', '\r', '\t', '\u001f', '\u007f', '\u0085', '\u009f']) {
+        expect(await answer(admin.agent.get('/v1/admin/users').query({ query: `al${control}` }))).toEqual(refused('query'));
+      }
+      for (const control of ['\u0000', '\u000b', '\u000c', '\u001b', '\u007f', '\u0085']) {
+        expect(
+          await answer(
+            admin.agent.post(`/v1/admin/wallets/${bob.walletId}/freeze`).send({ reason: `line one\n${control}two` }),
+          ),
+        ).toEqual(refused('reason'));
+      }
+      // Typed into the admin console's text area: several lines, maybe a tab; and letters past U+009F.
+      const reason = 'Zoë\u00a0(ticket 4711) ✓\r\nsecond line\tend';
+      await admin.agent.post(`/v1/admin/wallets/${bob.walletId}/freeze`).send({ reason }).expect(200);
+      await admin.agent.post(`/v1/admin/wallets/${bob.walletId}/unfreeze`).send({}).expect(200);
+      const log = await admin.agent.get('/v1/admin/actions').query({ limit: 2 }).expect(200);
+      expect(log.body.data.map((line: { action: string; reason: string | null }) => [line.action, line.reason])).toEqual([
+        ['UNFREEZE', null],
+        ['FREEZE', reason],
+      ]);
+    });
+
+    it('covers route parameters, one error per field, and leaves a field rule its own message', async () => {
+      expect(await answer(admin.agent.get('/v1/admin/wallets/%00'))).toEqual(refused('id'));
+      expect(await answer(alice.agent.post('/v1/holds/%0A/void'))).toEqual(refused('id'));
+      // A field with a control character and another with its own fault: one error each, in the DTO's order.
+      const { status, body } = await answer(admin.agent.get('/v1/admin/users').query({ limit: 'ten', query: '\u007f' }));
+      expect({ status, errors: body.status.errors.map((e: { target: string; message: string }) => [e.target, e.message]) }).toEqual({
+        status: 422,
+        errors: [
+          ['query', CONTROL],
+          ['limit', 'Not a valid integer.'],
+        ],
+      });
+      // Where a field's rule refuses the text anyway (an amount, a UUID, a choice), its own message says why.
+      const own = async (test: request.Test) =>
+        (await answer(test)).body.status.errors.map((e: { target: string; message: string }) => [e.target, e.message]);
+      expect(await own(alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00\u0000' }))).toEqual([
+        ['amount', 'Not a valid number.'],
+      ]);
+      expect(
+        await own(alice.agent.post('/v1/wallets/transfer').send({ destination: `${bob.walletId}\n`, amount: '1.00' })),
+      ).toEqual([['destination', 'Not a valid UUID.']]);
+      expect(await own(alice.agent.get('/v1/wallets/operations').query({ order: 'asc\u0000' }))).toEqual([
+        ['order', 'Must be one of: asc, desc.'],
+      ]);
+      expect(await ctx.balanceOf(alice)).toBe('100.00');
+    });
+
+    it('reads the strings inside a paging cursor by the same rule ("Not a valid cursor.")', async () => {
+      const cursor = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
+      const notACursor = {
+        status: 422,
+        body: {
+          status: {
+            success: false,
+            errors: [
+              {
+                code: 'UNPROCESSABLE_ENTITY',
+                message: 'Not a valid cursor.',
+                target: 'cursor',
+                reason: 'REQUEST_VALIDATION_FAILED',
+              },
+            ],
+          },
+          data: null,
+        },
+      };
+      // Before the rule: 503, the NUL went to PostgreSQL inside the cursor's username.
+      expect(await answer(admin.agent.get('/v1/admin/users').query({ cursor: cursor({ q: '', u: 'a\u0000' }) }))).toEqual(
+        notACursor,
+      );
+      expect(
+        await answer(
+          admin.agent.get('/v1/admin/actions').query({ cursor: cursor({ t: 0, i: `${'0'.repeat(35)}\u0000` }) }),
+        ),
+      ).toEqual(notACursor);
+      expect(
+        await answer(
+          alice.agent.get('/v1/wallets/operations').query({ cursor: cursor({ w: `${alice.walletId}\u0000`, o: 'desc', s: 1 }) }),
+        ),
+      ).toEqual(notACursor);
+    });
+
+    it('ignores a field the request does not declare, as with any unknown field', async () => {
+      await alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00', note: 'a\u0000b' }).expect(200);
+      expect(await ctx.balanceOf(alice)).toBe('101.00');
+      await ctx.expectLedgerInvariants();
+    });
+  });
 });
 
 describe('login throttle (state in PostgreSQL)', () => {

@@ -130,8 +130,11 @@ type Outcome = { status: number; body: unknown };
 
 const payerFrozen = (walletId: string) =>
   failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
-const destinationFrozen = (walletId: string) =>
-  failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, 'destination');
+/** The target is the request's `destination` field when it named the payee (a transfer, a hold), else `__all__`. */
+const destinationFrozen = (walletId: string, target = '__all__') =>
+  failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, target);
+/** A deposit credits the caller's own wallet, which its body does not name. */
+const ownWalletFrozen = (walletId: string) => failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Wallet ${walletId} is frozen.`);
 const CAPTURE_EXCEEDS_HOLD = failure(
   422,
   'UNPROCESSABLE_ENTITY',
@@ -176,13 +179,17 @@ const sameOutcome = (expected: Outcome, actual: Outcome) =>
 function paymentRefusal(
   s: State,
   wallets: string[],
-  payment: { payer: number | null; payee: number | null; affordable: boolean },
+  payment: { payer: number | null; payee: number | null; affordable: boolean; payeeNamedBy?: 'destination' | 'own' },
 ): Outcome | null {
-  const { payer, payee, affordable } = payment;
+  const { payer, payee, affordable, payeeNamedBy } = payment;
   if (payer !== null && s.frozen[payer]) return payerFrozen(wallets[payer]);
   if (!affordable) return INSUFFICIENT_FUNDS;
   if (payee === null) return DESTINATION_MISSING;
-  if (s.frozen[payee]) return destinationFrozen(wallets[payee]);
+  if (s.frozen[payee]) {
+    return payeeNamedBy === 'own'
+      ? ownWalletFrozen(wallets[payee])
+      : destinationFrozen(wallets[payee], payeeNamedBy ?? '__all__');
+  }
   return null;
 }
 
@@ -201,7 +208,7 @@ function step(s: State, command: Command, answer: Outcome, wallets: string[]): E
   switch (command.kind) {
     case 'deposit': {
       const { to, amount } = command;
-      const refused = paymentRefusal(s, wallets, { payer: null, payee: to, affordable: true });
+      const refused = paymentRefusal(s, wallets, { payer: null, payee: to, affordable: true, payeeNamedBy: 'own' });
       if (refused) return verdict(refused);
       const expected = ok({
         wallet_id: wallets[to],
@@ -224,6 +231,7 @@ function step(s: State, command: Command, answer: Outcome, wallets: string[]): E
         payer: from,
         payee: to,
         affordable: amount <= availableOf(s, from),
+        payeeNamedBy: 'destination',
       });
       if (refused || to === null) return verdict(refused!);
       const expected = ok({
@@ -248,6 +256,7 @@ function step(s: State, command: Command, answer: Outcome, wallets: string[]): E
         payer: from,
         payee: to,
         affordable: amount <= availableOf(s, from),
+        payeeNamedBy: 'destination',
       });
       if (refused) return verdict(refused);
       const expected = ok({

@@ -145,8 +145,11 @@ const NOT_REVERSIBLE: Record<Unreversible, ReturnType<typeof failure>> = {
   REVERSAL: failure('CONFLICT', 'NOT_REVERSIBLE', 'A reversal cannot be reversed; only transfers can.'),
 };
 const payerFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
-const destinationFrozen = (walletId: string) =>
-  failure('FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, 'destination');
+/** The target is the request's `destination` field when it named the payee (a transfer, a hold), else `__all__`. */
+const destinationFrozen = (walletId: string, target = '__all__') =>
+  failure('FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, target);
+/** A deposit credits the caller's own wallet, which its body does not name. */
+const ownWalletFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Wallet ${walletId} is frozen.`);
 const CLEAN_AUDIT = {
   balanced: true,
   total: '0.00',
@@ -176,7 +179,8 @@ function ok(data: unknown) {
  * The checks every movement of money between two wallets makes under their
  * locks (transfer, hold, capture, reversal, and a deposit, whose payer is the
  * funding wallet: `payer` null), in the contract's order: the payer is frozen
- * (403), it cannot pay (400), the payee is frozen (403). When one refuses,
+ * (403), it cannot pay (400), the payee is frozen (403, named as the request
+ * named it: `payeeNamedBy`, see payment.rules.ts). When one refuses,
  * expects that answer, counts it and returns true; else returns false and the
  * caller checks the success.
  */
@@ -184,9 +188,9 @@ function expectPaymentRefusal(
   model: Model,
   real: Real,
   response: Response,
-  payment: { payer: number | null; payee: number; affordable: boolean },
+  payment: { payer: number | null; payee: number; affordable: boolean; payeeNamedBy?: 'destination' | 'own' },
 ): boolean {
-  const { payer, payee, affordable } = payment;
+  const { payer, payee, affordable, payeeNamedBy } = payment;
   if (payer !== null && model.frozen[payer]) {
     expectAnswer(response, 403, payerFrozen(real.users[payer].walletId));
     stats.refusedFrozen++;
@@ -194,7 +198,12 @@ function expectPaymentRefusal(
     expectAnswer(response, 400, INSUFFICIENT_FUNDS);
     stats.refusedForFunds++;
   } else if (model.frozen[payee]) {
-    expectAnswer(response, 403, destinationFrozen(real.users[payee].walletId));
+    const walletId = real.users[payee].walletId;
+    expectAnswer(
+      response,
+      403,
+      payeeNamedBy === 'own' ? ownWalletFrozen(walletId) : destinationFrozen(walletId, payeeNamedBy ?? '__all__'),
+    );
     stats.refusedFrozen++;
   } else {
     return false;
@@ -277,7 +286,9 @@ class Deposit extends Step {
 }
 
 function expectDepositAnswer(model: Model, real: Real, response: Response, to: number, cents: bigint): void {
-  if (expectPaymentRefusal(model, real, response, { payer: null, payee: to, affordable: true })) return;
+  if (expectPaymentRefusal(model, real, response, { payer: null, payee: to, affordable: true, payeeNamedBy: 'own' })) {
+    return;
+  }
   const user = real.users[to];
   expectAnswer(
     response,
@@ -334,7 +345,9 @@ function expectTransferAnswer(
   amount: bigint,
 ): void {
   const affordable = amount <= availableOf(model, from);
-  if (expectPaymentRefusal(model, real, response, { payer: from, payee: to, affordable })) return;
+  if (expectPaymentRefusal(model, real, response, { payer: from, payee: to, affordable, payeeNamedBy: 'destination' })) {
+    return;
+  }
   const payer = real.users[from];
   const payee = real.users[to];
   expectAnswer(
@@ -404,7 +417,9 @@ function expectHoldAnswer(
   real: Real,
 ): void {
   const affordable = amount <= availableOf(model, from);
-  if (expectPaymentRefusal(model, real, response, { payer: from, payee: to, affordable })) return;
+  if (expectPaymentRefusal(model, real, response, { payer: from, payee: to, affordable, payeeNamedBy: 'destination' })) {
+    return;
+  }
   expectAnswer(
     response,
     200,

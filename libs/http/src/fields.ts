@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationArguments } from 'class-validator';
 import { InvalidAmountError, Money } from '@app/money';
+import { allowLineBreaks } from './control-characters';
 import { decodeCursor } from './cursor';
 import { JsonNumber } from './json-body.parser';
 
@@ -27,9 +28,14 @@ export function RequiredString(options: { maxLength: number }): PropertyDecorato
   });
 }
 
-/** Like RequiredString, but the field may be absent (or null). */
-export function OptionalString(options: { maxLength: number }): PropertyDecorator {
-  return ValidateBy({
+/**
+ * Like RequiredString, but the field may be absent (or null). `multiline`:
+ * free text typed into a text area (a reason), which may hold tabs and line
+ * breaks; every other control character is refused as in any field (see
+ * ./control-characters).
+ */
+export function OptionalString(options: { maxLength: number; multiline?: boolean }): PropertyDecorator {
+  const validator = ValidateBy({
     name: 'optionalString',
     validator: {
       validate: (value: unknown) =>
@@ -38,6 +44,10 @@ export function OptionalString(options: { maxLength: number }): PropertyDecorato
         typeof value !== 'string' ? 'Not a valid string.' : `Longer than maximum length ${options.maxLength}.`,
     },
   });
+  return (target, key) => {
+    validator(target, key);
+    if (options.multiline) allowLineBreaks(target, key);
+  };
 }
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

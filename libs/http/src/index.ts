@@ -25,7 +25,8 @@ export { EnvelopeExceptionFilter } from './exception.filter';
 export { EnvelopeInterceptor, RawResponse, isRawResponse } from './envelope.interceptor';
 export { answeringErrors } from './express-middleware';
 export { jsonBodyParser, JsonNumber, MAX_BODY_BYTES } from './json-body.parser';
-export { RequestValidationPipe, validateInto } from './validation';
+export { RequestValidationPipe, validateInto, type ValidateOptions } from './validation';
+export { containsControlCharacter, CONTROL_CHARACTERS_MESSAGE } from './control-characters';
 export {
   MISSING,
   UUID_PATTERN,

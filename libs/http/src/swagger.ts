@@ -138,7 +138,11 @@ const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = 
   },
   422: {
     description:
-      'Validation failed, one error per offending field; a body that is not JSON answers code BAD_REQUEST, "Invalid JSON body."',
+      'Validation failed, one error per offending field; a body that is not JSON answers code BAD_REQUEST, "Invalid JSON body.". ' +
+      'No string input (body field, query or route parameter) may hold a control character (U+0000 to U+001F, ' +
+      'U+007F to U+009F, newline and tab included; a free-text reason may hold tabs and line breaks): ' +
+      '"Must not contain control characters.". ' +
+      'A value the database refuses answers reason UNPROCESSABLE_VALUE on `__all__`.',
     error: {
       code: 'UNPROCESSABLE_ENTITY',
       message: 'Missing data for required field.',

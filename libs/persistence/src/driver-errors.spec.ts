@@ -1,7 +1,17 @@
 import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { DatabaseUnavailableError, databaseUnavailable, isDatabaseUnavailable } from './driver-errors';
+import {
+  DatabaseUnavailableError,
+  databaseUnavailable,
+  isDatabaseUnavailable,
+  isRefusedValue,
+  RefusedValueError,
+  refusedValue,
+} from './driver-errors';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+/** What node-postgres raises for the server's ErrorResponse (a DatabaseError), as MikroORM wraps it. */
+const serverError = (message: string, code: string, severity = 'ERROR') =>
+  new DriverException(Object.assign(new Error(message), { code, severity }));
 
 describe('isDatabaseUnavailable', () => {
   it.each([
@@ -50,6 +60,54 @@ describe('isDatabaseUnavailable', () => {
     ]) {
       expect(isDatabaseUnavailable(error)).toBe(false);
       expect(databaseUnavailable(error)).toBeUndefined();
+    }
+  });
+});
+
+describe('isRefusedValue', () => {
+  it.each([
+    ['a NUL in a bound parameter (22021)', serverError('invalid byte sequence for encoding "UTF8": 0x00', '22021')],
+    ['text that is no uuid (22P02)', serverError('invalid input syntax for type uuid: "x"', '22P02')],
+    ['a number out of range (22003)', serverError('value "99999999999" is out of range for type integer', '22003')],
+    ['a datetime PostgreSQL cannot read (22007)', serverError('invalid input syntax for type timestamp', '22007')],
+    ['a datetime field out of range (22008)', serverError('date/time field value out of range', '22008')],
+    ['a string too long (22001)', serverError('value too long for type character varying(10)', '22001')],
+    [
+      'a NUL inside a statement MikroORM wrote its parameters into (08P01 at severity ERROR)',
+      serverError("select … where username_key like 'a\u0000b%' - invalid message format", '08P01'),
+    ],
+    ['a data exception further down the causes', Object.assign(new Error('wrapped'), { cause: serverError('x', '22021') })],
+  ])('reads %s as a refused value, not the database away', (_name, error) => {
+    expect(isRefusedValue(error)).toBe(true);
+    expect(refusedValue(error)).toBeInstanceOf(RefusedValueError);
+    expect(refusedValue(error)).toMatchObject({ code: 'UNPROCESSABLE_VALUE', target: '__all__' });
+    expect(refusedValue(error)?.message).not.toContain((error as Error).message);
+    expect(isDatabaseUnavailable(error)).toBe(false);
+    expect(databaseUnavailable(error)).toBeUndefined();
+  });
+
+  it.each([
+    ['a protocol violation that ends the connection (08P01 at severity FATAL)', serverError('invalid frontend message type', '08P01', 'FATAL')],
+    ['a connection failure (08006)', withCode('connection failure', '08006')],
+    ['an administrator shutdown (57P01)', serverError('terminating connection due to administrator command', '57P01', 'FATAL')],
+    ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['a socket closed under node-postgres', new Error('Connection terminated unexpectedly')],
+  ])('leaves %s to isDatabaseUnavailable', (_name, error) => {
+    expect(isRefusedValue(error)).toBe(false);
+    expect(refusedValue(error)).toBeUndefined();
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it('leaves every other failure alone', () => {
+    for (const error of [
+      new UniqueConstraintViolationException(withCode('duplicate key value', '23505')),
+      withCode('canceling statement due to lock timeout', '55P03'),
+      withCode('not a sqlstate', '22'),
+      new Error('bug'),
+      null,
+    ]) {
+      expect(isRefusedValue(error)).toBe(false);
+      expect(refusedValue(error)).toBeUndefined();
     }
   });
 });

@@ -79,6 +79,8 @@ const UNAVAILABLE_MESSAGES = [
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let cause = error, depth = 0; cause && typeof cause === 'object' && depth < 5; depth++) {
+    // The server answered, on a connection that stays usable: about the request's values, not the database.
+    if (refusesValue(cause)) return false;
     if (cause instanceof ConnectionException) return true;
     const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
     if (
@@ -92,6 +94,47 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     cause = (cause as { cause?: unknown; previous?: unknown }).cause ?? (cause as { previous?: unknown }).previous;
   }
   return false;
+}
+
+/**
+ * PostgreSQL refused a value the request carried: SQLSTATE class 22 (data
+ * exception: 22021 a byte sequence or NUL text cannot hold, 22P02 text that
+ * is no uuid or number, 22003 a number out of range, 22007/22008 a datetime
+ * it cannot read, 22001 a string too long, ...), or 08P01 (protocol
+ * violation) answered at severity ERROR. The latter is what a NUL inside a
+ * statement's text gets: MikroORM writes the parameters into the SQL, and
+ * the protocol's query string ends at its first NUL, so the server reads a
+ * malformed message, refuses it and goes on serving the connection. Neither
+ * says anything about the database being away (class 08 otherwise does);
+ * the request validation refuses such values first, this is the safety net.
+ */
+export function isRefusedValue(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && typeof cause === 'object' && depth < 5; depth++) {
+    if (refusesValue(cause)) return true;
+    cause = (cause as { cause?: unknown; previous?: unknown }).cause ?? (cause as { previous?: unknown }).previous;
+  }
+  return false;
+}
+
+function refusesValue(cause: object): boolean {
+  const { code, severity } = cause as { code?: unknown; severity?: unknown };
+  if (typeof code !== 'string') return false;
+  return /^22[0-9A-Z]{3}$/.test(code) || (code === '08P01' && severity === 'ERROR');
+}
+
+/** The client gets 422 UNPROCESSABLE_ENTITY on the request as a whole, never the driver's message. */
+export class RefusedValueError extends DomainError<PersistenceErrorCode> {
+  readonly code = 'UNPROCESSABLE_VALUE';
+  constructor(cause: unknown) {
+    super('The request holds a value the service cannot store or compare.');
+    this.cause = cause; // kept for logs, never sent
+  }
+}
+
+/** The translation of a refused value into RefusedValueError; undefined for any other error. */
+export function refusedValue(error: unknown): RefusedValueError | undefined {
+  if (error instanceof RefusedValueError) return error;
+  return isRefusedValue(error) ? new RefusedValueError(error) : undefined;
 }
 
 /** The client gets 503 SERVICE_UNAVAILABLE with Retry-After, never the driver's message. */

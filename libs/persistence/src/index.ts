@@ -7,6 +7,9 @@ export {
   isDatabaseUnavailable,
   databaseUnavailable,
   DatabaseUnavailableError,
+  isRefusedValue,
+  refusedValue,
+  RefusedValueError,
 } from './driver-errors';
 export { ConflictRetryObserver } from './conflict-retry.observer';
 export { retryOnConflict, RetriesExhaustedError, type RetryOptions, type PersistenceErrorCode } from './retry';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChainBreak, LedgerAuditReport } from '@app/ledger';
-import { OptionalCursor, OptionalIntInRange, OptionalString, encodeCursor } from '@app/http';
+import { OptionalCursor, OptionalIntInRange, OptionalString, UUID_PATTERN, encodeCursor } from '@app/http';
 import type { Reversal } from '@app/transfers';
 import { OperationResponse } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
@@ -8,8 +8,12 @@ import type { AdminWalletView, UserWithWallet } from '../application/admin.servi
 import type { LoggedAction, LogPosition } from '../persistence/admin-action.repository';
 
 export class ReasonRequest {
-  @ApiPropertyOptional({ maxLength: 500, example: 'Customer reported a mistaken transfer (ticket 4711)' })
-  @OptionalString({ maxLength: 500 })
+  @ApiPropertyOptional({
+    maxLength: 500,
+    example: 'Customer reported a mistaken transfer (ticket 4711)',
+    description: 'Free text: tabs and line breaks allowed, no other control character',
+  })
+  @OptionalString({ maxLength: 500, multiline: true })
   reason?: string | null;
 }
 
@@ -56,10 +60,24 @@ export function logCursor(position: LogPosition): string {
   return encodeCursor({ t: position.createdAt.getTime(), i: position.id });
 }
 
+/** The moments a log line can carry: years 1 to 9999 in UTC, as every timestamp the API reads (OptionalTimestamp). */
+const FIRST_MOMENT = new Date(0).setUTCFullYear(1, 0, 1);
+const LAST_MOMENT = new Date(0).setUTCFullYear(9999, 11, 31) + 86_400_000 - 1;
+
+/**
+ * A cursor is the client's input: a crafted one names a moment of the years 1
+ * to 9999 (milliseconds since 1970) and a UUID, or it is no cursor (422)
+ * rather than a Date no SQL can hold or an id PostgreSQL refuses (500).
+ */
 function readLogPosition(position: Record<string, unknown>): LogPosition | null {
   const { t, i } = position;
-  return Number.isSafeInteger(t) && typeof i === 'string' && /^[0-9a-f-]{36}$/.test(i)
-    ? { createdAt: new Date(t as number), id: i }
+  return typeof t === 'number' &&
+    Number.isSafeInteger(t) &&
+    t >= FIRST_MOMENT &&
+    t <= LAST_MOMENT &&
+    typeof i === 'string' &&
+    UUID_PATTERN.test(i)
+    ? { createdAt: new Date(t), id: i.toLowerCase() }
     : null;
 }
 

@@ -17,14 +17,22 @@ export class BalanceLimitExceededError extends DomainError<LedgerErrorCode> {
   }
 }
 
-/** A frozen wallet took part in a movement of money: it may neither pay nor be paid. */
+const FROZEN = {
+  source: (walletId: string) => `Paying wallet ${walletId} is frozen.`,
+  destination: (walletId: string) => `Destination wallet ${walletId} is frozen.`,
+  own: (walletId: string) => `Wallet ${walletId} is frozen.`,
+};
+
+/**
+ * A frozen wallet took part in a movement of money: it may neither pay nor be
+ * paid. The message names the wallet by its part (the paying wallet, the
+ * destination, or the caller's own wallet a deposit credits); `target` is
+ * the request field that named it, `__all__` when no field did.
+ */
 export class WalletFrozenError extends DomainError<LedgerErrorCode> {
   readonly code = 'WALLET_FROZEN';
-  constructor(walletId: string, side: 'source' | 'destination') {
-    super(
-      side === 'source' ? `Paying wallet ${walletId} is frozen.` : `Destination wallet ${walletId} is frozen.`,
-      side === 'destination' ? 'destination' : ALL_FIELDS,
-    );
+  constructor(walletId: string, side: keyof typeof FROZEN, target: string = ALL_FIELDS) {
+    super(FROZEN[side](walletId), target);
   }
 }
 

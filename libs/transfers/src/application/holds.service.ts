@@ -34,7 +34,13 @@ export class HoldsService {
   /** Same checks, in the same order, as a transfer; then the money is reserved until `expiresInSeconds`. */
   place(batch: LockedBatch, { userId, destinationId, amount, expiresInSeconds }: CommandOf<'PLACE_HOLD'>): Hold {
     const source = payerOf(batch.walletOfUser(userId), destinationId);
-    this.payments.check({ payer: source, payee: batch.wallet(destinationId), amount, reserved: batch.reservedOn(source) });
+    this.payments.check({
+      payer: source,
+      payee: batch.wallet(destinationId),
+      payeeNamedBy: 'destination',
+      amount,
+      reserved: batch.reservedOn(source),
+    });
     const hold = new Hold();
     hold.sourceWalletId = source.id;
     hold.destinationWalletId = destinationId;

@@ -38,7 +38,15 @@ export class TransfersService {
     const wallet = batch.walletOfUser(userId);
     if (!wallet) throw new WalletNotFoundError();
     const [, credit] = this.payments.pay(
-      { type: EntryType.DEPOSIT, payer: FUNDING_ACCOUNT, payee: wallet, amount, reserved: Money.ZERO, at: batch.now },
+      {
+        type: EntryType.DEPOSIT,
+        payer: FUNDING_ACCOUNT,
+        payee: wallet,
+        payeeNamedBy: 'own',
+        amount,
+        reserved: Money.ZERO,
+        at: batch.now,
+      },
       batch.postings,
     );
     return credit;
@@ -58,6 +66,7 @@ export class TransfersService {
         type: EntryType.TRANSFER,
         payer,
         payee: batch.wallet(destinationId),
+        payeeNamedBy: 'destination',
         amount,
         reserved: batch.reservedOn(payer),
         at: batch.now,

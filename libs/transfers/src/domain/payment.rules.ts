@@ -1,3 +1,4 @@
+import { ALL_FIELDS } from '@app/errors';
 import { type BalanceCalculator, InsufficientFundsError, type LedgerAccount, WalletFrozenError } from '@app/ledger';
 import type { Money } from '@app/money';
 import { WalletNotFoundError, type LockedWallet } from '@app/wallets';
@@ -22,6 +23,14 @@ export interface PaymentCheck {
   amount: Money;
   /** What the payer's active holds reserve (a capture leaves out its own hold). */
   reserved: Money;
+  /**
+   * How the request named the payee, for a refusal that names it: by its
+   * `destination` field (a transfer, a hold), the refusal's target; as the
+   * caller's `own` wallet (a deposit); absent, as the other side of a
+   * transfer or hold that exists already (a capture, a reversal), which no
+   * field of the request names (target `__all__`).
+   */
+  payeeNamedBy?: 'destination' | 'own';
 }
 
 /**
@@ -31,10 +40,14 @@ export interface PaymentCheck {
  * not frozen (403). Returns the payee.
  */
 export function checkPayment(payment: PaymentCheck, balances: BalanceCalculator): LedgerAccount {
-  const { payer, payee, amount, reserved } = payment;
+  const { payer, payee, amount, reserved, payeeNamedBy } = payment;
   if (payer.frozen) throw new WalletFrozenError(payer.id, 'source');
   if (!balances.canPay(payer, amount, reserved)) throw new InsufficientFundsError();
   if (!payee) throw new DestinationWalletNotFoundError();
-  if (payee.frozen) throw new WalletFrozenError(payee.id, 'destination');
+  if (payee.frozen) {
+    throw payeeNamedBy === 'own'
+      ? new WalletFrozenError(payee.id, 'own')
+      : new WalletFrozenError(payee.id, 'destination', payeeNamedBy ?? ALL_FIELDS);
+  }
   return payee;
 }
