@@ -43,7 +43,14 @@ async function loadMore(): Promise<void> {
   render();
 }
 
-const TONES = { REVERSAL: 'warn', FREEZE: 'danger', UNFREEZE: 'ok', PROMOTE: 'info' } as const;
+const TONES = {
+  REVERSAL: 'warn',
+  FREEZE: 'danger',
+  UNFREEZE: 'ok',
+  PROMOTE: 'info',
+  DEMOTE: 'info',
+  END_SESSIONS: 'neutral',
+} as const;
 
 function render(): void {
   show(byId('actions-empty'), state.loaded && state.actions.length === 0);
@@ -70,7 +77,10 @@ function render(): void {
 }
 
 function target(action: AdminAction): Node {
-  const label = { REVERSAL: 'transfer', FREEZE: 'wallet', UNFREEZE: 'wallet', PROMOTE: 'user' }[action.action] ?? '';
+  const label =
+    { REVERSAL: 'transfer', FREEZE: 'wallet', UNFREEZE: 'wallet', PROMOTE: 'user', DEMOTE: 'user', END_SESSIONS: 'user' }[
+      action.action
+    ] ?? '';
   const id = h('code', { class: 'id', title: action.target }, action.target.slice(0, 8));
   if (action.action === 'FREEZE' || action.action === 'UNFREEZE') {
     return h(

@@ -111,7 +111,7 @@ export interface AuditReport {
   first_break: ChainBreak | null;
 }
 
-export type AdminActionType = 'PROMOTE' | 'REVERSAL' | 'FREEZE' | 'UNFREEZE';
+export type AdminActionType = 'PROMOTE' | 'DEMOTE' | 'END_SESSIONS' | 'REVERSAL' | 'FREEZE' | 'UNFREEZE';
 
 export interface AdminAction {
   id: string;
