@@ -78,9 +78,14 @@ function render(): void {
 
 function target(action: AdminAction): Node {
   const label =
-    { REVERSAL: 'transfer', FREEZE: 'wallet', UNFREEZE: 'wallet', PROMOTE: 'user', DEMOTE: 'user', END_SESSIONS: 'user' }[
-      action.action
-    ] ?? '';
+    {
+      REVERSAL: 'transfer',
+      FREEZE: 'wallet',
+      UNFREEZE: 'wallet',
+      PROMOTE: 'user',
+      DEMOTE: 'user',
+      END_SESSIONS: 'user',
+    }[action.action] ?? '';
   const id = h('code', { class: 'id', title: action.target }, action.target.slice(0, 8));
   if (action.action === 'FREEZE' || action.action === 'UNFREEZE') {
     return h(
