@@ -139,7 +139,9 @@ export class LedgerAuditor {
         if (report) return report;
       } catch (error) {
         // A statement cancelled because the deadline bounded it (SQLSTATE 57014, query_canceled).
-        if (sqlStateOf(error) === '57014' && deadline.passed()) throw new AuditTimedOutError(deadline.seconds);
+        if (sqlStateOf(error) === '57014' && (deadline.boundsStatements || deadline.passed())) {
+          throw new AuditTimedOutError(deadline.seconds);
+        }
         throw error;
       }
       if (attempt === LOCK_ATTEMPTS) throw new AuditInProgressError(null);
@@ -193,7 +195,10 @@ export class LedgerAuditor {
    */
   private async beforeStatement(deadline: Deadline): Promise<void> {
     const left = deadline.check();
-    if (deadline.statementBoundMs === 0 || left < deadline.statementBoundMs) await this.query.limitStatements(left);
+    if (deadline.statementBoundMs === 0 || left < deadline.statementBoundMs) {
+      deadline.boundsStatements = true;
+      await this.query.limitStatements(left);
+    }
   }
 
   /** Gives the event loop a turn (the requests that arrived meanwhile are served), then checks the deadline. */
@@ -265,6 +270,8 @@ class Deadline {
   private readonly at: number;
   /** The session's own statement_timeout in ms (0: none), read when the lock is taken. */
   statementBoundMs = 0;
+  /** The time left bounds the statements now (a statement cancelled with 57014 ran into the deadline). */
+  boundsStatements = false;
 
   constructor(readonly seconds: number) {
     this.at = Date.now() + seconds * 1000;
