@@ -21,9 +21,17 @@ export function apiNodeArgs(): string[] {
   ];
 }
 
-/** Starts the built API (production mode, no watch) as a separate process and waits until it answers. */
-export function startApi(databaseUrl: string, port: number, env: Record<string, string> = {}): Promise<ApiProcess> {
-  return startNode('the API', 'dist/apps/api/src/main.js', port, '/healthcheck', {
+/**
+ * Starts the built API (production mode, no watch) as a separate process and waits until it answers;
+ * `script`: another build's main.js (bench/audit-latency.ts compares two builds).
+ */
+export function startApi(
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+  script = 'dist/apps/api/src/main.js',
+): Promise<ApiProcess> {
+  return startNode('the API', script, port, '/healthcheck', {
     DATABASE_URL: databaseUrl,
     MIGRATE_ON_START: 'false',
     SESSION_SECRET: 'bench-session-secret-bench-session-secret',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { FUNDING_WALLET_ID } from '@app/ledger';
-import { useTestContext, type RegisteredUser } from '@app/testing';
+import request from 'supertest';
+import { FUNDING_WALLET_ID, LedgerAuditor } from '@app/ledger';
+import { TestContext, until, useTestContext, type RegisteredUser } from '@app/testing';
 
 const CLEAN = {
   balanced: true,
@@ -216,6 +217,168 @@ describe('ledger audit and tamper evidence (contract part B)', () => {
       ).rejects.toMatchObject({ code: '23505', constraint: 'journal_entries_reverses_id_unique' });
     } finally {
       await ctx.db.query('rollback');
+    }
+  });
+});
+
+/**
+ * Issue 15: one audit at a time, across instances, within a time limit. The
+ * audit is held at a known point by a real lock: a test transaction holds
+ * ACCESS EXCLUSIVE on `operations`, so the audit's first read of the table
+ * waits on it (well within the pool's 5 s lock_timeout) until the test lets go.
+ */
+describe('one ledger audit at a time (issue 15)', () => {
+  const AUDIT = '/v1/admin/ledger/audit';
+  const ctx = useTestContext({ listen: true });
+  let admin: RegisteredUser;
+  /** The admin's session cookie, good on every instance (sessions live in PostgreSQL). */
+  let cookie: string[];
+
+  beforeAll(async () => {
+    admin = await ctx.adminUser();
+    await ctx.fundedUser('40.00');
+    cookie = (
+      await admin.agent.post('/v1/auth/login').send({ username: admin.username, password: admin.password }).expect(200)
+    ).headers['set-cookie'] as unknown as string[];
+  });
+
+  /** A transaction holding `operations` so that no audit gets past its first read until `release`. */
+  async function holdOperations(): Promise<{ release: () => Promise<void> }> {
+    const blocker = await ctx.connectDb();
+    await blocker.query('begin');
+    await blocker.query('lock table operations in access exclusive mode');
+    return { release: () => blocker.query('rollback').then(() => undefined) };
+  }
+
+  /**
+   * The sessions waiting for `operations` (the held audits), with their transactions' start, read outside any
+   * transaction (pg_stat_activity is read once per transaction) and from pg_locks, which is live.
+   */
+  async function readingOperations(): Promise<{ pid: number; xact_start: Date }[]> {
+    const { rows } = await ctx.db.query<{ pid: number; xact_start: Date }>(
+      `select a.pid, a.xact_start from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.relation = 'operations'::regclass and not l.granted`,
+    );
+    return rows;
+  }
+
+  /** Sessions holding the audit's advisory lock (classid "LEDG", objid 1) on this database. */
+  async function auditLockHolders(): Promise<number> {
+    const { rows } = await ctx.db.query<{ count: number }>(
+      `select count(*)::int as count from pg_locks
+        where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())
+          and classid = x'4c454447'::int and objid = 1 and objsubid = 2`,
+    );
+    return rows[0].count;
+  }
+
+  it('runs one scan for concurrent callers on one instance and gives each caller its report', async () => {
+    const auditor = ctx.app.get(LedgerAuditor);
+    const scansBefore = auditor.activity.scansStarted;
+    const { release } = await holdOperations();
+    let first: Promise<request.Response>;
+    let second: Promise<request.Response>;
+    try {
+      first = admin.agent.get(AUDIT).then((response) => response);
+      await until(async () => (await readingOperations()).length === 1, 'the first audit waits on operations');
+      second = admin.agent.get(AUDIT).then((response) => response);
+      await until(() => auditor.activity.waiting === 2, 'the second caller waits for the run in flight');
+      // Still one session reading the ledger: the second caller started no scan of its own.
+      expect(await readingOperations()).toHaveLength(1);
+      expect(await auditLockHolders()).toBe(1);
+    } finally {
+      await release();
+    }
+    const [a, b] = await Promise.all([first!, second!]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.data).toEqual(CLEAN);
+    expect(b.body).toEqual(a.body);
+    expect(auditor.activity).toEqual({ scansStarted: scansBefore + 1, waiting: 0 });
+    expect(await auditLockHolders()).toBe(0);
+  });
+
+  it('answers 409 AUDIT_IN_PROGRESS on another instance while a run holds the lock, naming when it started', async () => {
+    const other = await TestContext.create({ listen: true });
+    try {
+      const otherAuditor = other.app.get(LedgerAuditor);
+      const { release } = await holdOperations();
+      let running: Promise<request.Response>;
+      try {
+        running = admin.agent.get(AUDIT).then((response) => response);
+        await until(async () => (await readingOperations()).length === 1, 'the first instance audits');
+        const [audit] = await readingOperations();
+        const refused = await request(other.server).get(AUDIT).set('Cookie', cookie);
+        expect({ status: refused.status, body: refused.body }).toEqual({
+          status: 409,
+          body: {
+            status: {
+              success: false,
+              errors: [
+                {
+                  code: 'CONFLICT',
+                  reason: 'AUDIT_IN_PROGRESS',
+                  target: '__all__',
+                  message: `A ledger audit is already running on another instance (started at ${audit.xact_start.toISOString()}); try again when it has ended.`,
+                },
+              ],
+            },
+            data: null,
+          },
+        });
+        // The second instance never started a scan; the first one's is still the only one.
+        expect(otherAuditor.activity).toEqual({ scansStarted: 0, waiting: 0 });
+        expect(await readingOperations()).toHaveLength(1);
+      } finally {
+        await release();
+      }
+      expect((await running!).body.data).toEqual(CLEAN);
+      // Once that run has ended, the other instance audits in its turn.
+      const own = await request(other.server).get(AUDIT).set('Cookie', cookie).expect(200);
+      expect(own.body.data).toEqual(CLEAN);
+      expect(otherAuditor.activity.scansStarted).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('abandons a run past AUDIT_TIMEOUT_SECONDS with 503 AUDIT_TIMED_OUT and releases the lock', async () => {
+    const limited = await TestContext.create({ listen: true, env: { AUDIT_TIMEOUT_SECONDS: '1' } });
+    try {
+      const { release } = await holdOperations();
+      try {
+        const timedOut = await request(limited.server).get(AUDIT).set('Cookie', cookie);
+        expect({ status: timedOut.status, body: timedOut.body }).toEqual({
+          status: 503,
+          body: {
+            status: {
+              success: false,
+              errors: [
+                {
+                  code: 'SERVICE_UNAVAILABLE',
+                  reason: 'AUDIT_TIMED_OUT',
+                  target: '__all__',
+                  message: 'The ledger audit did not finish within its time limit of 1 s and was abandoned.',
+                },
+              ],
+            },
+            data: null,
+          },
+        });
+        // Cleanly abandoned: its statement was cancelled, its transaction rolled back, the lock went with it.
+        expect(await readingOperations()).toHaveLength(0);
+        expect(await auditLockHolders()).toBe(0);
+        // The failed run is not kept: the next caller starts a run of its own, which meets the same limit.
+        const again = request(limited.server).get(AUDIT).set('Cookie', cookie).then((response) => response);
+        await until(async () => (await readingOperations()).length === 1, 'a new run reads the ledger');
+        expect((await again).status).toBe(503);
+        expect(limited.app.get(LedgerAuditor).activity).toEqual({ scansStarted: 2, waiting: 0 });
+      } finally {
+        await release();
+      }
+      // Nothing was left behind: an audit without the tiny limit runs to its report.
+      expect((await admin.agent.get(AUDIT).expect(200)).body.data).toEqual(CLEAN);
+    } finally {
+      await limited.close();
     }
   });
 });

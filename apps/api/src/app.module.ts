@@ -6,7 +6,7 @@ import type { AppConfig } from '@app/config';
 import { EnvelopeExceptionFilter, ErrorTableModule, RequestValidationPipe } from '@app/http';
 import { JsonBodyGuard } from '@app/http';
 import { IdempotencyModule } from '@app/idempotency';
-import { LedgerModule } from '@app/ledger';
+import { ledgerAuditOptions, LedgerModule } from '@app/ledger';
 import { ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { ENTITIES } from '@app/schema';
@@ -50,6 +50,7 @@ export class AppModule {
           throttle: { databaseUrl, ...config.throttle },
         }),
         LedgerModule,
+        ledgerAuditOptions({ timeoutSeconds: config.audit.timeoutSeconds }),
         WalletsModule,
         TransfersModule,
         IdempotencyModule,

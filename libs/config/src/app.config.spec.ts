@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '0' })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
   });
 
+  it('bounds the ledger audit: 600 s unless AUDIT_TIMEOUT_SECONDS says otherwise (1 to 86400)', () => {
+    expect(loadConfig({}).audit.timeoutSeconds).toBe(600);
+    expect(loadConfig({ AUDIT_TIMEOUT_SECONDS: '30' }).audit.timeoutSeconds).toBe(30);
+    expect(() => loadConfig({ AUDIT_TIMEOUT_SECONDS: '0' })).toThrow(/AUDIT_TIMEOUT_SECONDS/);
+  });
+
   it('rejects invalid values all at once, naming each variable', () => {
     let message = '';
     try {

@@ -70,6 +70,8 @@ export interface AppConfig {
   observability: ObservabilityConfig;
   throttle: ThrottleConfig;
   shutdown: ShutdownConfig;
+  /** GET /v1/admin/ledger/audit: a run still going after `timeoutSeconds` is abandoned (503 AUDIT_TIMED_OUT). */
+  audit: { timeoutSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       registrationWindowSeconds: int('REGISTRATION_WINDOW_SECONDS', 3600, 1, 7 * 24 * 3600),
     },
     shutdown: { timeoutSeconds: int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 600) },
+    audit: { timeoutSeconds: int('AUDIT_TIMEOUT_SECONDS', 600, 1, 24 * 3600) },
   };
   if (problems.length > 0) {
     throw new ConfigError(

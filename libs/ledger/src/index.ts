@@ -1,4 +1,4 @@
-export { LedgerModule } from './ledger.module';
+export { LedgerModule, ledgerAuditOptions } from './ledger.module';
 export { BalanceCalculator } from './domain/balance.calculator';
 export { JournalEntry, EntryType } from './domain/journal-entry.entity';
 export { Operation } from './domain/operation.entity';
@@ -7,6 +7,8 @@ export {
   InsufficientFundsError,
   BalanceLimitExceededError,
   WalletFrozenError,
+  AuditInProgressError,
+  AuditTimedOutError,
   type LedgerErrorCode,
 } from './domain/ledger.errors';
 export { LEDGER_ERRORS } from './http/ledger-error.table';
@@ -25,6 +27,8 @@ export { Hold, HoldStatus } from './domain/hold.entity';
 export { HoldRepository } from './persistence/hold.repository';
 export {
   LedgerAuditor,
+  type AuditActivity,
+  type AuditOptions,
   type LedgerAuditReport,
   type WalletMismatch,
   type ChainBreak,

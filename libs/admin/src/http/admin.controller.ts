@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, JsonBodyOnly, UUID_PATTERN, WithMeta } from '@app/http';
+import { ApiEnvelope, ApiErrors, type EnvelopeError, ErrorDto, JsonBodyOnly, UUID_PATTERN, WithMeta } from '@app/http';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { type Answer, TransferNotFoundError } from '@app/transfers';
 import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletNotFoundError } from '@app/wallets';
@@ -141,10 +141,27 @@ export class AdminController {
   @Get('ledger/audit')
   @ApiOperation({
     summary: 'Recompute every wallet from its operations and verify the hash chains',
-    description: `Reads the whole ledger in batches, in one snapshot. ${FORBIDDEN}`,
+    description:
+      'Reads the whole ledger in batches, in one snapshot. One audit runs at a time across all instances: a call ' +
+      'made while this instance runs one gets that run\'s report when it ends; a call made while another instance ' +
+      'runs one gets 409 AUDIT_IN_PROGRESS, naming when that audit started. A run still going after ' +
+      `AUDIT_TIMEOUT_SECONDS (600 by default) is abandoned: 503 AUDIT_TIMED_OUT. ${FORBIDDEN}`,
   })
   @ApiEnvelope(AuditResponse)
   @ApiErrors(401, 403)
+  @ApiAuditFailure(409, 'Another instance is running the audit; the message says since when. Try again when it ends.', {
+    code: 'CONFLICT',
+    message:
+      'A ledger audit is already running on another instance (started at 2026-11-28T09:00:00.000Z); try again when it has ended.',
+    target: '__all__',
+    reason: 'AUDIT_IN_PROGRESS',
+  })
+  @ApiAuditFailure(503, 'The audit ran past its time limit (AUDIT_TIMEOUT_SECONDS) and was abandoned; nothing is reported.', {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'The ledger audit did not finish within its time limit of 600 s and was abandoned.',
+    target: '__all__',
+    reason: 'AUDIT_TIMED_OUT',
+  })
   async audit(): Promise<AuditResponse> {
     return AuditResponse.of(await this.admin.audit());
   }
@@ -162,6 +179,29 @@ export class AdminController {
       next_cursor: lines.length > limit && last ? logCursor({ createdAt: last.createdAt, id: last.id }) : null,
     });
   }
+}
+
+/** A failure of the audit route, documented with its own example (ApiErrors' examples are the money routes'). */
+function ApiAuditFailure(status: 409 | 503, description: string, error: EnvelopeError) {
+  return ApiResponse({
+    status,
+    description,
+    schema: {
+      type: 'object',
+      required: ['status', 'data'],
+      properties: {
+        status: {
+          type: 'object',
+          required: ['success', 'errors'],
+          properties: {
+            success: { type: 'boolean', example: false },
+            errors: { type: 'array', items: { $ref: getSchemaPath(ErrorDto) }, example: [error] },
+          },
+        },
+        data: { type: 'object', nullable: true, example: null },
+      },
+    },
+  });
 }
 
 /** A malformed id names no wallet. */

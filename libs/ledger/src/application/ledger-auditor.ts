@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Money } from '@app/money';
-import { UnitOfWork } from '@app/persistence';
+import { sqlStateOf, UnitOfWork } from '@app/persistence';
+import { AuditInProgressError, AuditTimedOutError } from '../domain/ledger.errors';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
 import { type AuditedOperation, type AuditedWallet, LedgerAuditQuery } from '../persistence/ledger-audit.query';
 
@@ -37,11 +39,44 @@ export interface LedgerAuditReport {
   firstBreak: ChainBreak | null;
 }
 
-/** Rows per read: the audit's memory is bounded by this, not by the ledger's size. */
+/** The composition root's settings for the audit (LedgerModule.withAuditOptions). */
+export interface AuditOptions {
+  /** A run still going after this long is abandoned (AUDIT_TIMEOUT_SECONDS). */
+  timeoutSeconds: number;
+}
+
+export const AUDIT_OPTIONS = Symbol('AUDIT_OPTIONS');
+
+/** Without the composition root's settings (the command line): the configuration's default. */
+const DEFAULT_OPTIONS: AuditOptions = { timeoutSeconds: 600 };
+
+/**
+ * Rows per read: the audit's memory is bounded by this, not by the ledger's
+ * size. 2,000 operations: their rows are turned into objects in one go (about
+ * 3 ms of CPU on the bench machine; 10,000 took 16 ms).
+ */
 const WALLET_BATCH = 500;
-const OPERATION_BATCH = 10_000;
+const OPERATION_BATCH = 2_000;
+/**
+ * Operations replayed (hash, running balance, sequence) between two turns of
+ * the event loop. One costs 13-30 µs of CPU on the bench machine (2 shared
+ * cores, docs/PERFORMANCE.md "Audit under load"), so a slice of 100 holds the
+ * loop for 1.3-3 ms: a request that arrives meanwhile waits at most about
+ * that long for the audit (a whole batch of 10,000 held it 130-310 ms).
+ */
+const SLICE = 100;
 /** At most this many mismatches and unbalanced entries are listed. */
 const LISTED = 100;
+/** Another run ended between our failed try of the lock and the look at its holder: try the lock again. */
+const LOCK_ATTEMPTS = 3;
+
+/** What the process's current run is, for those who observe it (tests, a metric). */
+export interface AuditActivity {
+  /** Scans this process has started since it booted. */
+  scansStarted: number;
+  /** Callers waiting for the run in flight (0: none in flight). */
+  waiting: number;
+}
 
 /**
  * Recomputes the whole ledger from its operations, ignoring every stored
@@ -52,30 +87,95 @@ const LISTED = 100;
  * behind the service's back, and names the first break. Reads in keyset
  * batches (bounded memory), all in one read-only snapshot, so that payments
  * posted meanwhile neither wait for it nor show up half-seen.
+ *
+ * One run at a time. In this process, a caller who comes while a run is in
+ * flight waits for that run and gets its report. Across instances, the run
+ * holds a PostgreSQL advisory lock in its snapshot transaction; a caller on an
+ * instance that finds it taken gets AuditInProgressError (409), naming when
+ * the running audit started, rather than a second scan. The scan gives the
+ * event loop back every SLICE operations, so that the requests served
+ * meanwhile keep their latency, and is abandoned past `timeoutSeconds`
+ * (AuditTimedOutError, 503): the transaction rolls back and the lock goes with it.
  */
 @Injectable()
 export class LedgerAuditor {
+  private inFlight: { report: Promise<LedgerAuditReport>; waiting: number } | null = null;
+  private scansStarted = 0;
+  private readonly options: AuditOptions;
+
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly query: LedgerAuditQuery,
-  ) {}
-
-  run(): Promise<LedgerAuditReport> {
-    return this.unitOfWork.snapshot(() => this.audit());
+    @Optional() @Inject(AUDIT_OPTIONS) options?: AuditOptions,
+  ) {
+    this.options = options ?? DEFAULT_OPTIONS;
   }
 
-  private async audit(): Promise<LedgerAuditReport> {
+  /** The report of the run in flight in this process, or of a new one. */
+  run(): Promise<LedgerAuditReport> {
+    if (this.inFlight) {
+      this.inFlight.waiting++;
+      return this.inFlight.report;
+    }
+    const run = {
+      waiting: 1,
+      report: this.scan().finally(() => {
+        this.inFlight = null;
+      }),
+    };
+    this.inFlight = run;
+    return run.report;
+  }
+
+  get activity(): AuditActivity {
+    return { scansStarted: this.scansStarted, waiting: this.inFlight?.waiting ?? 0 };
+  }
+
+  private async scan(): Promise<LedgerAuditReport> {
+    const deadline = new Deadline(this.options.timeoutSeconds);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const report = await this.unitOfWork.snapshot(() => this.lockedAudit(deadline));
+        if (report) return report;
+      } catch (error) {
+        // A statement cancelled because the deadline bounded it (SQLSTATE 57014, query_canceled).
+        if (sqlStateOf(error) === '57014' && (deadline.boundsStatements || deadline.passed())) {
+          throw new AuditTimedOutError(deadline.seconds);
+        }
+        throw error;
+      }
+      if (attempt === LOCK_ATTEMPTS) throw new AuditInProgressError(null);
+    }
+  }
+
+  /** The audit under the lock; null when the lock was taken but its holder has ended since (try again). */
+  private async lockedAudit(deadline: Deadline): Promise<LedgerAuditReport | null> {
+    const { locked, statementTimeoutMs } = await this.query.tryLock();
+    if (!locked) {
+      const holder = await this.query.lockHolder();
+      if (holder) throw new AuditInProgressError(holder.startedAt);
+      return null;
+    }
+    this.scansStarted++;
+    deadline.statementBoundMs = statementTimeoutMs;
+    return this.audit(deadline);
+  }
+
+  private async audit(deadline: Deadline): Promise<LedgerAuditReport> {
+    await this.beforeStatement(deadline);
     const total = Money.of(await this.query.total());
+    await this.beforeStatement(deadline);
     const unbalancedEntries = await this.query.unbalancedEntries(LISTED);
     const audit = new Audit();
     let afterWallet = '00000000-0000-0000-0000-000000000000';
     for (;;) {
+      await this.beforeStatement(deadline);
       const wallets = await this.query.userWallets(afterWallet, WALLET_BATCH);
       if (wallets.length === 0) break;
-      await this.checkWallets(wallets, audit);
+      await this.checkWallets(wallets, audit, deadline);
       afterWallet = wallets.at(-1)!.id;
     }
-    await this.checkUnsequenced(audit);
+    await this.checkUnsequenced(audit, deadline);
     return {
       balanced: total.isZero() && unbalancedEntries.length === 0,
       total: total.toFixed(),
@@ -88,19 +188,44 @@ export class LedgerAuditor {
     };
   }
 
+  /**
+   * Before each statement: past the deadline, give up; close to it, bound the
+   * statement by the time left (the session's own statement_timeout bounds it
+   * otherwise), so that a statement cannot carry the run past its limit.
+   */
+  private async beforeStatement(deadline: Deadline): Promise<void> {
+    const left = deadline.check();
+    if (deadline.statementBoundMs === 0 || left < deadline.statementBoundMs) {
+      deadline.boundsStatements = true;
+      await this.query.limitStatements(left);
+    }
+  }
+
+  /** Gives the event loop a turn (the requests that arrived meanwhile are served), then checks the deadline. */
+  private async yieldTurn(deadline: Deadline): Promise<void> {
+    await nextTurn();
+    deadline.check();
+  }
+
   /** One batch of wallets, merged with the stream of their operations in (wallet, sequence) order. */
-  private async checkWallets(wallets: AuditedWallet[], audit: Audit): Promise<void> {
+  private async checkWallets(wallets: AuditedWallet[], audit: Audit, deadline: Deadline): Promise<void> {
     const first = wallets[0].id;
     const last = wallets.at(-1)!.id;
     const chains = new Map(wallets.map((wallet) => [wallet.id, new WalletChain(wallet)]));
     let after: { walletId: string; sequence: number } | null = null;
     for (;;) {
+      await this.beforeStatement(deadline);
       const operations = await this.query.sequencedOperations(first, last, after, OPERATION_BATCH);
-      for (const operation of operations) {
-        audit.operations++;
-        const chain = chains.get(operation.walletId);
-        // A sequenced leg on a system wallet: the system wallet's check reports it.
-        if (chain) audit.report(chain.next(operation));
+      for (let start = 0; start < operations.length; start += SLICE) {
+        await this.yieldTurn(deadline);
+        const end = Math.min(start + SLICE, operations.length);
+        for (let i = start; i < end; i++) {
+          const operation = operations[i];
+          audit.operations++;
+          const chain = chains.get(operation.walletId);
+          // A sequenced leg on a system wallet: the system wallet's check reports it.
+          if (chain) audit.report(chain.next(operation));
+        }
       }
       if (operations.length < OPERATION_BATCH) break;
       const tail = operations.at(-1)!;
@@ -115,22 +240,52 @@ export class LedgerAuditor {
   }
 
   /** System legs chain to their entry's user leg; a user wallet never has an unsequenced leg. */
-  private async checkUnsequenced(audit: Audit): Promise<void> {
+  private async checkUnsequenced(audit: Audit, deadline: Deadline): Promise<void> {
     let afterId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
+      await this.beforeStatement(deadline);
       const operations = await this.query.unsequencedOperations(afterId, OPERATION_BATCH);
-      for (const operation of operations) {
-        audit.operations++;
-        if (operation.walletKind === 'USER') {
-          audit.report(breakAt(operation, 'unsequenced_user_leg', 'a sequence', 'none'));
-          continue;
+      for (let start = 0; start < operations.length; start += SLICE) {
+        await this.yieldTurn(deadline);
+        const end = Math.min(start + SLICE, operations.length);
+        for (let i = start; i < end; i++) {
+          const operation = operations[i];
+          audit.operations++;
+          if (operation.walletKind === 'USER') {
+            audit.report(breakAt(operation, 'unsequenced_user_leg', 'a sequence', 'none'));
+            continue;
+          }
+          const expected = operationHash(operation, operation.anchor ?? GENESIS_HASH);
+          if (expected !== operation.hash) audit.report(breakAt(operation, 'hash', expected, operation.hash));
         }
-        const expected = operationHash(operation, operation.anchor ?? GENESIS_HASH);
-        if (expected !== operation.hash) audit.report(breakAt(operation, 'hash', expected, operation.hash));
       }
       if (operations.length < OPERATION_BATCH) return;
       afterId = operations.at(-1)!.id;
     }
+  }
+}
+
+/** The run's time limit. */
+class Deadline {
+  private readonly at: number;
+  /** The session's own statement_timeout in ms (0: none), read when the lock is taken. */
+  statementBoundMs = 0;
+  /** The time left bounds the statements now (a statement cancelled with 57014 ran into the deadline). */
+  boundsStatements = false;
+
+  constructor(readonly seconds: number) {
+    this.at = Date.now() + seconds * 1000;
+  }
+
+  passed(): boolean {
+    return Date.now() >= this.at;
+  }
+
+  /** The ms left; throws AuditTimedOutError (inside the transaction, which rolls back) when none are. */
+  check(): number {
+    const left = this.at - Date.now();
+    if (left <= 0) throw new AuditTimedOutError(this.seconds);
+    return left;
   }
 }
 

@@ -1,7 +1,12 @@
 import { ALL_FIELDS, DomainError } from '@app/errors';
 
 /** Codes of the failures the ledger raises; each has its HTTP spec in http/ledger-error.table.ts. */
-export type LedgerErrorCode = 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT_EXCEEDED' | 'WALLET_FROZEN';
+export type LedgerErrorCode =
+  | 'INSUFFICIENT_FUNDS'
+  | 'BALANCE_LIMIT_EXCEEDED'
+  | 'WALLET_FROZEN'
+  | 'AUDIT_IN_PROGRESS'
+  | 'AUDIT_TIMED_OUT';
 
 export class InsufficientFundsError extends DomainError<LedgerErrorCode> {
   readonly code = 'INSUFFICIENT_FUNDS';
@@ -33,6 +38,30 @@ export class WalletFrozenError extends DomainError<LedgerErrorCode> {
   readonly code = 'WALLET_FROZEN';
   constructor(walletId: string, side: keyof typeof FROZEN, target: string = ALL_FIELDS) {
     super(FROZEN[side](walletId), target);
+  }
+}
+
+/**
+ * Another instance is running the ledger audit (one run at a time across all
+ * instances); its report goes to its own callers. `startedAt`: when that run
+ * began, or null when the database does not show it (another role's session).
+ */
+export class AuditInProgressError extends DomainError<LedgerErrorCode> {
+  readonly code = 'AUDIT_IN_PROGRESS';
+  constructor(readonly startedAt: Date | null) {
+    super(
+      `A ledger audit is already running on another instance (started ${
+        startedAt ? `at ${startedAt.toISOString()}` : 'at a time the database does not show'
+      }); try again when it has ended.`,
+    );
+  }
+}
+
+/** The audit ran past its time limit and was abandoned: its snapshot rolled back, its lock released, no report. */
+export class AuditTimedOutError extends DomainError<LedgerErrorCode> {
+  readonly code = 'AUDIT_TIMED_OUT';
+  constructor(readonly limitSeconds: number) {
+    super(`The ledger audit did not finish within its time limit of ${limitSeconds} s and was abandoned.`);
   }
 }
 

@@ -19,12 +19,58 @@ export interface AuditedOperation extends HashedFields {
 }
 
 /**
+ * The audit's advisory lock, as two int4 keys (`objsubid` 2 in pg_locks, so it
+ * can never be the migrations' bigint key): 0x4c454447 is "LEDG", 1 the audit.
+ * Advisory locks are per database, so each database has its own audit lock.
+ */
+const AUDIT_LOCK = [0x4c454447, 1] as const;
+
+/**
  * The audit's reads: keyset-ordered batches, so that memory stays bounded
  * whatever the ledger's size, and every batch is one index range scan.
  */
 @Injectable()
 export class LedgerAuditQuery {
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Takes the audit lock for the current transaction, without waiting: false
+   * when another session holds it. A transaction-level lock, taken by the
+   * audit's own snapshot transaction: its commit or rollback (or its
+   * connection's end) releases it, so nothing can leave it behind. Also
+   * answers the session's statement_timeout in ms (0: none).
+   */
+  async tryLock(): Promise<{ locked: boolean; statementTimeoutMs: number }> {
+    const [row] = await this.em.execute<{ locked: boolean; statement_timeout_ms: string }[]>(
+      `select pg_try_advisory_xact_lock(?, ?) as locked,
+              (select setting from pg_settings where name = 'statement_timeout') as statement_timeout_ms`,
+      [...AUDIT_LOCK],
+    );
+    return { locked: row.locked, statementTimeoutMs: Number(row.statement_timeout_ms) };
+  }
+
+  /**
+   * When the audit lock's holder began its transaction (the audit it runs):
+   * null when no session holds it any more, or when its start is not visible
+   * (a session of another role, without pg_read_all_stats).
+   */
+  async lockHolder(): Promise<{ startedAt: Date | null } | null> {
+    const rows = await this.em.execute<{ xact_start: Date | null }[]>(
+      `select a.xact_start
+         from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted and l.pid <> pg_backend_pid()
+          and l.database = (select oid from pg_database where datname = current_database())
+          and l.classid = ? and l.objid = ? and l.objsubid = 2`,
+      [...AUDIT_LOCK],
+    );
+    if (rows.length === 0) return null;
+    return { startedAt: rows[0].xact_start === null ? null : new Date(rows[0].xact_start) };
+  }
+
+  /** Bounds the transaction's next statements to `ms` (a statement past it is cancelled, SQLSTATE 57014). */
+  async limitStatements(ms: number): Promise<void> {
+    await this.em.execute(`select set_config('statement_timeout', ?, true)`, [String(Math.max(1, Math.ceil(ms)))]);
+  }
 
   async total(): Promise<string> {
     const [{ total }] = await this.em.execute<{ total: string }[]>(
