@@ -30,14 +30,16 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'admin') return makeAdmin(config);
   const database = await resolveDatabase(config.database, (line) => console.log(line));
   // A one-shot migrate job may start before its database listens (docker-compose): retry for a bounded time.
-  if (!database.embedded) await waitForDatabase(database.url, { log: (line) => console.log(line) });
+  // These commands change the schema: as its owner (MIGRATION_DATABASE_URL, by default DATABASE_URL).
+  const url = database.migrationUrl;
+  if (!database.embedded) await waitForDatabase(url, { log: (line) => console.log(line) });
   const orm = await MikroORM.init(
-    ormOptions({ url: database.url, poolSize: 2, debug: config.database.debug, migrationsList, entities: ENTITIES }),
+    ormOptions({ url, poolSize: 2, debug: config.database.debug, migrationsList, entities: ENTITIES }),
   );
   try {
     switch (command) {
       case 'migrate': {
-        const applied = await migrateUnderLock(orm, database.url);
+        const applied = await migrateUnderLock(orm, url, database.url);
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
         return 0;
       }
@@ -47,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
           console.error('migration:create needs a NAME of lower-case letters, digits and underscores');
           return 2;
         }
-        await migrateUnderLock(orm, database.url);
+        await migrateUnderLock(orm, url, database.url);
         const result = await orm.getMigrator().createMigration(undefined, false, false, name);
         if (!result.fileName) {
           console.log('no changes: entities and schema agree');
@@ -57,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'migration:check': {
-        await migrateUnderLock(orm, database.url);
+        await migrateUnderLock(orm, url, database.url);
         const needed = await orm.getMigrator().checkMigrationNeeded();
         if (needed) {
           const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
@@ -99,7 +101,7 @@ async function makeAdmin(config: AppConfig): Promise<number> {
   });
   try {
     const orm = app.get<MikroORM>(MikroORM);
-    await migrateUnderLock(orm, database.url);
+    await migrateUnderLock(orm, database.migrationUrl, database.url);
     const { user, outcome } = await RequestContext.create(orm.em, () =>
       app.get(AdminService).promote(username, password),
     );

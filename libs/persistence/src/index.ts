@@ -14,6 +14,7 @@ export {
   startEmbeddedPostgres,
   takeOverEmbeddedPostgresSignals,
   createDatabaseIfMissing,
+  embeddedPasswordFiles,
   quoteIdent,
   type RunningPostgres,
   type EmbeddedPostgresOptions,
