@@ -183,19 +183,6 @@ describe('the service role and the owner (MIGRATION_DATABASE_URL)', () => {
       await withClient(ownerUrl, (owner) => owner.query('drop table owned_probe'));
     }
   });
-
-  it('reads MIGRATION_DATABASE_URL like DATABASE_URL, defaulting to it', () => {
-    const url = 'postgres://api@db:5432/wallet';
-    expect(loadConfig({ DATABASE_URL: url }).database.migrationUrl).toBe(url);
-    expect(
-      loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: 'postgres://owner:pw@db:5432/wallet' }).database
-        .migrationUrl,
-    ).toBe('postgres://owner:pw@db:5432/wallet');
-    expect(() => loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: 'mysql://x' })).toThrow(
-      /MIGRATION_DATABASE_URL must be a postgres/,
-    );
-    expect(() => loadConfig({ MIGRATION_DATABASE_URL: url })).toThrow(/MIGRATION_DATABASE_URL needs DATABASE_URL/);
-  });
 });
 
 /** An embedded server held by a child process (test/e2e/support/embedded-server.ts); `stop()` ends it. */
