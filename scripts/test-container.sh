@@ -8,8 +8,10 @@
 #      podman-compose ignores depends_on conditions; health checks run by
 #      `podman healthcheck run` in a loop, since there are no systemd timers)
 #   5. readiness, register, log in, deposit, transfer (scripts/container/smoke.mjs);
-#      the API runs as a non-root user that cannot write its code; the image's
-#      HEALTHCHECK turns healthy; one clear line without DATABASE_URL
+#      the API runs as a non-root user that cannot write its code, on a read-only
+#      root without capabilities and with no-new-privileges; its database role
+#      cannot drop a trigger, truncate or alter (scripts/container/api-db-role.cjs);
+#      the image's HEALTHCHECK turns healthy; one clear line without DATABASE_URL
 #   6. docker-compose down -v
 # Where podman can't run it says why and exits 0 (SKIP_CONTAINER_TEST=1 skips).
 set -euo pipefail
@@ -148,8 +150,11 @@ for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.2; done
 done) &
 HEALTH_PID=$!
 
-export SESSION_SECRET API_PORT SECURE_COOKIES=false
-SESSION_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SESSION_SECRET API_PORT SECURE_COOKIES=false DB_OWNER_PASSWORD DB_API_PASSWORD
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+SESSION_SECRET="$(random_hex 32)"
+DB_OWNER_PASSWORD="$(random_hex 24)"
+DB_API_PASSWORD="$(random_hex 24)"
 API_PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
 compose down -v --remove-orphans > /dev/null 2>&1 || true # a run killed before its cleanup
 start=$SECONDS
@@ -183,6 +188,36 @@ for path in /app/dist/.probe /app/dist/apps/api/src/main.js /app/node_modules/.p
   fi
 done
 say "API process: $(awk '{print "uid " $2}' <<< "$uids"), cannot write /app/dist, /app/node_modules, /app/package.json"
+
+# The container's hardening in effect (podman inspect says what was asked, /proc what the process got).
+hardening="$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}' "$api")"
+status="$(podman exec "$api" sh -c 'grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs):" /proc/1/status' | tr -s ' \t' ' ')"
+if ! grep -q '^true ' <<< "$hardening" || ! grep -q 'no-new-privileges' <<< "$hardening" ||
+  ! grep -q 'NoNewPrivs: 1' <<< "$status" || ! grep -q 'CapEff: 0000000000000000' <<< "$status" ||
+  ! grep -q 'CapBnd: 0000000000000000' <<< "$status"; then
+  say "FAILED: the API container's hardening: inspect \"$hardening\", /proc/1/status: $(tr '\n' ' ' <<< "$status")"
+  exit 1
+fi
+if podman exec "$api" sh -c ': > /probe' 2> /dev/null || podman exec "$api" sh -c ': > /home/node/.probe' 2> /dev/null; then
+  say "FAILED: the API container's root filesystem is writable"
+  exit 1
+fi
+podman exec "$api" sh -c ': > /tmp/.probe && rm /tmp/.probe' || { say "FAILED: /tmp (tmpfs) is not writable"; exit 1; }
+say "API container: read-only root (tmpfs /tmp), no capabilities (CapEff, CapBnd 0), NoNewPrivs 1"
+
+# Two database roles: the API's can read and write rows only (no DROP TRIGGER, TRUNCATE, DDL, ledger rewrite),
+# and the API never sees the owner's password.
+if ! podman exec -i "$api" node - < scripts/container/api-db-role.cjs | sed 's/^/== test-container: /'; then
+  say "FAILED: the API's database role may do more than rows"
+  exit 1
+fi
+if podman exec "$api" printenv | grep -qF "$DB_OWNER_PASSWORD"; then
+  say "FAILED: the API container's environment holds the owner's database password"
+  exit 1
+fi
+podman exec "$(id_of db)" psql -U wallet -d wallet -tAc "select rolname from pg_roles where rolname = 'wallet_api'" |
+  grep -qx wallet_api || { say "FAILED: the init script did not create wallet_api"; exit 1; }
+say "the migrate job ran as the owner; the API's role wallet_api was refused DDL and ledger rewrites"
 
 start=$SECONDS
 for _ in $(seq 90); do

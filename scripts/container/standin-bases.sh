@@ -68,13 +68,19 @@ if ! have "$NODE_IMAGE"; then
   echo "   $NODE_IMAGE in $((SECONDS - start)) s"
 fi
 
-if ! have "$POSTGRES_IMAGE"; then
+# The postgres stand-in is rebuilt when its entrypoint or Containerfile changed since it was built.
+POSTGRES_INPUTS="$(cat "$here/postgres.Containerfile" "$here/postgres-entrypoint.sh" | sha256sum | cut -c1-16)"
+postgres_current() {
+  [ "$(podman image inspect --format '{{index .Labels "wallet-ledger.standin-inputs"}}' "$POSTGRES_IMAGE" 2>/dev/null)" \
+    = "$POSTGRES_INPUTS" ]
+}
+if ! have "$POSTGRES_IMAGE" || ! postgres_current; then
   echo "== stand-in $POSTGRES_IMAGE (Debian's postgresql-15)"
   start=$SECONDS
   ctx="$work/postgres"
   mkdir -p "$ctx"
   cp "$here/postgres.Containerfile" "$ctx/Containerfile"
   cp "$here/postgres-entrypoint.sh" "$ctx/postgres-entrypoint.sh"
-  build -t "$POSTGRES_IMAGE" "$ctx"
+  build --label "wallet-ledger.standin-inputs=$POSTGRES_INPUTS" -t "$POSTGRES_IMAGE" "$ctx"
   echo "   $POSTGRES_IMAGE in $((SECONDS - start)) s"
 fi

@@ -23,6 +23,8 @@ export function freePort(): Promise<number> {
  */
 export class Postgres {
   private running?: RunningPostgres;
+  /** Kept while the server is down: the password lives in a file beside the data directory, the same after a restart. */
+  private lastUrl?: string;
 
   private constructor(
     readonly dataDir: string,
@@ -36,11 +38,13 @@ export class Postgres {
   }
 
   get url(): string {
-    return `postgres://postgres:postgres@127.0.0.1:${this.port}/wallet`;
+    if (!this.lastUrl) throw new Error('the suite PostgreSQL has not started');
+    return this.lastUrl;
   }
 
   async up(): Promise<void> {
     this.running = await startEmbeddedPostgres({ dataDir: this.dataDir, port: this.port, database: 'wallet' });
+    this.lastUrl = this.running.url;
   }
 
   /** A fast shutdown: every backend is terminated (57P01), the server checkpoints and exits. */

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     bufferLogs: true,
   });
   if (config.database.migrateOnStart) {
-    const applied = await migrateUnderLock(app.get(MikroORM), database.url);
+    // As the schema's owner (MIGRATION_DATABASE_URL); the service's own role (DATABASE_URL) is granted its rows.
+    const applied = await migrateUnderLock(app.get(MikroORM), database.migrationUrl, database.url);
     if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
   }
   configureApp(app, config);

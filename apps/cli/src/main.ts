@@ -38,14 +38,16 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'admin:demote' || command === 'sessions:end') return userCommand(config, command, args[0]);
   const database = await resolveDatabase(config.database, (line) => console.log(line));
   // A one-shot migrate job may start before its database listens (docker-compose): retry for a bounded time.
-  if (!database.embedded) await waitForDatabase(database.url, { log: (line) => console.log(line) });
+  // These commands change the schema: as its owner (MIGRATION_DATABASE_URL, by default DATABASE_URL).
+  const url = database.migrationUrl;
+  if (!database.embedded) await waitForDatabase(url, { log: (line) => console.log(line) });
   const orm = await MikroORM.init(
-    ormOptions({ url: database.url, poolSize: 2, debug: config.database.debug, migrationsList, entities: ENTITIES }),
+    ormOptions({ url, poolSize: 2, debug: config.database.debug, migrationsList, entities: ENTITIES }),
   );
   try {
     switch (command) {
       case 'migrate': {
-        const applied = await migrateUnderLock(orm, database.url);
+        const applied = await migrateUnderLock(orm, url, database.url);
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
         return 0;
       }
@@ -55,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
           console.error('migration:create needs a NAME of lower-case letters, digits and underscores');
           return 2;
         }
-        await migrateUnderLock(orm, database.url);
+        await migrateUnderLock(orm, url, database.url);
         const result = await orm.getMigrator().createMigration(undefined, false, false, name);
         if (!result.fileName) {
           console.log('no changes: entities and schema agree');
@@ -65,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'migration:check': {
-        await migrateUnderLock(orm, database.url);
+        await migrateUnderLock(orm, url, database.url);
         const needed = await orm.getMigrator().checkMigrationNeeded();
         if (needed) {
           const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
@@ -147,7 +149,7 @@ async function withAdminService(config: AppConfig, command: (admin: AdminService
   });
   try {
     const orm = app.get<MikroORM>(MikroORM);
-    await migrateUnderLock(orm, database.url);
+    await migrateUnderLock(orm, database.migrationUrl, database.url);
     await RequestContext.create(orm.em, () => command(app.get(AdminService)));
     return 0;
   } catch (error) {

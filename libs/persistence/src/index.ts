@@ -17,6 +17,7 @@ export {
   startEmbeddedPostgres,
   takeOverEmbeddedPostgresSignals,
   createDatabaseIfMissing,
+  embeddedPasswordFiles,
   quoteIdent,
   type RunningPostgres,
   type EmbeddedPostgresOptions,

@@ -22,6 +22,18 @@ export const MIGRATION_SETTINGS = {
 } as const;
 
 /**
+ * The service's role, when it is not the migrating one: the user of
+ * `serviceUrl` (DATABASE_URL) if the user of `migrationUrl`
+ * (MIGRATION_DATABASE_URL) differs.
+ */
+function serviceRoleOf(migrationUrl: string, serviceUrl: string | undefined): string | undefined {
+  if (!serviceUrl) return undefined;
+  const user = (url: string) => decodeURIComponent(new URL(url).username);
+  const role = user(serviceUrl);
+  return role && role !== user(migrationUrl) ? role : undefined;
+}
+
+/**
  * Applies the pending migrations of `orm`'s configuration on a connection of
  * their own, with MIGRATION_SETTINGS, then validates the constraints they
  * added NOT VALID.
@@ -39,8 +51,15 @@ export const MIGRATION_SETTINGS = {
  * statement: `VALIDATE CONSTRAINT` takes a SHARE UPDATE EXCLUSIVE lock, so
  * reads and writes go on meanwhile. A run stopped before it validates leaves
  * the constraint NOT VALID, and the next run validates it.
+ *
+ * With `serviceUrl` (DATABASE_URL) naming another role than `databaseUrl`
+ * (MIGRATION_DATABASE_URL, the schema's owner), that role is then given
+ * exactly what the service needs on every table (`grantServiceRole`): on
+ * every run, so a table a later migration adds is covered without the
+ * migration saying so.
  */
-export async function migrateUnderLock(orm: MikroORM, databaseUrl: string): Promise<string[]> {
+export async function migrateUnderLock(orm: MikroORM, databaseUrl: string, serviceUrl?: string): Promise<string[]> {
+  const serviceRole = serviceRoleOf(databaseUrl, serviceUrl);
   const lock = new Client({
     connectionString: databaseUrl,
     application_name: MIGRATION_SETTINGS.application_name,
@@ -68,6 +87,7 @@ export async function migrateUnderLock(orm: MikroORM, databaseUrl: string): Prom
     try {
       const applied = await migrating.getMigrator().up();
       await validateConstraints(migrating);
+      if (serviceRole) await grantServiceRole(migrating, serviceRole, migrationsTable(orm));
       return applied.map((migration) => migration.name);
     } finally {
       await migrating.close();
@@ -93,4 +113,117 @@ async function validateConstraints(orm: MikroORM): Promise<void> {
 
 function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/**
+ * What the service's role may do, table by table, kept exact on every run
+ * (what differs is revoked and granted again, in one transaction):
+ * - the schema: USAGE only (it creates nothing);
+ * - the append-only tables (those whose trigger calls ledger_append_only():
+ *   operations, journal_entries, admin_actions): SELECT, INSERT, besides the
+ *   triggers that refuse the rest;
+ * - the migrations' record: SELECT (the readiness check reads it);
+ * - every other table: SELECT, INSERT, UPDATE, DELETE; sequences: USAGE, SELECT.
+ * Never TRUNCATE, REFERENCES or TRIGGER, and no ownership: only an owner
+ * can alter or drop a table or its triggers. Refused, with the reason:
+ * a missing role, a superuser (grants do not bind it), a role that is the
+ * owner (or a member of the owner) of the schema or of one of its tables,
+ * and a role that may create in the schema (PostgreSQL before 15 lets
+ * PUBLIC create in `public`).
+ */
+async function grantServiceRole(orm: MikroORM, role: string, migrationsTableName: string): Promise<void> {
+  const connection = orm.em.getConnection();
+  const [found] = await connection.execute<{ rolsuper: boolean }[]>('select rolsuper from pg_roles where rolname = ?', [
+    role,
+  ]);
+  if (!found) {
+    throw new Error(
+      `The service's role "${role}" (DATABASE_URL's user) does not exist: create it (LOGIN, no superuser) before migrating.`,
+    );
+  }
+  if (found.rolsuper) {
+    throw new Error(`The service's role "${role}" (DATABASE_URL's user) is a superuser: no grant can restrict it.`);
+  }
+  const owned = await connection.execute<{ name: string }[]>(
+    `select n.nspname as name from pg_namespace n
+      where n.nspname = current_schema() and pg_has_role(?, n.nspowner, 'MEMBER')
+     union all
+     select c.oid::regclass::text from pg_class c
+      where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
+        and pg_has_role(?, c.relowner, 'MEMBER')`,
+    [role, role],
+  );
+  if (owned.length > 0) {
+    throw new Error(
+      `The service's role "${role}" (DATABASE_URL's user) owns, or is a member of the owner of, ` +
+        `${owned.map((row) => row.name).join(', ')}: it could alter or drop them. Migrate as the owner ` +
+        '(MIGRATION_DATABASE_URL) and let the service connect as a role of its own.',
+    );
+  }
+
+  const relations = await connection.execute<Relation[]>(
+    `select c.oid::regclass::text as name, c.relname as relname, c.relkind as kind,
+            exists (select 1 from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+                     where t.tgrelid = c.oid and p.proname = 'ledger_append_only') as append_only,
+            coalesce((select string_agg(a.privilege_type, ',' order by a.privilege_type)
+                        from aclexplode(c.relacl) a join pg_roles r on r.oid = a.grantee
+                       where r.rolname = ?), '') as held
+       from pg_class c
+      where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
+        and not c.relispartition
+      order by c.relname`,
+    [role],
+  );
+  const wanted = (relation: Relation): string[] => {
+    if (relation.kind === 'S') return ['SELECT', 'USAGE'];
+    if (relation.kind === 'v' || relation.kind === 'm' || relation.relname === migrationsTableName) return ['SELECT'];
+    if (relation.append_only) return ['INSERT', 'SELECT'];
+    return ['DELETE', 'INSERT', 'SELECT', 'UPDATE'];
+  };
+  const statements: string[] = [];
+  for (const relation of relations) {
+    const privileges = wanted(relation);
+    if (relation.held === privileges.join(',')) continue;
+    const object = relation.kind === 'S' ? 'sequence' : 'table';
+    statements.push(`revoke all on ${object} ${relation.name} from ${quote(role)}`);
+    statements.push(`grant ${privileges.join(', ')} on ${object} ${relation.name} to ${quote(role)}`);
+  }
+  await orm.em.fork().transactional(async (em) => {
+    const [schema] = await em.execute<{ name: string; usage: boolean; may_create: boolean }[]>(
+      `select current_schema() as name, has_schema_privilege(?, current_schema(), 'USAGE') as usage,
+              has_schema_privilege(?, current_schema(), 'CREATE') as may_create`,
+      [role, role],
+    );
+    if (schema.may_create) {
+      await em.execute(`revoke create on schema ${quote(schema.name)} from ${quote(role)}`);
+      const [still] = await em.execute<{ may_create: boolean }[]>(
+        `select has_schema_privilege(?, current_schema(), 'CREATE') as may_create`,
+        [role],
+      );
+      if (still.may_create) {
+        throw new Error(
+          `The service's role "${role}" may create objects in schema "${schema.name}" through PUBLIC ` +
+            `(PostgreSQL before 15): revoke create on schema ${quote(schema.name)} from public.`,
+        );
+      }
+    }
+    if (!schema.usage) await em.execute(`grant usage on schema ${quote(schema.name)} to ${quote(role)}`);
+    for (const statement of statements) await em.execute(statement);
+  });
+}
+
+interface Relation {
+  /** Schema-qualified where needed, quoted where needed. */
+  name: string;
+  relname: string;
+  /** pg_class.relkind: r table, p partitioned table, v view, m materialized view, S sequence. */
+  kind: string;
+  append_only: boolean;
+  /** The privileges granted to the role itself, sorted, comma-separated. */
+  held: string;
+}
+
+/** The table MikroORM records applied migrations in (`mikro_orm_migrations`). */
+function migrationsTable(orm: MikroORM): string {
+  return orm.config.get('migrations').tableName ?? 'mikro_orm_migrations';
 }

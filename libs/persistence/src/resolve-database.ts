@@ -1,41 +1,66 @@
 import type { DatabaseConfig } from '@app/config';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { EMBEDDED_APP_ROLE, embeddedPasswordFiles, embeddedUrl, startEmbeddedPostgres } from './embedded-postgres';
+import { readSecretFile } from './secret-file';
 
 export interface ResolvedDatabase {
+  /** The service's connections: only reads and writes rows when a separate migration role is configured. */
   url: string;
+  /** Migrations' connections: the schema's owner (MIGRATION_DATABASE_URL, by default DATABASE_URL). */
+  migrationUrl: string;
   embedded: boolean;
   stop(): Promise<void>;
 }
 
 /**
- * DATABASE_URL when set; otherwise an embedded PostgreSQL whose data lives in
- * `.data/` and survives restarts.
+ * DATABASE_URL (and MIGRATION_DATABASE_URL) when set; otherwise an embedded
+ * PostgreSQL whose data lives in `.data/` and survives restarts: migrations
+ * run as its superuser, the service as the role `wallet_api`.
  */
 export async function resolveDatabase(
   config: DatabaseConfig,
   log: (line: string) => void,
   options: { reuseRunning?: boolean } = {},
 ): Promise<ResolvedDatabase> {
-  if (config.url) return { url: config.url, embedded: false, stop: async () => undefined };
+  if (config.url) {
+    return {
+      url: config.url,
+      migrationUrl: config.migrationUrl ?? config.url,
+      embedded: false,
+      stop: async () => undefined,
+    };
+  }
   if (options.reuseRunning) {
     // `make run` may hold the embedded server (and its data directory): then use it, and leave it running.
-    const running = `postgres://postgres:postgres@127.0.0.1:${config.embeddedPort}/wallet`;
-    if (await answers(running)) {
+    const running = runningEmbeddedUrls(config);
+    if (running && (await answers(running.migrationUrl))) {
       log(`using the embedded PostgreSQL already running on 127.0.0.1:${config.embeddedPort}`);
-      return { url: running, embedded: true, stop: async () => undefined };
+      return { ...running, embedded: true, stop: async () => undefined };
     }
   }
   const server = await startEmbeddedPostgres({
     dataDir: config.embeddedDataDir,
     port: config.embeddedPort,
     database: 'wallet',
+    appRole: EMBEDDED_APP_ROLE,
     log: (line) => {
       if (/error|fatal|panic|embedded-postgres:/i.test(line)) log(line);
     },
   });
   log(`embedded PostgreSQL listening on 127.0.0.1:${config.embeddedPort}, data in ${config.embeddedDataDir}`);
-  return { url: server.url, embedded: true, stop: server.stop };
+  return { url: server.appUrl!, migrationUrl: server.url, embedded: true, stop: server.stop };
+}
+
+/** The URLs of an embedded server started before, from its password files; none before its first start. */
+function runningEmbeddedUrls(config: DatabaseConfig): { url: string; migrationUrl: string } | undefined {
+  const files = embeddedPasswordFiles(config.embeddedDataDir);
+  const superuser = readSecretFile(files.superuser);
+  const app = readSecretFile(files.appRole);
+  if (!superuser || !app) return undefined;
+  return {
+    url: embeddedUrl(config.embeddedPort, EMBEDDED_APP_ROLE, app, 'wallet'),
+    migrationUrl: embeddedUrl(config.embeddedPort, 'postgres', superuser, 'wallet'),
+  };
 }
 
 async function answers(url: string): Promise<boolean> {
