@@ -43,7 +43,6 @@ const SERVED_ROUTES = [
   'POST /v1/auth/logout',
   'GET /healthcheck',
   'GET /readyz',
-  'GET /metrics',
   ...SESSION_ROUTES,
 ];
 
