@@ -46,6 +46,16 @@ function isDecodingError(error: unknown): boolean {
   return type === undefined && typeof code === 'string' && code.startsWith('Z_');
 }
 
+/** raw-body's own 413 failure, raised before reading: it answers like every other too-large body. */
+function tooLarge(length: number): Error {
+  return Object.assign(new Error('request entity too large'), {
+    type: 'entity.too.large',
+    status: 413,
+    length,
+    limit: MAX_BODY_BYTES,
+  });
+}
+
 /**
  * Parses `application/json` (and `+json`) bodies without losing any number's
  * text. Bodies of other types are left unparsed (`req.body` stays `{}`).
@@ -57,6 +67,14 @@ export function jsonBodyParser() {
     if (req.headers['transfer-encoding'] === undefined && Number.isNaN(Number(req.headers['content-length'] ?? NaN))) {
       req.body = {};
       return next();
+    }
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY_BYTES) {
+      // Answered at once, before a byte of the body is read (body-parser would read it all first, to keep the
+      // connection usable: a client announcing 10 MB and sending nothing would hold it until a timeout), and
+      // the connection is closed after the answer, the unread body with it.
+      res.setHeader('Connection', 'close');
+      return next(tooLarge(declared));
     }
     readText(req, res, (error?: unknown) => {
       if (error) return next(isDecodingError(error) ? new MalformedBodyEncodingError() : error);
