@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './database';
 
 export interface ApiProcess {
   url: string;
+  /** The API's metrics listener (GET /metrics), apart from its port; undefined for the bare Express. */
+  metricsUrl?: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -23,22 +26,26 @@ export function apiNodeArgs(): string[] {
 
 /**
  * Starts the built API (production mode, no watch) as a separate process and waits until it answers;
- * `script`: another build's main.js (bench/audit-latency.ts compares two builds).
+ * `script`: another build's main.js (bench/audit-latency.ts compares two builds). Its metrics listener
+ * takes a free port of 127.0.0.1 (METRICS_PORT), unless `env` names one.
  */
-export function startApi(
+export async function startApi(
   databaseUrl: string,
   port: number,
   env: Record<string, string> = {},
   script = 'dist/apps/api/src/main.js',
 ): Promise<ApiProcess> {
-  return startNode('the API', script, port, '/healthcheck', {
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
+  const api = await startNode('the API', script, port, '/healthcheck', {
     DATABASE_URL: databaseUrl,
+    METRICS_PORT: metricsPort,
     MIGRATE_ON_START: 'false',
     SESSION_SECRET: 'bench-session-secret-bench-session-secret',
     // Plain HTTP on 127.0.0.1 (production mode defaults to Secure cookies).
     SECURE_COOKIES: 'false',
     ...env,
   });
+  return { ...api, metricsUrl: `http://127.0.0.1:${metricsPort}` };
 }
 
 /** Starts bench/bare-express.js (a bare Express "hello world") with the API's flags and waits until it answers. */

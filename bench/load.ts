@@ -54,12 +54,14 @@ export async function runLoad(
     seconds: number;
     maxRequests: number;
     money?: boolean;
+    /** The API's metrics listener, where the group commit's batch sizes are read (money scenarios). */
+    metricsUrl?: string;
     process?: LoadResult['process'];
   },
 ): Promise<LoadResult> {
   // Start on an idle process: the previous scenario's in-flight requests served first.
   const settleMs = await waitForIdle(apiPid);
-  const batchesBefore = options.money ? await batchSizes(url) : null;
+  const batchesBefore = options.money && options.metricsUrl ? await batchSizes(options.metricsUrl) : null;
   const sampler = sampleProcess(apiPid);
   const result = await boundedRun(
     {
@@ -107,19 +109,19 @@ export async function runLoad(
     api,
     settleMs,
     cpuMsPerOk: result['2xx'] > 0 ? round(api.cpuMs / result['2xx'], 2) : null,
-    batchSize: batchesBefore ? batchStats(batchesBefore, await batchSizes(url)) : null,
+    batchSize: batchesBefore ? batchStats(batchesBefore, await batchSizes(options.metricsUrl!)) : null,
   };
 }
 
-/** The group commit's batch-size histogram as /metrics shows it: cumulative bucket counts, sum and count. */
+/** The group commit's batch-size histogram as the metrics listener's /metrics shows it: cumulative bucket counts, sum and count. */
 interface BatchHistogram {
   buckets: Map<number, number>;
   sum: number;
   count: number;
 }
 
-async function batchSizes(url: string): Promise<BatchHistogram | null> {
-  const response = await fetch(`${url}/metrics`).catch(() => null);
+async function batchSizes(metricsUrl: string): Promise<BatchHistogram | null> {
+  const response = await fetch(`${metricsUrl}/metrics`).catch(() => null);
   if (!response?.ok) return null;
   const text = await response.text();
   const histogram: BatchHistogram = { buckets: new Map(), sum: 0, count: 0 };

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
         seconds: SETTINGS.seconds,
         maxRequests: MAX_REQUESTS,
         money: options.money,
+        metricsUrl: options.target ? undefined : api!.metricsUrl,
         process: target.process,
       });
       results.push(result);

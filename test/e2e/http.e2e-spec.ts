@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import type { ErrorCode } from '@app/http';
 import { useTestContext, balanceOf, type ErrorReason } from '@app/testing';
@@ -43,9 +44,11 @@ const SERVED_ROUTES = [
   'POST /v1/auth/logout',
   'GET /healthcheck',
   'GET /readyz',
-  'GET /metrics',
   ...SESSION_ROUTES,
 ];
+
+/** superagent serializes a Buffer sent as application/json (to {"type":"Buffer",...}): send its bytes as they are. */
+const asIs = (body: unknown) => body as string;
 
 /** A JSON login body padded with an unknown field to exactly `bytes` bytes. */
 function loginBodyOfSize(bytes: number): string {
@@ -122,17 +125,33 @@ describe('HTTP surface (contract part A)', () => {
       expect(response.status).toBe(401);
     });
 
-    it.each([
-      ['gzip', 'not gzip at all'],
-      ['deflate', 'not deflate'],
-      ['br', 'xx'],
+    const json = Buffer.from('{"username":"nobody-at-all","password":"x"}');
+    const gzipped = gzipSync(json);
+    const corrupt = (encoded: Buffer) => {
+      const copy = Buffer.from(encoded);
+      for (let i = 4; i < copy.length - 4; i++) copy[i] ^= 0x5a;
+      return copy;
+    };
+    it.each<[string, string, string | Buffer]>([
+      ['gzip', 'text', 'not gzip at all'],
+      ['gzip', 'cut short', gzipped.subarray(0, gzipped.length - 12)],
+      ['gzip', 'corrupted', corrupt(gzipped)],
+      ['gzip', 'with a wrong checksum', Buffer.concat([gzipped.subarray(0, -8), Buffer.alloc(8)])],
+      ['deflate', 'text', 'not deflate'],
+      ['deflate', 'corrupted', corrupt(deflateSync(json))],
+      ['br', 'two bytes', 'xx'],
+      // Brotli's own failures carry codes such as ERR__ERROR_FORMAT_PADDING_2, not zlib's Z_ ones.
+      ['br', 'text', 'not brotli at all'],
+      ['br', 'garbage', Buffer.from([0x00, 0x01, 0x02, 0x67, 0x61, 0x72, 0x62, 0x61, 0x67, 0x65])],
+      ['br', 'cut short', brotliCompressSync(json).subarray(0, 20)],
     ])(
-      'answers a body that does not decode with its Content-Encoding %s with 400, not a 500',
-      async (encoding, body) => {
+      'answers a %s body that does not decode (%s) with 400 BAD_REQUEST, not a 500',
+      async (encoding, _what, body) => {
         await request(ctx.server)
           .post('/v1/auth/login')
           .set('Content-Type', 'application/json')
           .set('Content-Encoding', encoding)
+          .serialize(asIs)
           .send(body)
           .expect(
             400,
@@ -202,7 +221,37 @@ describe('HTTP surface (contract part A)', () => {
         .send(loginBodyOfSize(MAX_BODY_BYTES + 1))
         .expect(413);
       expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.headers.connection).toBe('close');
       expect(response.body).toEqual(TOO_LARGE);
+    });
+
+    it('answers a compressed body that decodes to more than 16 KiB with 413, not a 500', async () => {
+      const body = gzipSync(loginBodyOfSize(MAX_BODY_BYTES + 1));
+      expect(body.length).toBeLessThan(MAX_BODY_BYTES);
+      await request(ctx.server)
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .serialize(asIs)
+        .send(body)
+        .expect(413, TOO_LARGE);
+    });
+
+    it('reads a gzip, deflate or br body that decodes', async () => {
+      const body = Buffer.from(JSON.stringify({ username: 'nobody-at-all', password: 'x' }));
+      for (const [encoding, encoded] of [
+        ['gzip', gzipSync(body)],
+        ['deflate', deflateSync(body)],
+        ['br', brotliCompressSync(body)],
+      ] as const) {
+        await request(ctx.server)
+          .post('/v1/auth/login')
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', encoding)
+          .serialize(asIs)
+          .send(encoded)
+          .expect(401, failure('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'Invalid username or password.'));
+      }
     });
 
     it('reads a body of exactly 16 KiB', async () => {

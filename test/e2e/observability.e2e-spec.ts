@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import request from 'supertest';
 import { ormOptions } from '@app/persistence';
-import { ReadinessState } from '@app/observability';
+import { MetricsServer, ReadinessState } from '@app/observability';
 import { databaseUrl, type LogLine, TestContext, testDatabaseEnv, useTestContext } from '@app/testing';
 import { migrationsList } from '../../migrations';
 
@@ -182,26 +182,31 @@ describe('observability: request ids and the access log', () => {
   });
 });
 
+const READY_DETAILS = {
+  status: 'ok',
+  info: {
+    lifecycle: { status: 'up' },
+    database: { status: 'up' },
+    migrations: { status: 'up', pending: 0 },
+  },
+  error: {},
+  details: {
+    lifecycle: { status: 'up' },
+    database: { status: 'up' },
+    migrations: { status: 'up', pending: 0 },
+  },
+};
+
 describe('observability: GET /readyz', () => {
   const ctx = useTestContext();
 
-  it('answers 200 in terminus format when the database answers and no migration is pending', async () => {
+  it('answers 200 {"status":"ok"} on the API port and nothing more; the checks on the metrics port', async () => {
     const response = await request(ctx.server).get('/readyz').expect(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    expect(response.body).toEqual({
-      status: 'ok',
-      info: {
-        lifecycle: { status: 'up' },
-        database: { status: 'up' },
-        migrations: { status: 'up', pending: 0 },
-      },
-      error: {},
-      details: {
-        lifecycle: { status: 'up' },
-        database: { status: 'up' },
-        migrations: { status: 'up', pending: 0 },
-      },
-    });
+    expect(response.body).toEqual({ status: 'ok' });
+    const details = await request(ctx.metricsUrl).get('/readyz').expect(200);
+    expect(details.headers['cache-control']).toBe('no-store');
+    expect(details.body).toEqual(READY_DETAILS);
   });
 
   it('answers 503 once the instance is marked as shutting down, while /healthcheck stays 200', async () => {
@@ -211,7 +216,11 @@ describe('observability: GET /readyz', () => {
       instance.app.get(ReadinessState).markShuttingDown();
       const response = await request(instance.server).get('/readyz').expect(503);
       expect(response.headers['retry-after']).toBe('5');
-      expect(response.body).toMatchObject({
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.body).toEqual({ status: 'error' });
+      const details = await request(instance.metricsUrl).get('/readyz').expect(503);
+      expect(details.headers['retry-after']).toBe('5');
+      expect(details.body).toMatchObject({
         status: 'error',
         error: { lifecycle: { status: 'down', message: 'shutting down' } },
         info: { database: { status: 'up' } },
@@ -222,7 +231,7 @@ describe('observability: GET /readyz', () => {
     }
   });
 
-  it('answers 503 on a database migrated one step short of the committed migrations', async () => {
+  it('answers 503 on a database migrated one step short; only the metrics port names the migration', async () => {
     const name = `wallet_short_${randomUUID().slice(0, 8)}`;
     const admin = new Client({ connectionString: testDatabaseEnv().adminUrl });
     await admin.connect();
@@ -236,7 +245,9 @@ describe('observability: GET /readyz', () => {
       await orm.close();
       short = await TestContext.create({ databaseUrl: url });
       const response = await request(short.server).get('/readyz').expect(503);
-      expect(response.body).toMatchObject({
+      expect(response.text).toBe('{"status":"error"}');
+      const details = await request(short.metricsUrl).get('/readyz').expect(503);
+      expect(details.body).toMatchObject({
         status: 'error',
         error: { migrations: { status: 'down', pending: 1, next: last } },
         info: { database: { status: 'up' }, lifecycle: { status: 'up' } },
@@ -264,7 +275,7 @@ describe('observability: GET /metrics', () => {
   const ctx = useTestContext();
 
   const scrape = async () => {
-    const response = await request(ctx.server).get('/metrics').expect(200);
+    const response = await request(ctx.metricsUrl).get('/metrics').expect(200);
     // Prometheus' text format, version 0.0.4 (Express puts the charset first; the order is free).
     const [type, ...parameters] = response.headers['content-type'].split(/;\s*/);
     expect(type).toBe('text/plain');
@@ -324,10 +335,39 @@ describe('observability: GET /metrics', () => {
     expect(sample(await scrape(), 'db_conflict_retries_total', { sqlstate: '55P03' })).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
-  it('serves no /metrics with METRICS_ENABLED=false', async () => {
+  it('serves /metrics on its own listener, on 127.0.0.1 by default, and not on the API port (404 envelope)', async () => {
+    expect(new URL(ctx.metricsUrl).hostname).toBe('127.0.0.1');
+    expect(new URL(ctx.metricsUrl).port).not.toBe('');
+    const response = await request(ctx.server).get('/metrics').expect(404);
+    expect(response.body).toEqual({
+      status: {
+        success: false,
+        errors: [{ code: 'NOT_FOUND', message: 'Not found.', target: '__all__', reason: 'ROUTE_NOT_FOUND' }],
+      },
+      data: null,
+    });
+    expect(response.text).not.toContain('nodejs_');
+    // The metrics listener serves monitoring only: no API route there.
+    await request(ctx.metricsUrl).get('/v1/wallets').expect(404);
+    await request(ctx.metricsUrl).get('/healthcheck').expect(404);
+    await request(ctx.metricsUrl).post('/metrics').expect(405);
+  });
+
+  it('closes the metrics listener when the application closes', async () => {
+    const instance = await TestContext.create();
+    const url = instance.metricsUrl;
+    await request(url).get('/metrics').expect(200);
+    await instance.close();
+    await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+  });
+
+  it('opens no metrics listener with METRICS_ENABLED=false', async () => {
     const quiet = await TestContext.create({ env: { METRICS_ENABLED: 'false' } });
     try {
+      expect(quiet.app.get(MetricsServer).url).toBeUndefined();
+      expect(() => quiet.metricsUrl).toThrow(/METRICS_ENABLED=false/);
       await request(quiet.server).get('/metrics').expect(404);
+      await request(quiet.server).get('/readyz').expect(200, { status: 'ok' });
     } finally {
       await quiet.close();
     }

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { type RegisteredUser, TestContext, uniqueUsername, useTestContext } from '@app/testing';
@@ -709,6 +712,132 @@ describe('session cookies and secrets', () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A raw TCP connection to a listening server: what came back, and when the server closed it. */
+function rawConnection(server: Server) {
+  const { port } = server.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => (received += chunk));
+  socket.on('error', () => undefined); // a connection the server drops may end in ECONNRESET
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    socket,
+    closed,
+    received: () => received,
+    /** Resolves once `text` has come back (or the connection closed). */
+    async receive(text: string): Promise<string> {
+      while (!received.includes(text) && !socket.destroyed) await sleep(10);
+      return received;
+    },
+  };
+}
+
+/** The status line, the headers (names lower-cased) and the body of a raw HTTP answer. */
+function parseAnswer(raw: string): { statusLine: string; headers: Record<string, string>; body: string } {
+  const [head, ...rest] = raw.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
+  return { statusLine, headers, body: rest.join('\r\n\r\n') };
+}
+
+describe('slow clients: timeouts, and a body announced too large answered at once', () => {
+  // Short limits, so that the tests see them act; the defaults are 10 s and 25 s.
+  const ctx = useTestContext({
+    listen: true,
+    env: { HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '600' },
+  });
+
+  it('closes a connection whose headers never complete, with 408', async () => {
+    const client = rawConnection(ctx.server);
+    client.socket.write('GET /healthcheck HTTP/1.1\r\nHost: localhost\r\n');
+    // One more header line now and then, never the blank line that ends them.
+    for (let n = 0; !client.socket.destroyed && n < 1_000; n++) {
+      client.socket.write(`X-Slow-${n}: 1\r\n`);
+      await Promise.race([client.closed, sleep(25)]);
+    }
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('closes a connection whose body keeps dripping past the request timeout, with 408', async () => {
+    const client = rawConnection(ctx.server);
+    client.socket.write(
+      'POST /v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 1000\r\n\r\n{',
+    );
+    for (let n = 0; !client.socket.destroyed && n < 999; n++) {
+      client.socket.write(' ');
+      await Promise.race([client.closed, sleep(25)]);
+    }
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it.each(['/v1/auth/login', '/v1/wallets/deposit', '/nowhere'])(
+    'answers a Content-Length over 16 KiB on %s with 413 and Connection: close before any of the body is sent',
+    async (path) => {
+      const client = rawConnection(ctx.server);
+      client.socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n`,
+      );
+      // Not a byte of the body is sent: the answer comes anyway, and the server closes the connection.
+      await client.closed;
+      const answer = parseAnswer(client.received());
+      expect(answer.statusLine).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(answer.headers.connection).toBe('close');
+      expect(JSON.parse(answer.body)).toEqual(
+        failure('PAYLOAD_TOO_LARGE', 'PAYLOAD_TOO_LARGE', 'Request body is too large (16 KiB at most).'),
+      );
+    },
+  );
+
+  it('still serves a request whose headers and body come in time', async () => {
+    const client = rawConnection(ctx.server);
+    client.socket.write('GET /healthcheck HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    await client.closed;
+    expect(parseAnswer(client.received()).statusLine).toBe('HTTP/1.1 200 OK');
+  });
+});
+
+describe('a cap on open connections (MAX_CONNECTIONS)', () => {
+  const ctx = useTestContext({ listen: true, env: { MAX_CONNECTIONS: '2' } });
+  const HEALTHCHECK = 'GET /healthcheck HTTP/1.1\r\nHost: localhost\r\n\r\n';
+
+  const openConnections = () =>
+    new Promise<number>((resolve, reject) =>
+      ctx.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+
+  it('closes a third connection at once while two are open, and accepts one again when one closes', async () => {
+    const first = rawConnection(ctx.server);
+    const second = rawConnection(ctx.server);
+    try {
+      // Both accepted and kept alive: each has had its answer.
+      for (const client of [first, second]) {
+        client.socket.write(HEALTHCHECK);
+        expect(await client.receive('{"healthy":true}')).toMatch(/^HTTP\/1\.1 200 /);
+      }
+      const third = rawConnection(ctx.server);
+      third.socket.write(HEALTHCHECK);
+      await third.closed;
+      expect(third.received()).toBe('');
+
+      first.socket.destroy();
+      while ((await openConnections()) >= 2) await sleep(10);
+      const fourth = rawConnection(ctx.server);
+      fourth.socket.write('GET /healthcheck HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      await fourth.closed;
+      expect(fourth.received()).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      first.socket.destroy();
+      second.socket.destroy();
     }
   });
 });

@@ -33,7 +33,7 @@ describe('requests that need no session', () => {
     const answers = [
       await request(ctx.server).get('/healthcheck').expect(200),
       await request(ctx.server).get('/readyz').expect(200),
-      await request(ctx.server).get('/metrics').expect(200),
+      await request(ctx.metricsUrl).get('/metrics').expect(200),
       await request(ctx.server).get('/api/doc/openapi.json').expect(200),
       await request(ctx.server).get('/admin/').expect(200),
       await request(ctx.server).get('/nowhere').expect(404),

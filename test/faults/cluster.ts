@@ -74,6 +74,8 @@ export const SUITE_ENV = {
   // Plain HTTP on 127.0.0.1: cookies without the Secure flag.
   SECURE_COOKIES: 'false',
   SHUTDOWN_TIMEOUT_SECONDS: '10',
+  // Two instances on one host: each metrics listener on a free port of its own (nothing here scrapes them).
+  METRICS_PORT: '0',
 };
 
 /** One API instance: the built dist in production mode, a separate process, its log in a file. */

@@ -33,8 +33,8 @@ export class AppModule {
           migrationsList,
           entities: ENTITIES,
           preparedStatements: config.database.preparedStatements,
-          // Liveness, readiness and metrics: served without an identity map (and without a session: @Public()).
-          routesWithoutOrm: ['healthcheck', 'readyz', 'metrics'],
+          // Liveness and readiness: served without an identity map (and without a session: @Public()).
+          routesWithoutOrm: ['healthcheck', 'readyz'],
         }),
         AuthModule.register({
           imports: [WalletsModule],

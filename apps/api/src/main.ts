@@ -6,7 +6,7 @@ import { loadConfig } from '@app/config';
 import { migrateUnderLock, resolveDatabase } from '@app/persistence';
 import { AppModule } from './app.module';
 import { configureApp } from './bootstrap/configure-app';
-import { ReadinessState } from '@app/observability';
+import { MetricsServer, ReadinessState } from '@app/observability';
 import { installGracefulShutdown } from './bootstrap/graceful-shutdown';
 
 async function main(): Promise<void> {
@@ -33,9 +33,12 @@ async function main(): Promise<void> {
     onShutdownStarted: () => app.get(ReadinessState).markShuttingDown(),
     log: logger,
   });
+  // app.init() inside listen() starts the metrics listener (MetricsServer) first; configureApp set the limits.
   await app.listen(config.http.port, config.http.host);
+  const metricsUrl = app.get(MetricsServer).url;
   logger.log(
-    `listening on http://${config.http.host}:${config.http.port} (Swagger UI at /api/doc/) in ${Date.now() - startedAt} ms`,
+    `listening on http://${config.http.host}:${config.http.port} (Swagger UI at /api/doc/) in ${Date.now() - startedAt} ms` +
+      (metricsUrl ? `; metrics at ${metricsUrl}/metrics` : ''),
   );
 }
 

@@ -52,6 +52,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AUDIT_TIMEOUT_SECONDS: '0' })).toThrow(/AUDIT_TIMEOUT_SECONDS/);
   });
 
+  it('limits the HTTP server: headers in 10 s, the request in 25 s, keep-alive 5 s, 1024 connections', () => {
+    expect(loadConfig({}).http.limits).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 25_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1024,
+    });
+    const limits = {
+      HTTP_HEADERS_TIMEOUT_MS: '300',
+      HTTP_REQUEST_TIMEOUT_MS: '600',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
+      MAX_CONNECTIONS: '2',
+    };
+    expect(loadConfig(limits).http.limits).toEqual({
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 600,
+      keepAliveTimeoutMs: 1000,
+      maxConnections: 2,
+    });
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '30000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/,
+    );
+    expect(() => loadConfig({ MAX_CONNECTIONS: '0' })).toThrow(/MAX_CONNECTIONS must be an integer in \[1, 1000000\]/);
+  });
+
   it('rejects invalid values all at once, naming each variable', () => {
     let message = '';
     try {

@@ -38,6 +38,19 @@ export interface HttpConfig {
   trustProxy: TrustProxy;
   /** The built admin console served at /admin; unset: the build's copy beside the API (dist/apps/admin-console). */
   adminConsoleDir: string | undefined;
+  /** The HTTP server's limits against slow or numerous clients (apps/api/src/bootstrap/server-limits.ts). */
+  limits: ServerLimits;
+}
+
+export interface ServerLimits {
+  /** A request's headers must arrive within this (408 and the connection closed otherwise). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, within this (408); the answer's own time is not counted. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; one more is closed as soon as it is accepted. */
+  maxConnections: number;
 }
 
 export type TrustProxy = false | number | string[];
@@ -152,6 +165,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       secureCookies,
       trustProxy,
       adminConsoleDir: env.ADMIN_CONSOLE_DIR || undefined,
+      limits: {
+        headersTimeoutMs: int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+        requestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 25_000, 100, 600_000),
+        keepAliveTimeoutMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+        maxConnections: int('MAX_CONNECTIONS', 1024, 1, 1_000_000),
+      },
     },
     session: {
       secret,
@@ -169,6 +188,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdown: { timeoutSeconds: int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 600) },
     audit: { timeoutSeconds: int('AUDIT_TIMEOUT_SECONDS', 600, 1, 24 * 3600) },
   };
+  const { limits } = config.http;
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
+  const { metricsEnabled, metricsPort } = config.observability;
+  if (metricsEnabled && metricsPort !== 0 && metricsPort === config.http.port) {
+    problems.push(`METRICS_PORT must differ from PORT (${metricsPort}): metrics are served apart from the API`);
+  }
   if (problems.length > 0) {
     throw new ConfigError(
       problems.length === 1

@@ -4,6 +4,7 @@ export {
   type AppConfig,
   type DatabaseConfig,
   type HttpConfig,
+  type ServerLimits,
   type SessionConfig,
   type ThrottleConfig,
   type TrustProxy,
@@ -15,4 +16,5 @@ export {
   type LogFormat,
   LOG_LEVELS,
   LOG_FORMATS,
+  DEFAULT_METRICS_PORT,
 } from './observability.config';

@@ -14,11 +14,18 @@ export interface ObservabilityConfig {
   logFormat: LogFormat;
   /** `stdout`, `stderr`, or a file the lines are appended to (the e2e tests read it). */
   logDestination: string;
-  /** Serve GET /metrics (reachable from the internal network only: see the README). */
+  /** Serve GET /metrics (and /readyz with its checks) on a listener of their own; false: no listener at all. */
   metricsEnabled: boolean;
+  /** That listener's address: the loopback by default, the container's interface inside the compose network. */
+  metricsHost: string;
+  /** Its port, never the API's (0: any free port, for tests). */
+  metricsPort: number;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The metrics listener's default port (the one the OpenTelemetry Prometheus exporter uses). */
+export const DEFAULT_METRICS_PORT = 9464;
 
 export function readObservabilityConfig(env: Env, production: boolean, problems: string[]): ObservabilityConfig {
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
@@ -39,10 +46,21 @@ export function readObservabilityConfig(env: Env, production: boolean, problems:
     // Production lines are read by machines; pino-pretty is not even in the image.
     problems.push('LOG_FORMAT=pretty is not allowed in production (every line is JSON there)');
   }
+  const rawPort = env.METRICS_PORT ?? '';
+  let metricsPort = DEFAULT_METRICS_PORT;
+  if (rawPort !== '') {
+    metricsPort = Number(rawPort);
+    if (!/^[0-9]+$/.test(rawPort) || metricsPort > 65535) {
+      problems.push(`METRICS_PORT must be an integer in [0, 65535], got "${rawPort}"`);
+      metricsPort = DEFAULT_METRICS_PORT;
+    }
+  }
   return {
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat,
     logDestination: env.LOG_DESTINATION || 'stdout',
     metricsEnabled,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    metricsPort,
   };
 }

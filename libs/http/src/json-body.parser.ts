@@ -40,10 +40,26 @@ function nestedDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
-/** zlib's errors (a gzip/deflate/br body that does not decode) carry a Z_ code and no body-parser type. */
-function isDecodingError(error: unknown): boolean {
-  const { type, code } = error as { type?: string; code?: string };
-  return type === undefined && typeof code === 'string' && code.startsWith('Z_');
+/**
+ * Whether a body-parser failure is the decoder's: a gzip, deflate or br body
+ * that does not decode. body-parser passes the decompression stream's error
+ * on as it is (status 400, no `type`), whatever its code: zlib's `Z_DATA_ERROR`
+ * or `Z_BUF_ERROR`, brotli's `ERR__ERROR_FORMAT_PADDING_2`... Its own
+ * failures (too large, unknown encoding or charset, aborted) all carry a `type`.
+ */
+function isDecodingError(req: Request, error: unknown): boolean {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  return encoding !== 'identity' && (error as { type?: unknown } | null)?.type === undefined;
+}
+
+/** raw-body's own 413 failure, raised before reading: it answers like every other too-large body. */
+function tooLarge(length: number): Error {
+  return Object.assign(new Error('request entity too large'), {
+    type: 'entity.too.large',
+    status: 413,
+    length,
+    limit: MAX_BODY_BYTES,
+  });
 }
 
 /**
@@ -58,8 +74,16 @@ export function jsonBodyParser() {
       req.body = {};
       return next();
     }
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY_BYTES) {
+      // Answered at once, before a byte of the body is read (body-parser would read it all first, to keep the
+      // connection usable: a client announcing 10 MB and sending nothing would hold it until a timeout), and
+      // the connection is closed after the answer, the unread body with it.
+      res.setHeader('Connection', 'close');
+      return next(tooLarge(declared));
+    }
     readText(req, res, (error?: unknown) => {
-      if (error) return next(isDecodingError(error) ? new MalformedBodyEncodingError() : error);
+      if (error) return next(isDecodingError(req, error) ? new MalformedBodyEncodingError() : error);
       if (typeof req.body !== 'string') {
         req.body = {};
         return next();

@@ -3,5 +3,6 @@ export { useObservability } from './use-observability';
 export { ReadinessState } from './readiness/readiness.state';
 export { RefusalMetricsInterceptor } from './metrics/refusals.interceptor';
 export { Metrics } from './metrics/metrics.service';
+export { MetricsServer } from './metrics/metrics.server';
 export { REQUEST_ID_HEADER } from './logging/request-id';
 export { REDACTED_PATHS, REDACTION_CENSOR } from './logging/redaction';

@@ -8,10 +8,11 @@ import { ConflictRetryObserver } from '@app/persistence';
 import { GroupCommitObserver } from '@app/transfers';
 import { RequestLogging } from './logging/request-logging';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
-import { MetricsController } from './metrics/metrics.controller';
 import { Metrics } from './metrics/metrics.service';
+import { METRICS_LISTENER, type MetricsListenerOptions, MetricsServer } from './metrics/metrics.server';
 import { RefusalMetricsInterceptor } from './metrics/refusals.interceptor';
 import { MigrationsIndicator } from './readiness/migrations.indicator';
+import { ReadinessChecks } from './readiness/readiness.checks';
 import { ReadinessController } from './readiness/readiness.controller';
 import { ReadinessState } from './readiness/readiness.state';
 
@@ -27,6 +28,8 @@ import { ReadinessState } from './readiness/readiness.state';
 export class ObservabilityModule {
   static forRoot(config: AppConfig): DynamicModule {
     const logging = new RequestLogging(config);
+    const { metricsEnabled: enabled, metricsHost: host, metricsPort: port } = config.observability;
+    const metricsListener: MetricsListenerOptions = { enabled, host, port };
     return {
       module: ObservabilityModule,
       global: true,
@@ -37,9 +40,8 @@ export class ObservabilityModule {
         // Not-ready answers are logged by ReadinessController in one line; terminus' own logger writes around pino.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: config.observability.metricsEnabled
-        ? [ReadinessController, MetricsController]
-        : [ReadinessController],
+      // GET /readyz on the API port answers up or down; /metrics and the readiness details are on MetricsServer.
+      controllers: [ReadinessController],
       providers: [
         { provide: RequestLogging, useValue: logging },
         Metrics,
@@ -47,6 +49,9 @@ export class ObservabilityModule {
         RefusalMetricsInterceptor,
         ReadinessState,
         MigrationsIndicator,
+        ReadinessChecks,
+        { provide: METRICS_LISTENER, useValue: metricsListener },
+        MetricsServer,
         { provide: PostingObserver, useExisting: Metrics },
         { provide: ConflictRetryObserver, useExisting: Metrics },
         { provide: IdempotencyObserver, useExisting: Metrics },
@@ -58,6 +63,7 @@ export class ObservabilityModule {
         HttpMetricsMiddleware,
         RefusalMetricsInterceptor,
         ReadinessState,
+        MetricsServer,
         PostingObserver,
         ConflictRetryObserver,
         IdempotencyObserver,

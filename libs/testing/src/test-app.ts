@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '@app/config';
+import { MetricsServer } from '@app/observability';
 // The API's composition root, booted as main.ts boots it (an exception in .dependency-cruiser.js).
 import { AppModule } from '../../../apps/api/src/app.module';
 import { configureApp } from '../../../apps/api/src/bootstrap/configure-app';
@@ -13,6 +14,8 @@ export interface TestApp {
   server: Server;
   orm: MikroORM;
   databaseUrl: string;
+  /** The metrics listener (`GET /metrics`, `GET /readyz` with details), on a free port; undefined with METRICS_ENABLED=false. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -24,11 +27,13 @@ export async function createTestApp(env: Record<string, string> = {}, url?: stri
   const databaseUrl = url ?? (await workerDatabaseUrl());
   // Access lines (info) stay out of jest's output unless a test or LOG_LEVEL asks for them. Suites register
   // hundreds of users from one address: the registration limit is off unless a test sets it (protection spec).
+  // The metrics listener takes a free port: jest's workers and a test's second instance run side by side.
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     REGISTRATIONS_PER_ADDRESS: '0',
     ...process.env,
     DATABASE_URL: databaseUrl,
+    METRICS_PORT: '0',
     ...env,
   });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
@@ -42,6 +47,7 @@ export async function createTestApp(env: Record<string, string> = {}, url?: stri
     server: app.getHttpServer() as Server,
     orm: app.get(MikroORM),
     databaseUrl,
+    metricsUrl: app.get(MetricsServer).url,
     close: () => app.close(),
   };
 }

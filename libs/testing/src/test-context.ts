@@ -153,6 +153,13 @@ export class TestContext implements TestApp {
     return this.started.app.orm;
   }
 
+  /** `http://127.0.0.1:<port>` of the metrics listener (GET /metrics, GET /readyz with details). */
+  get metricsUrl(): string {
+    const url = this.started.app.metricsUrl;
+    if (!url) throw new Error('This test context serves no metrics (METRICS_ENABLED=false).');
+    return url;
+  }
+
   /** The database of this context, reached directly (even when the service goes through a proxy). */
   get databaseUrl(): string {
     return this.started.directUrl;

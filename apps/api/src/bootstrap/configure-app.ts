@@ -3,6 +3,7 @@ import type { AppConfig } from '@app/config';
 import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser, securityHeaders } from '@app/http';
 import { useObservability } from '@app/observability';
 import { serveAdminConsole } from './admin-console';
+import { applyServerLimits } from './server-limits';
 import { DOC_PATH, setupSwagger } from './swagger';
 
 /**
@@ -17,6 +18,7 @@ import { DOC_PATH, setupSwagger } from './swagger';
  * the ORM (PersistenceModule), not here.
  */
 export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+  applyServerLimits(app.getHttpServer(), config.http.limits); // timeouts and the connection cap, before any listen
   useObservability(app); // first: request id, access line and timing for every request, Nest's logger on pino
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
