@@ -173,6 +173,18 @@ podman inspect --format '{{json .Config.Healthcheck}}' "$migrate" | grep -qE '^n
 [ "$(podman port "$api" 8080/tcp)" = "127.0.0.1:$API_PORT" ] ||
   { say "FAILED: the API is published on $(podman port "$api" 8080/tcp), not 127.0.0.1 only"; exit 1; }
 
+# Metrics: reachable inside the compose network (from the db container, by the service name), never
+# published on the host, and not served on the API's port.
+[ -z "$(podman port "$api" 9464/tcp 2> /dev/null)" ] ||
+  { say "FAILED: the metrics port is published on the host: $(podman port "$api" 9464/tcp)"; exit 1; }
+metrics_status="$(podman exec "$(id_of db)" bash -c \
+  'exec 3<>/dev/tcp/api/9464 && printf "GET /metrics HTTP/1.0\r\nHost: api\r\n\r\n" >&3 && head -1 <&3' | tr -d '\r')"
+[ "$metrics_status" = "HTTP/1.1 200 OK" ] ||
+  { say "FAILED: api:9464/metrics from the compose network answered \"$metrics_status\""; exit 1; }
+api_metrics="$(node -e "fetch('http://127.0.0.1:$API_PORT/metrics').then((r) => console.log(r.status))")"
+[ "$api_metrics" = 404 ] || { say "FAILED: GET /metrics on the API port answered $api_metrics, not 404"; exit 1; }
+say "metrics: api:9464 answers inside the compose network, not published on the host; 404 on the API port"
+
 # --- 5. through the API, and the container's hardening -----------------------
 node scripts/container/smoke.mjs "http://127.0.0.1:$API_PORT"
 

@@ -15,7 +15,7 @@ import { UnitOfWork } from './unit-of-work';
 export interface PersistenceModuleOptions extends OrmParams {
   /**
    * Route paths whose handlers never use the EntityManager (liveness,
-   * metrics, readiness: they reach the connection directly): their requests
+   * readiness: they reach the connection directly): their requests
    * get no identity map.
    */
   routesWithoutOrm?: string[];

@@ -21,7 +21,7 @@ import { RefusalMetricsInterceptor } from '@app/observability';
  * AsyncResource.bind calls and an rxjs pipeline per request, measured at
  * about as much CPU as everything else GET /healthcheck does. So:
  *
- * - a route marked @RawResponse() (liveness, readiness, metrics) runs none;
+ * - a route marked @RawResponse() (liveness, readiness) runs none;
  * - every other route runs the envelope;
  * - a route marked @Idempotent() (a money movement) runs, inside the
  *   envelope, the idempotency interceptor and, inside that, the refusal

@@ -52,7 +52,7 @@ class CoalescingPgStore extends PgStore {
  * its sessions in PostgreSQL (table `session`, created by a migration; they
  * survive an API restart and are shared by every instance), then passport.
  * Called by the AuthGuard on the routes that need a session, never as an
- * app-wide middleware: an anonymous request to /healthcheck, /metrics or a
+ * app-wide middleware: an anonymous request to /healthcheck, /readyz or a
  * static file neither reads nor creates one. The store gets a small pool of
  * its own.
  */
