@@ -1,39 +1,13 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
-import { type RegisteredUser, uniqueUsername, useTestContext } from '@app/testing';
-
-const ROOT = join(__dirname, '..', '..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type RegisteredUser, runTypeScript, uniqueUsername, useTestContext } from '@app/testing';
 
 /**
  * The operators' commands as `make admin`, `make demote-admin` and `make
  * end-sessions` run them (apps/cli, through ts-node instead of the build),
  * on this worker's database, in a process of their own.
  */
-function cli(databaseUrl: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, ...env } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(databaseUrl: string, args: string[], env: Record<string, string> = {}) {
+  return runTypeScript('apps/cli/src/main.ts', args, { DATABASE_URL: databaseUrl, ...env });
 }
 
 describe('make admin, make demote-admin, make end-sessions', () => {

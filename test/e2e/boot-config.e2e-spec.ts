@@ -1,28 +1,9 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-const ROOT = join(__dirname, '..', '..');
+import { runTypeScript } from '@app/testing';
 
 /** Starts the API as `npm run start:dev` does, with `env` on top of a clean environment; its output and exit code. */
-function startApi(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
-      // No DATABASE_URL of the test run and no embedded database: configuration is judged before either.
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function startApi(env: Record<string, string>) {
+  // No DATABASE_URL of the test run and no embedded database: configuration is judged before either.
+  return runTypeScript('apps/api/src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', ...env });
 }
 
 const PRODUCTION = {

@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { loadConfig } from '@app/config';
 import { migrateUnderLock, ormOptions, resolveDatabase } from '@app/persistence';
-import { scratchDatabase, TestContext } from '@app/testing';
+import { freePort, scratchDatabase, TestContext } from '@app/testing';
 import { migrationsList } from '../../migrations';
 
 /**
@@ -313,14 +312,3 @@ describe('the embedded PostgreSQL of make run', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -579,17 +579,19 @@ describe('per-address bounds', () => {
     }
   });
 
+  /** A registration of a new name from the client address `at` (through the trusted loopback proxy). */
+  function registerFrom(ctx: TestContext, at: string) {
+    return request(ctx.server)
+      .post('/v1/auth/register')
+      .set('X-Forwarded-For', at)
+      .send({ username: uniqueUsername('reg'), password: 'pw-12345678', passwordConfirm: 'pw-12345678' });
+  }
+
   it('limits registrations per address when REGISTRATIONS_PER_ADDRESS is set', async () => {
     const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', REGISTRATIONS_PER_ADDRESS: '2' } });
     try {
       const from = address();
-      const register = (at: string) => {
-        const username = uniqueUsername('reg');
-        return request(ctx.server)
-          .post('/v1/auth/register')
-          .set('X-Forwarded-For', at)
-          .send({ username, password: 'pw-12345678', passwordConfirm: 'pw-12345678' });
-      };
+      const register = (at: string) => registerFrom(ctx, at);
       await register(from).expect(200);
       await register(from).expect(200);
       const refused = await register(from).expect(
@@ -614,13 +616,7 @@ describe('per-address bounds', () => {
     const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', REGISTRATIONS_PER_ADDRESS: '' } });
     try {
       const from = address();
-      const register = (at: string) => {
-        const username = uniqueUsername('many');
-        return request(ctx.server)
-          .post('/v1/auth/register')
-          .set('X-Forwarded-For', at)
-          .send({ username, password: 'pw-12345678', passwordConfirm: 'pw-12345678' });
-      };
+      const register = (at: string) => registerFrom(ctx, at);
       for (let i = 0; i < 20; i++) await register(from).expect(200);
       const refused = await register(from).expect(429);
       expect(refused.body.status.errors[0].reason).toBe('TOO_MANY_REGISTRATIONS');
@@ -635,14 +631,7 @@ describe('per-address bounds', () => {
     const ctx = await TestContext.create({ env: { TRUST_PROXY: 'loopback', REGISTRATIONS_PER_ADDRESS: '0' } });
     try {
       const from = address();
-      for (let i = 0; i < 22; i++) {
-        const username = uniqueUsername('many');
-        await request(ctx.server)
-          .post('/v1/auth/register')
-          .set('X-Forwarded-For', from)
-          .send({ username, password: 'pw-12345678', passwordConfirm: 'pw-12345678' })
-          .expect(200);
-      }
+      for (let i = 0; i < 22; i++) await registerFrom(ctx, from).expect(200);
     } finally {
       await ctx.close();
     }

@@ -42,3 +42,4 @@ export { TcpProxy } from './tcp-proxy';
 export type { ErrorReason } from './error-reasons';
 export { wireStatementsDuring, renderStatements, type WireStatement } from './wire-statements';
 export { until, lockWaiters } from './waits';
+export { runTypeScript, freePort, type ProcessRun } from './processes';
