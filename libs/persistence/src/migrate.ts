@@ -1,5 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DATABASE_TIMEOUTS } from './orm.options';
 
@@ -58,6 +59,8 @@ function serviceRoleOf(migrationUrl: string, serviceUrl: string | undefined): st
  * every run, so a table a later migration adds is covered without the
  * migration saying so.
  */
+const migrationLogger = new Logger('Migrations');
+
 export async function migrateUnderLock(orm: MikroORM, databaseUrl: string, serviceUrl?: string): Promise<string[]> {
   const serviceRole = serviceRoleOf(databaseUrl, serviceUrl);
   const lock = new Client({
@@ -78,6 +81,9 @@ export async function migrateUnderLock(orm: MikroORM, databaseUrl: string, servi
         extensions: [Migrator],
         migrations: orm.config.get('migrations'),
         debug: orm.config.get('debug'),
+        // The migrator's progress lines through Nest's logger: JSON lines in the API (pino), like every other.
+        logger: (message: string) => migrationLogger.log(message),
+        colors: false,
         pool: { min: 0, max: 2 },
         driverOptions: {
           connection: { ...MIGRATION_SETTINGS, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs },
