@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scratchDatabase } from '@app/testing';
+import { freePort } from '@app/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
-describe('the log of a start that migrates', () => {
-  it('writes every line as JSON, the migrations\' progress included (no coloured or plain line first)', async () => {
-    const database = await scratchDatabase('bootlog');
+describe('the log of a first start (make run: an embedded PostgreSQL made, then migrated)', () => {
+  it('writes every line as JSON: the embedded server\'s and the migrations\' lines included, none coloured or plain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-boot-log-'));
     try {
       const child = spawn(
         process.execPath,
@@ -15,7 +17,8 @@ describe('the log of a start that migrates', () => {
           cwd: ROOT,
           env: {
             PATH: process.env.PATH ?? '',
-            DATABASE_URL: database.url,
+            EMBEDDED_PG_DATA_DIR: join(dir, 'postgres'),
+            EMBEDDED_PG_PORT: String(await freePort()),
             PORT: '0',
             HOST: '127.0.0.1',
             METRICS_PORT: '0',
@@ -51,8 +54,11 @@ describe('the log of a start that migrates', () => {
       const migrations = lines.map((line) => JSON.parse(line)).filter((line) => line.context === 'Migrations');
       expect(migrations.length).toBeGreaterThan(0);
       expect(migrations[0].msg).toMatch(/Migration\d+_initial/);
+      expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+        expect.objectContaining({ context: 'Bootstrap', msg: expect.stringMatching(/^embedded PostgreSQL listening on /) }),
+      );
     } finally {
-      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
