@@ -331,6 +331,54 @@ describe('admin console at /admin', () => {
     expect(await page.locator('#wallets-view').isHidden()).toBe(true);
   });
 
+  it("works at phone width (390 px and 360 px): no sideways scroll, the tabs on screen, the dialog's button in view", async () => {
+    const admin = await newAdmin();
+    const alice = await ctx.registerUser({ username: uniqueUsername('alice') });
+    const bob = await ctx.registerUser({ username: uniqueUsername('bob') });
+    await ctx.deposit(alice, '1234567.89');
+    const sent = await transfer(alice, bob, '1000.00');
+    for (const width of [390, 360]) {
+      await context.close();
+      context = await browser.newContext({ viewport: { width, height: 780 }, isMobile: true, hasTouch: true });
+      page = await context.newPage();
+      const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
+      /** Wholly inside the viewport, horizontally and vertically. */
+      const onScreen = async (locator: Locator) => {
+        const box = await locator.boundingBox();
+        expect(box).not.toBeNull();
+        expect(box!.x).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+        expect(box!.y).toBeGreaterThanOrEqual(0);
+        expect(box!.y + box!.height).toBeLessThanOrEqual(780);
+      };
+
+      await logIn(admin);
+      await expectText(page.locator('#who-name'), admin.username);
+      for (const tab of ['Users & wallets', 'Ledger audit', 'Action log']) {
+        await onScreen(page.locator('#tabs').getByRole('button', { name: tab }));
+      }
+      await onScreen(page.locator('#logout'));
+      await openUser(alice);
+      await expectText(page.locator('#wallet-balance'), '1,233,567.89');
+      expect(await pageWidth()).toBeLessThanOrEqual(width);
+
+      await operationRow(sent, /TRANSFER OUT/)
+        .getByRole('button', { name: 'Reverse…' })
+        .click();
+      const dialog = page.locator('#confirm-dialog');
+      await dialog.waitFor();
+      await onScreen(dialog.getByRole('button', { name: 'Reverse 1,000.00' }));
+      await onScreen(dialog.getByRole('button', { name: 'Cancel' }));
+      expect(await pageWidth()).toBeLessThanOrEqual(width);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+      await page.locator('#tabs').getByRole('button', { name: 'Action log' }).click();
+      await page.locator('#actions-view').waitFor();
+      expect(await pageWidth()).toBeLessThanOrEqual(width);
+    }
+    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: outputPath('admin-console-phone.png') });
+  });
+
   it('shows a wrong password as the server words it', async () => {
     const admin = await newAdmin();
     await logIn({ ...admin, password: 'not the password' });
@@ -343,7 +391,10 @@ describe('admin console at /admin', () => {
     const admin = await newAdmin();
     // Five failures for this name from this address (the per-username bound), made through the API.
     for (let i = 0; i < 5; i++) {
-      await request(ctx.server).post('/v1/auth/login').send({ username: admin.username, password: 'wrong' }).expect(401);
+      await request(ctx.server)
+        .post('/v1/auth/login')
+        .send({ username: admin.username, password: 'wrong' })
+        .expect(401);
     }
     await logIn(admin);
     await expectText(banner().locator('.error-reason'), 'TOO_MANY_LOGIN_ATTEMPTS');

@@ -7,7 +7,7 @@ import { freePort } from '@app/testing';
 const ROOT = join(__dirname, '..', '..');
 
 describe('the log of a first start (make run: an embedded PostgreSQL made, then migrated)', () => {
-  it('writes every line as JSON: the embedded server\'s and the migrations\' lines included, none coloured or plain', async () => {
+  it("writes every line as JSON: the embedded server's and the migrations' lines included, none coloured or plain", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-boot-log-'));
     try {
       const child = spawn(
@@ -55,7 +55,10 @@ describe('the log of a first start (make run: an embedded PostgreSQL made, then 
       expect(migrations.length).toBeGreaterThan(0);
       expect(migrations[0].msg).toMatch(/Migration\d+_initial/);
       expect(lines.map((line) => JSON.parse(line))).toContainEqual(
-        expect.objectContaining({ context: 'Bootstrap', msg: expect.stringMatching(/^embedded PostgreSQL listening on /) }),
+        expect.objectContaining({
+          context: 'Bootstrap',
+          msg: expect.stringMatching(/^embedded PostgreSQL listening on /),
+        }),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -277,7 +277,7 @@ async function reverse(event: Event, operation: Operation): Promise<void> {
         h('dd', {}, time(operation.timestamp)),
       ),
     ),
-    confirmLabel: `Reverse ${amount}`,
+    confirmLabel: `Reverse ${grouped(amount)}`,
     tone: 'danger',
   });
   if (reason === null) return;
