@@ -29,3 +29,11 @@ export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
 export { resolveDatabase, type ResolvedDatabase } from './resolve-database';
 export { Statements, statement, queryConfig, type Statement } from './statements';
+export {
+  SERVICE_TIMEOUTS,
+  SHOWN_SERVICE_TIMEOUTS,
+  applyServiceTimeouts,
+  checkServiceSession,
+  serviceStartupParameters,
+  type Pooler,
+} from './session-settings';
