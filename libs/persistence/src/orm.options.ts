@@ -40,6 +40,9 @@ export function ormOptions(params: OrmParams) {
     clientUrl: params.url,
     entities: params.entities ?? [],
     forceUtcTimezone: true,
+    // Behind a pooler, no server connection is opened before the migrations (direct) have made the timeouts the
+    // role's defaults: PgBouncer keeps a server connection, with the settings it started with, for its lifetime.
+    connect: (params.pooler ?? 'none') === 'none',
     // Never create the schema at start-up: only committed migrations change it.
     schemaGenerator: { disableForeignKeys: false },
     pool: { min: 0, max: params.poolSize, acquireTimeoutMillis: DATABASE_TIMEOUTS.acquireMs },
