@@ -223,8 +223,9 @@ export function writeReport(run: BenchRun): string {
     `| seed SUM time ÷ our read time at ${largest} ops | ${ratios.seedSumOverOurReadAtLargest ?? na} |`,
     `| peak API RSS (MB) | ${ratios.maxApiRssMb ?? na} |`,
     '',
-    ...bouncerTable(run, transfer),
     `Read time is 1000 / req/s at ${run.settings.lightConcurrency} connections (amortised); the seed design is timed on one connection.`,
+    '',
+    ...bouncerTable(run, transfer),
   ];
   const markdown = lines.join('\n');
   const directory = join(__dirname, 'results');
