@@ -52,6 +52,8 @@ export default async function globalSetup(): Promise<void> {
       serverHost: server.hostname,
       serverPort: Number(server.port || 5432),
       users: { [decodeURIComponent(server.username)]: decodeURIComponent(server.password) },
+      // The roles some specs create (database-roles: the service's own role) pass through it too.
+      authUser: decodeURIComponent(server.username) || 'postgres',
     });
     (globalThis as { __PGBOUNCER__?: unknown }).__PGBOUNCER__ = bouncer;
     process.env.TEST_PGBOUNCER_PORT = String(bouncer.port);

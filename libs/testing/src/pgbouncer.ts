@@ -31,6 +31,11 @@ export interface PgBouncerOptions {
   users?: Record<string, string>;
   /** default_pool_size (PgBouncer's default: 20). */
   poolSize?: number;
+  /**
+   * A superuser PgBouncer asks for users missing from the auth file (`auth_user`, the stock `auth_query` on
+   * pg_shadow): a test's own roles then pass too (the server trusts them, so no password is needed).
+   */
+  authUser?: string;
   /** Beyond extra_float_digits (a misconfiguration a test wants: the timeouts dropped silently). */
   ignoreStartupParameters?: string[];
   log?: (line: string) => void;
@@ -116,6 +121,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       `unix_socket_dir = ${dir}`,
       'auth_type = trust',
       `auth_file = ${join(dir, 'users.txt')}`,
+      ...(options.authUser ? [`auth_user = ${options.authUser}`] : []),
       'pool_mode = transaction',
       `default_pool_size = ${options.poolSize ?? 20}`,
       'max_client_conn = 1000',
