@@ -39,9 +39,32 @@ export interface Target {
 /** Names shared with run.ts. */
 export const BARE_EXPRESS = 'bare Express hello-world (own process)';
 export const HEALTHCHECK = 'GET /healthcheck';
+export const VIA_PGBOUNCER = 'transfer, random pairs, through PgBouncer';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined, digits = 2) =>
   a && b ? round(a / b, digits) : null;
+
+/** Keyed transfers direct and through PgBouncer (transaction mode), side by side, when the run has both. */
+function bouncerTable(run: BenchRun, direct: (c: number) => LoadResult | undefined): string[] {
+  const pooled = run.results.filter((r) => r.scenario === VIA_PGBOUNCER);
+  if (pooled.length === 0) return [];
+  return [
+    '| keyed transfers, random pairs | conc. | direct req/s | PgBouncer req/s | PgBouncer ÷ direct | p50 ms direct / PgBouncer | p99 ms direct / PgBouncer | CPU ms per 2xx direct / PgBouncer | PgBouncer 5xx |',
+    '|---|---:|---:|---:|---:|---|---|---|---:|',
+    ...pooled.map((p) => {
+      const d = direct(p.connections);
+      return (
+        `| direct vs PgBouncer 1.18 (transaction mode) | ${p.connections} | ${d?.requestsPerSecond ?? 'n/a'} | ${p.requestsPerSecond} | ` +
+        `${ratio(p.requestsPerSecond, d?.requestsPerSecond) ?? 'n/a'} | ${d?.p50Ms ?? 'n/a'} / ${p.p50Ms} | ${d?.p99Ms ?? 'n/a'} / ${p.p99Ms} | ` +
+        `${d?.cpuMsPerOk ?? 'n/a'} / ${p.cpuMsPerOk ?? 'n/a'} | ${p.status5xx} |`
+      );
+    }),
+    '',
+    'Direct: named prepared statements, timeouts as startup parameters. PgBouncer: DB_POOLER=pgbouncer-transaction ' +
+      "(statements unnamed, the timeouts the role's defaults), PgBouncer's stock pool of 20 server connections.",
+    '',
+  ];
+}
 
 /** Writes bench/results/latest-<mode>.{md,json} and returns the markdown. */
 export function writeReport(run: BenchRun): string {
@@ -76,6 +99,11 @@ export function writeReport(run: BenchRun): string {
     depositsOverTransfersC32: ratio(find('deposit', 32)?.requestsPerSecond, t32?.requestsPerSecond),
     balanceReadTimeLargestOverSmallest: ratio(msPerRead(readLarge), msPerRead(readSmall)),
     seedSumOverOurReadAtLargest: ratio(seedLarge?.msPerRead, msPerRead(readLarge), 0),
+    pgbouncerOverDirect: Object.fromEntries(
+      run.results
+        .filter((r) => r.scenario === VIA_PGBOUNCER)
+        .map((r) => [`c${r.connections}`, ratio(r.requestsPerSecond, transfer(r.connections)?.requestsPerSecond)]),
+    ),
     maxApiRssMb: apiResults.length ? Math.max(...apiResults.map((r) => r.api.maxRssMb)) : null,
   };
 
@@ -196,6 +224,8 @@ export function writeReport(run: BenchRun): string {
     `| peak API RSS (MB) | ${ratios.maxApiRssMb ?? na} |`,
     '',
     `Read time is 1000 / req/s at ${run.settings.lightConcurrency} connections (amortised); the seed design is timed on one connection.`,
+    '',
+    ...bouncerTable(run, transfer),
   ];
   const markdown = lines.join('\n');
   const directory = join(__dirname, 'results');

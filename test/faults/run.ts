@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { hash } from '@node-rs/argon2';
 import { Client } from 'pg';
 import { BENCH_PASSWORD, benchUuid, hashSeededChains, seedFundedWallets } from '../../bench/seed';
+import { ensurePgBouncer, type PgBouncer, startPgBouncer } from '../../libs/testing/src/pgbouncer';
 import { seededRandom } from '../../libs/testing/src/seeded-random';
 import { ApiInstance, freePort, Postgres, SUITE_ENV } from './cluster';
 import { LoadClient, type LoadOptions, type SeededWallet } from './load';
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
 
     const load = new LoadClient(() => instances.map((instance) => instance.url), wallets, seededRandom(20261127).next);
     const audit = async () => {
-      const response = await fetch(`${a.url}/v1/admin/ledger/audit`, { headers: { cookie: adminCookie } });
+      const response = await fetch(`${instances[0].url}/v1/admin/ledger/audit`, { headers: { cookie: adminCookie } });
       return ((await response.json()) as { data: Record<string, unknown> }).data;
     };
     const reports: RoundReport[] = [];
@@ -132,6 +133,44 @@ async function main(): Promise<number> {
         return stopped.code === 0 && stopped.ms < bound ? [] : [`SIGTERM: exit ${stopped.code} after ${stopped.ms} ms`];
       },
     );
+
+    // Round 5 (issue 16): the same keyed storm with both instances behind PgBouncer 1.18 in transaction mode
+    // (DB_POOLER=pgbouncer-transaction, migrations straight to PostgreSQL), started together, and PostgreSQL
+    // restarted under it. Skipped, saying why, where no PgBouncer can run (FAULTS_PGBOUNCER=0 too).
+    const found = process.env.FAULTS_PGBOUNCER === '0' ? { skipped: 'FAULTS_PGBOUNCER=0' } : ensurePgBouncer();
+    if ('skipped' in found) {
+      console.log(`\nRound 5 (behind PgBouncer) skipped: ${found.skipped}`);
+    } else {
+      const direct = new URL(postgres.url);
+      const bouncer: PgBouncer = await startPgBouncer({
+        serverHost: direct.hostname,
+        serverPort: Number(direct.port),
+        users: { [decodeURIComponent(direct.username)]: decodeURIComponent(direct.password) },
+      });
+      cleanup.push(() => bouncer.stop());
+      const pooledEnv = { DB_POOLER: 'pgbouncer-transaction', MIGRATION_DATABASE_URL: postgres.url };
+      const [c, d] = [
+        new ApiInstance('api-c', await freePort(), bouncer.pooled(postgres.url), logs, pooledEnv),
+        new ApiInstance('api-d', await freePort(), bouncer.pooled(postgres.url), logs, pooledEnv),
+      ];
+      cleanup.push(
+        () => c.exit(),
+        () => d.exit(),
+      );
+      await Promise.all([c.start(), d.start()]);
+      await Promise.all([a.terminate(), b.terminate()]);
+      instances.splice(0, instances.length, c, d);
+      step(`api-c and api-d started together behind PgBouncer (127.0.0.1:${bouncer.port}); api-a and api-b stopped`);
+      await round(
+        'Round 5: behind PgBouncer (transaction mode), restart PostgreSQL midway (2 s down)',
+        'r5',
+        async () => {
+          await postgres.down();
+          await sleep(2_000);
+          await postgres.up();
+        },
+      );
+    }
 
     printSummary(reports);
     const failed = reports.filter((report) => report.problems.length > 0);

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { migrationsList } from '../../migrations';
 import { startEmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
 import { ormOptions } from '../../libs/persistence/src/orm.options';
+import { ensurePgBouncer, startPgBouncer } from '../../libs/testing/src/pgbouncer';
 import { buildAdminConsole } from './admin-console-build';
 
 /**
@@ -41,6 +42,22 @@ export default async function globalSetup(): Promise<void> {
   await orm.getMigrator().up();
   await orm.close();
 
+  if (process.env.TEST_PGBOUNCER === '1') {
+    // The PgBouncer pass: the apps under test reach their databases through PgBouncer in transaction mode
+    // (libs/testing pooledForTest), while this harness and the tests' own clients connect directly.
+    const found = ensurePgBouncer((line) => console.log(line));
+    if ('skipped' in found) throw new Error(`TEST_PGBOUNCER=1 but ${found.skipped}`);
+    const server = new URL(adminUrl);
+    const bouncer = await startPgBouncer({
+      serverHost: server.hostname,
+      serverPort: Number(server.port || 5432),
+      users: { [decodeURIComponent(server.username)]: decodeURIComponent(server.password) },
+      // The roles some specs create (database-roles: the service's own role) pass through it too.
+      authUser: decodeURIComponent(server.username) || 'postgres',
+    });
+    (globalThis as { __PGBOUNCER__?: unknown }).__PGBOUNCER__ = bouncer;
+    process.env.TEST_PGBOUNCER_PORT = String(bouncer.port);
+  }
   process.env.TEST_PG_ADMIN_URL = adminUrl;
   process.env.TEST_PG_TEMPLATE = template;
   process.env.TEST_RUN_ID = runId;

@@ -7,6 +7,7 @@ export default async function globalTeardown(): Promise<void> {
   if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   const runId = process.env.TEST_RUN_ID;
+  await (globalThis as { __PGBOUNCER__?: { stop(): Promise<void> } }).__PGBOUNCER__?.stop();
   const embedded = (globalThis as { __EMBEDDED_PG__?: { stop(): Promise<void> } }).__EMBEDDED_PG__;
   if (embedded) {
     await embedded.stop();

@@ -33,6 +33,7 @@ export class AppModule {
           migrationsList,
           entities: ENTITIES,
           preparedStatements: config.database.preparedStatements,
+          pooler: config.database.pooler,
           // Liveness and readiness: served without an identity map (and without a session: @Public()).
           routesWithoutOrm: ['healthcheck', 'readyz'],
         }),
@@ -46,8 +47,14 @@ export class AppModule {
             maxAgeSeconds: config.session.maxAgeSeconds,
             secureCookies: config.http.secureCookies,
             preparedStatements: config.database.preparedStatements,
+            pooler: config.database.pooler,
           },
-          throttle: { databaseUrl, ...config.throttle },
+          throttle: {
+            databaseUrl,
+            ...config.throttle,
+            preparedStatements: config.database.preparedStatements,
+            pooler: config.database.pooler,
+          },
         }),
         LedgerModule,
         ledgerAuditOptions({ timeoutSeconds: config.audit.timeoutSeconds }),

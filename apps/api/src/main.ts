@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '@app/config';
-import { migrateUnderLock, resolveDatabase } from '@app/persistence';
+import { checkServiceSession, migrateUnderLock, resolveDatabase } from '@app/persistence';
 import { AppModule } from './app.module';
 import { configureApp } from './bootstrap/configure-app';
 import { MetricsServer, ReadinessState } from '@app/observability';
@@ -16,6 +16,9 @@ async function main(): Promise<void> {
   // Said once the app's logger holds lines for pino (below): Nest's default logger, before it, writes coloured text.
   const early: string[] = [];
   const database = await resolveDatabase(config.database, (line) => early.push(line));
+  // Refused in one line here rather than 500s later: a pooler the configuration does not name (DB_POOLER), or
+  // timeouts not in effect inside a transaction.
+  if (config.database.pooler === 'none') await checkServiceSession(database.url, 'none');
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database.url), {
     bodyParser: false,
@@ -25,9 +28,13 @@ async function main(): Promise<void> {
   for (const line of early) logger.log(line);
   if (config.database.migrateOnStart) {
     // As the schema's owner (MIGRATION_DATABASE_URL); the service's own role (DATABASE_URL) is granted its rows.
-    const applied = await migrateUnderLock(app.get(MikroORM), database.migrationUrl, database.url);
+    const applied = await migrateUnderLock(app.get(MikroORM), database.migrationUrl, database.url, {
+      log: (line) => logger.warn(line),
+    });
     if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
   }
+  // Behind the pooler the timeouts are the role's defaults, which the migrations set: checked after them.
+  if (config.database.pooler !== 'none') await checkServiceSession(database.url, config.database.pooler);
   configureApp(app, config);
   installGracefulShutdown(app, {
     timeoutSeconds: config.shutdown.timeoutSeconds,

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AdminService } from '@app/admin';
 import { CommandRefusedError } from '@app/auth';
 import { DomainError } from '@app/errors';
-import { type AppConfig, ConfigError, loadConfig } from '@app/config';
+import { type AppConfig, ConfigError, loadConfig, migrationUrlProblem } from '@app/config';
 import {
   DatabaseUnreachableError,
   describeDatabase,
@@ -36,6 +36,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  // Every command below migrates first (under the advisory lock): never through a transaction-mode pooler.
+  const refused = migrationUrlProblem(config.database);
+  if (refused) {
+    console.error(refused);
+    return 1;
+  }
   if (command === 'admin') return makeAdmin(config);
   if (command === 'admin:demote' || command === 'sessions:end') return userCommand(config, command, args[0]);
   const database = await resolveDatabase(config.database, (line) => console.log(line));

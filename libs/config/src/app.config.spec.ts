@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app.config';
+import { ConfigError, loadConfig, migrationUrlProblem } from './app.config';
 
 describe('loadConfig', () => {
   it('defaults to the embedded database on port 8080', () => {
@@ -38,6 +38,43 @@ describe('loadConfig', () => {
     expect(loadConfig({}).database.preparedStatements).toBe(true);
     expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
     expect(() => loadConfig({ DB_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DB_PREPARED_STATEMENTS/);
+  });
+
+  it('DB_POOLER=pgbouncer-transaction: nothing prepared, migrations only past the pooler, each refusal one line', () => {
+    const pooled = 'postgres://api@bouncer:6432/db';
+    const direct = 'postgres://owner@db:5432/db';
+    expect(loadConfig({}).database.pooler).toBe('none');
+    const config = loadConfig({
+      DATABASE_URL: pooled,
+      MIGRATION_DATABASE_URL: direct,
+      DB_POOLER: 'pgbouncer-transaction',
+    });
+    expect(config.database).toMatchObject({
+      pooler: 'pgbouncer-transaction',
+      preparedStatements: false,
+      migrationUrl: direct,
+    });
+    expect(migrationUrlProblem(config.database)).toBeUndefined();
+    expect(() =>
+      loadConfig({
+        DATABASE_URL: pooled,
+        MIGRATION_DATABASE_URL: direct,
+        DB_POOLER: 'pgbouncer-transaction',
+        DB_PREPARED_STATEMENTS: 'true',
+      }),
+    ).toThrow(
+      /^Invalid configuration: DB_PREPARED_STATEMENTS=true cannot work behind DB_POOLER=pgbouncer-transaction[^\n]*$/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: pooled, DB_POOLER: 'pgbouncer-transaction' })).toThrow(
+      /^Invalid configuration: DB_POOLER=pgbouncer-transaction with MIGRATE_ON_START needs MIGRATION_DATABASE_URL[^\n]*$/,
+    );
+    const noMigrations = loadConfig({
+      DATABASE_URL: pooled,
+      DB_POOLER: 'pgbouncer-transaction',
+      MIGRATE_ON_START: 'false',
+    });
+    expect(migrationUrlProblem(noMigrations.database)).toMatch(/MIGRATION_DATABASE_URL pointing past the pooler/);
+    expect(() => loadConfig({ DB_POOLER: 'pgpool' })).toThrow(/DB_POOLER must be one of none, pgbouncer-transaction/);
   });
 
   it('bounds the shutdown: 10 s unless SHUTDOWN_TIMEOUT_SECONDS says otherwise (1 to 600)', () => {
@@ -165,13 +202,18 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ TRUST_PROXY: raw })).toThrow(/^Invalid configuration: TRUST_PROXY must be/);
     });
 
-    it.each(['true', 'TRUE', 'yes'])('refuses %p (every hop trusted: any client picks its address) in one line', (raw) => {
-      const attempt = () => loadConfig({ TRUST_PROXY: raw });
-      expect(attempt).toThrow(ConfigError);
-      expect(attempt).toThrow(
-        new RegExp(`^Invalid configuration: TRUST_PROXY=${raw} would let any client choose its address .*\\(1\\) or their addresses/subnets \\(loopback, 10\\.0\\.0\\.0/8, \\.\\.\\.\\)$`),
-      );
-    });
+    it.each(['true', 'TRUE', 'yes'])(
+      'refuses %p (every hop trusted: any client picks its address) in one line',
+      (raw) => {
+        const attempt = () => loadConfig({ TRUST_PROXY: raw });
+        expect(attempt).toThrow(ConfigError);
+        expect(attempt).toThrow(
+          new RegExp(
+            `^Invalid configuration: TRUST_PROXY=${raw} would let any client choose its address .*\\(1\\) or their addresses/subnets \\(loopback, 10\\.0\\.0\\.0/8, \\.\\.\\.\\)$`,
+          ),
+        );
+      },
+    );
   });
 
   describe('login and registration throttles', () => {

@@ -24,7 +24,19 @@ export interface DatabaseConfig {
    * connection that has never seen the statement.
    */
   preparedStatements: boolean;
+  /**
+   * What sits between the service and PostgreSQL (DB_POOLER): `none`, or
+   * `pgbouncer-transaction` (PgBouncer in transaction mode): then no
+   * statement is prepared by name, the connections send no startup
+   * parameters (the timeouts are the role's defaults in the database,
+   * applied by the migrations), and migrations need MIGRATION_DATABASE_URL
+   * pointing past the pooler.
+   */
+  pooler: DatabasePooler;
 }
+
+export const DATABASE_POOLERS = ['none', 'pgbouncer-transaction'] as const;
+export type DatabasePooler = (typeof DATABASE_POOLERS)[number];
 
 export interface HttpConfig {
   port: number;
@@ -147,6 +159,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
+  const pooler = poolerSetting(env, url, migrationUrl, problems);
+
   const config: AppConfig = {
     production,
     database: {
@@ -157,7 +171,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       poolSize: int('DB_POOL_SIZE', 10, 1, 200),
       migrateOnStart: bool('MIGRATE_ON_START', true),
       debug: bool('DB_DEBUG', false),
-      preparedStatements: bool('DB_PREPARED_STATEMENTS', true),
+      // Behind a transaction-mode pooler a named statement would be missing on the next server connection.
+      preparedStatements: bool('DB_PREPARED_STATEMENTS', pooler === 'none'),
+      pooler,
     },
     http: {
       port: int('PORT', 8080, 0, 65535),
@@ -204,6 +220,55 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   return config;
+}
+
+/**
+ * DB_POOLER. Behind PgBouncer in transaction mode, refused in one line:
+ * DB_PREPARED_STATEMENTS=true (each transaction may get a server connection
+ * that never saw the statement: 26000 / 42P05 at run time), and migrations
+ * (MIGRATE_ON_START, the default) without a MIGRATION_DATABASE_URL of their
+ * own: their session advisory lock would stay behind on a pooled server
+ * connection, and a second instance would migrate at the same time or hang.
+ */
+function poolerSetting(env: Env, url: string | undefined, migrationUrl: string | undefined, problems: string[]) {
+  const raw = (env.DB_POOLER || 'none').trim().toLowerCase();
+  if (!(DATABASE_POOLERS as readonly string[]).includes(raw)) {
+    problems.push(`DB_POOLER must be one of ${DATABASE_POOLERS.join(', ')}, got "${env.DB_POOLER}"`);
+    return 'none';
+  }
+  const pooler = raw as DatabasePooler;
+  if (pooler === 'none') return pooler;
+  if (url === undefined) {
+    problems.push(`DB_POOLER=${pooler} needs DATABASE_URL (the pooler's address)`);
+  }
+  if (['1', 'true', 'yes'].includes((env.DB_PREPARED_STATEMENTS ?? '').toLowerCase())) {
+    problems.push(
+      `DB_PREPARED_STATEMENTS=true cannot work behind DB_POOLER=${pooler}: each transaction may run on a server ` +
+        'connection that never saw the statement; leave it unset (false)',
+    );
+  }
+  const migrateOnStart = !['0', 'false', 'no'].includes((env.MIGRATE_ON_START ?? '').toLowerCase());
+  if (url !== undefined && migrateOnStart && (migrationUrl === undefined || migrationUrl === url)) {
+    problems.push(
+      `DB_POOLER=${pooler} with MIGRATE_ON_START needs MIGRATION_DATABASE_URL pointing past the pooler (straight ` +
+        "to PostgreSQL): the migrations' advisory lock must hold on one server connection; or MIGRATE_ON_START=false",
+    );
+  }
+  return pooler;
+}
+
+/**
+ * Why migrations must not run on `database.migrationUrl` (a commands' check:
+ * `cli migrate`, `make admin`...): behind a pooler it must be a connection of
+ * its own, straight to PostgreSQL. Undefined when they may.
+ */
+export function migrationUrlProblem(database: DatabaseConfig): string | undefined {
+  if (database.pooler === 'none' || database.url === undefined) return undefined;
+  if (database.migrationUrl !== undefined && database.migrationUrl !== database.url) return undefined;
+  return (
+    `DB_POOLER=${database.pooler}: migrations need MIGRATION_DATABASE_URL pointing past the pooler (straight to ` +
+    "PostgreSQL), where their advisory lock holds on one server connection"
+  );
 }
 
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

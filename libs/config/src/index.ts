@@ -1,8 +1,11 @@
 export {
   loadConfig,
+  migrationUrlProblem,
   ConfigError,
   type AppConfig,
   type DatabaseConfig,
+  type DatabasePooler,
+  DATABASE_POOLERS,
   type HttpConfig,
   type ServerLimits,
   type SessionConfig,

@@ -34,3 +34,11 @@ export {
   type ResolvedDatabase,
 } from './resolve-database';
 export { Statements, statement, queryConfig, type Statement } from './statements';
+export {
+  SERVICE_TIMEOUTS,
+  SHOWN_SERVICE_TIMEOUTS,
+  applyServiceTimeouts,
+  checkServiceSession,
+  serviceStartupParameters,
+  type Pooler,
+} from './session-settings';

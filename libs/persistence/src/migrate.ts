@@ -3,6 +3,7 @@ import { defineConfig, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql'
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DATABASE_TIMEOUTS } from './orm.options';
+import { applyServiceTimeouts, SERVICE_TIMEOUTS } from './session-settings';
 
 /** Arbitrary, fixed: every process of this service migrates under the same lock. */
 const MIGRATION_LOCK_KEY = 7_311_002_024;
@@ -61,7 +62,12 @@ function serviceRoleOf(migrationUrl: string, serviceUrl: string | undefined): st
  */
 const migrationLogger = new Logger('Migrations');
 
-export async function migrateUnderLock(orm: MikroORM, databaseUrl: string, serviceUrl?: string): Promise<string[]> {
+export async function migrateUnderLock(
+  orm: MikroORM,
+  databaseUrl: string,
+  serviceUrl?: string,
+  options: { log?: (line: string) => void } = {},
+): Promise<string[]> {
   const serviceRole = serviceRoleOf(databaseUrl, serviceUrl);
   const lock = new Client({
     connectionString: databaseUrl,
@@ -94,12 +100,43 @@ export async function migrateUnderLock(orm: MikroORM, databaseUrl: string, servi
       const applied = await migrating.getMigrator().up();
       await validateConstraints(migrating);
       if (serviceRole) await grantServiceRole(migrating, serviceRole, migrationsTable(orm));
+      await setServiceTimeouts(lock, serviceRole, options.log ?? ((line) => console.warn(line)));
       return applied.map((migration) => migration.name);
     } finally {
       await migrating.close();
     }
   } finally {
     await lock.end(); // closing the session releases the lock
+  }
+}
+
+/**
+ * SERVICE_TIMEOUTS as the service role's defaults in this database (the
+ * migrating role's own when the service uses it too), so that they hold on
+ * every server connection however it is handed out (behind a transaction-mode
+ * pooler no startup parameter can carry them). The migrations' own
+ * connections override them with MIGRATION_SETTINGS (startup parameters:
+ * they never go through the pooler). Another role's defaults need superuser
+ * or CREATEROLE: without, one line says so and the run goes on (straight to
+ * PostgreSQL the service sends them itself; behind the pooler it then
+ * refuses to start, naming the statement to run).
+ */
+async function setServiceTimeouts(lock: Client, serviceRole: string | undefined, log: (line: string) => void) {
+  const queryable = {
+    query: async <Row>(text: string, values?: unknown[]) => ({ rows: (await lock.query(text, values)).rows as Row[] }),
+  };
+  const role = serviceRole ?? (await lock.query<{ role: string }>('select current_user as role')).rows[0].role;
+  try {
+    await applyServiceTimeouts(queryable, role);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    log(
+      `could not make the service's timeouts the defaults of role "${role}" in this database (${(error as Error).message}): ` +
+        `as a superuser, ALTER ROLE "${role}" IN DATABASE <db> SET ` +
+        Object.entries(SERVICE_TIMEOUTS)
+          .map(([name, value]) => `${name} = ${value}`)
+          .join(', '),
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import { defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { LoggerNamespace, MigrationObject } from '@mikro-orm/core';
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
+import { type Pooler, serviceStartupParameters } from './session-settings';
 
 export interface OrmParams {
   url: string;
@@ -14,6 +15,8 @@ export interface OrmParams {
   entities?: Function[];
   /** Hot-path statements prepared once per connection (default); off for a transaction-mode pooler. */
   preparedStatements?: boolean;
+  /** DB_POOLER: behind PgBouncer in transaction mode no startup parameters are sent (see SERVICE_TIMEOUTS). */
+  pooler?: Pooler;
 }
 
 /**
@@ -37,16 +40,20 @@ export function ormOptions(params: OrmParams) {
     clientUrl: params.url,
     entities: params.entities ?? [],
     forceUtcTimezone: true,
+    // Behind a pooler, no server connection is opened before the migrations (direct) have made the timeouts the
+    // role's defaults: PgBouncer keeps a server connection, with the settings it started with, for its lifetime.
+    connect: (params.pooler ?? 'none') === 'none',
     // Never create the schema at start-up: only committed migrations change it.
     schemaGenerator: { disableForeignKeys: false },
     pool: { min: 0, max: params.poolSize, acquireTimeoutMillis: DATABASE_TIMEOUTS.acquireMs },
     driverOptions: {
       connection: {
         // Nothing waits forever: a lock wait or a runaway statement fails and
-        // the use case is retried (lock) or answered with an error.
-        lock_timeout: 5_000,
-        statement_timeout: 15_000,
-        idle_in_transaction_session_timeout: 60_000,
+        // the use case is retried (lock) or answered with an error. Startup
+        // parameters straight to PostgreSQL; behind a transaction-mode pooler,
+        // which refuses them, the role's defaults in the database (applied by
+        // the migrations, checked at start: checkServiceSession).
+        ...serviceStartupParameters(params.pooler ?? 'none'),
         application_name: 'wallet-ledger',
         // Never a hang when the server is away or stalled: see DATABASE_TIMEOUTS.
         connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,

@@ -10,8 +10,11 @@ export {
   databaseUrl,
   workerDatabaseUrl,
   scratchDatabase,
+  pooledForTest,
+  applyServiceTimeoutsTo,
   type TestDatabaseEnv,
 } from './test-database';
+export { ensurePgBouncer, startPgBouncer, type PgBouncer } from './pgbouncer';
 export {
   balanceOf,
   uniqueUsername,

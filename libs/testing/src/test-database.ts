@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { applyServiceTimeouts } from '@app/persistence';
 
 /** Set by test/setup/global-setup.ts for every jest worker. */
 export interface TestDatabaseEnv {
@@ -74,4 +75,46 @@ export async function scratchDatabase(label: string): Promise<{ url: string; dro
     url: databaseUrl(env.adminUrl, name),
     drop: () => onAdmin(`drop database if exists "${name}" with (force)`),
   };
+}
+
+/**
+ * The PgBouncer pass (`TEST_PGBOUNCER=1`, .ci/run): the global setup starts
+ * PgBouncer in transaction mode in front of the test server and the apps
+ * under test reach their databases through it, while the harness creates
+ * databases and the tests' own clients connect directly. The app's URL for
+ * `url`, a database of the test server: the same user, password and
+ * database on PgBouncer's port. Undefined outside that pass, or for a URL
+ * that names another address (a TcpProxy in front of the server).
+ */
+export function pooledForTest(url: string): string | undefined {
+  const port = process.env.TEST_PGBOUNCER_PORT;
+  if (!port) return undefined;
+  const server = new URL(testDatabaseEnv().adminUrl);
+  const target = new URL(url);
+  if (target.hostname !== server.hostname || (target.port || '5432') !== (server.port || '5432')) return undefined;
+  target.hostname = '127.0.0.1';
+  target.port = port;
+  return target.toString();
+}
+
+/**
+ * As migrations do (they are not run for a cloned database): the service's
+ * timeouts made the defaults of `url`'s user in its database, which is what
+ * gives them to the connections PgBouncer hands out.
+ */
+export async function applyServiceTimeoutsTo(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await applyServiceTimeouts(
+      {
+        query: async <Row>(text: string, values?: unknown[]) => ({
+          rows: (await client.query(text, values)).rows as Row[],
+        }),
+      },
+      decodeURIComponent(new URL(url).username) || 'postgres',
+    );
+  } finally {
+    await client.end();
+  }
 }

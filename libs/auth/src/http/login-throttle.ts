@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
+import { type Pooler, serviceStartupParameters } from '@app/persistence';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyLoginAttemptsError, TooManyRegistrationsError } from '../domain/auth.errors';
 import { usernameKey } from '../domain/username';
@@ -13,6 +14,13 @@ export interface ThrottleOptions {
   failedLoginsPerAddress: number;
   registrationsPerAddress: number;
   registrationWindowSeconds: number;
+  /**
+   * rate-limiter-flexible names its statements (`rate_limits:rlflx-upsert`, ...) whatever else is said:
+   * false sends them unnamed (DB_PREPARED_STATEMENTS), as a transaction-mode pooler needs. Default true.
+   */
+  preparedStatements?: boolean;
+  /** DB_POOLER: behind PgBouncer in transaction mode, no startup parameters (the role's defaults hold the timeouts). */
+  pooler?: Pooler;
 }
 
 export const THROTTLE_OPTIONS = Symbol('THROTTLE_OPTIONS');
@@ -35,6 +43,27 @@ export interface LoginAttempt {
 }
 
 type Taken = Array<{ limiter: RateLimiterPostgres; key: string }>;
+
+/** rate-limiter-flexible's query, as its PostgreSQL store builds it (`_query`, lib/RateLimiterPostgres.js). */
+interface StoreQuery {
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
+/**
+ * The PostgreSQL store with its statements sent unnamed: parsed on each
+ * call, never prepared by name on a connection (behind a transaction-mode
+ * pooler, the next transaction's server connection would lack it, or already
+ * have it: 26000, 42P05). `_query` is the one place the store names them
+ * (rate-limiter-flexible 11).
+ */
+class UnpreparedRateLimiterPostgres extends RateLimiterPostgres {
+  _query(query: StoreQuery): Promise<unknown> {
+    const parent = RateLimiterPostgres.prototype as unknown as { _query(query: StoreQuery): Promise<unknown> };
+    return parent._query.call(this, { text: query.text, values: query.values });
+  }
+}
 
 /**
  * The login and registration throttles, on rate-limiter-flexible's PostgreSQL
@@ -66,12 +95,18 @@ export class LoginThrottle implements OnApplicationShutdown {
   private readonly purgeTimer: NodeJS.Timeout;
 
   constructor(@Inject(THROTTLE_OPTIONS) options: ThrottleOptions) {
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'wallet-ledger-throttle' });
+    this.pool = new Pool({
+      connectionString: options.databaseUrl,
+      max: 2,
+      application_name: 'wallet-ledger-throttle',
+      ...serviceStartupParameters(options.pooler ?? 'none'),
+    });
+    const Store = options.preparedStatements === false ? UnpreparedRateLimiterPostgres : RateLimiterPostgres;
     // As for the session store's pool: a lost idle connection must not kill the process.
     this.pool.on('error', (error) => this.logger.warn(`throttle store connection lost: ${error.message}`));
     const limiter = (keyPrefix: string, points: number, duration: number) =>
       points > 0
-        ? new RateLimiterPostgres({
+        ? new Store({
             storeClient: this.pool,
             storeType: 'pool',
             tableName: TABLE,

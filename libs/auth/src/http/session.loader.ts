@@ -4,7 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import expressSession, { type SessionData } from 'express-session';
 import passport from 'passport';
 import { Pool } from 'pg';
-import { DATABASE_TIMEOUTS, databaseUnavailable } from '@app/persistence';
+import { DATABASE_TIMEOUTS, databaseUnavailable, type Pooler, serviceStartupParameters } from '@app/persistence';
 import { type SessionReadStats, SessionRepository } from '../persistence/session.repository';
 import { localSessionSecret } from './session-secret';
 
@@ -19,6 +19,8 @@ export interface SessionOptions {
   secureCookies: boolean;
   /** Send the session read as a named prepared statement (DB_PREPARED_STATEMENTS). */
   preparedStatements: boolean;
+  /** DB_POOLER: behind PgBouncer in transaction mode, no startup parameters (the role's defaults hold the timeouts). */
+  pooler?: Pooler;
 }
 
 export const SESSION_OPTIONS = Symbol('SESSION_OPTIONS');
@@ -72,6 +74,8 @@ export class SessionLoader implements OnApplicationShutdown {
       // The same bounds as the ORM's pool: a database that is away answers 503 in bounded time, never a hang.
       connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
       query_timeout: DATABASE_TIMEOUTS.queryMs,
+      // The ORM pool's lock and statement bounds (straight to PostgreSQL; behind a pooler, the role's defaults).
+      ...serviceStartupParameters(options.pooler ?? 'none'),
     });
     // An idle client's connection can end under it (a database restart, a
     // terminated backend): pg reports it on the pool, and an 'error' event
