@@ -89,6 +89,8 @@ export class ApiInstance {
     readonly port: number,
     private readonly databaseUrl: string,
     private readonly logDir: string,
+    /** More of the environment (MIGRATION_DATABASE_URL where migrations run as another role). */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   get url(): string {
@@ -98,7 +100,7 @@ export class ApiInstance {
   async start(): Promise<void> {
     const log = createWriteStream(join(this.logDir, `${this.name}.${++this.starts}.log`));
     const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
-      env: { ...process.env, ...SUITE_ENV, DATABASE_URL: this.databaseUrl, PORT: String(this.port) },
+      env: { ...process.env, ...SUITE_ENV, ...this.env, DATABASE_URL: this.databaseUrl, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
