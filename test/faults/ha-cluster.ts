@@ -99,7 +99,7 @@ export class HaCluster {
     private readonly logs: string,
     readonly monitorPort: number,
     readonly nodePorts: number[],
-    readonly proxyPort: number,
+    private port: number,
   ) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
@@ -121,6 +121,11 @@ export class HaCluster {
   /** The cluster's ports and directory; `form()` starts it, `down()` stops whatever of it runs. */
   static async create(dir: string, logs: string): Promise<HaCluster> {
     return new HaCluster(dir, logs, await freePort(), [await freePort(), await freePort()], await freePort());
+  }
+
+  /** HAProxy's port (another free one if the first was taken before HAProxy could bind it). */
+  get proxyPort(): number {
+    return this.port;
   }
 
   /** A URL through HAProxy (the writable primary). */
@@ -214,6 +219,26 @@ out=$(PGCONNECT_TIMEOUT=1 ${PG_BIN}/psql -h "$3" -p "$4" -U postgres -d ${DATABA
 `,
       { mode: 0o755 },
     );
+    for (let attempt = 1; ; attempt++) {
+      this.startHaproxy(check);
+      // Up only once HAProxy itself runs and one of our nodes answers through it as the writable primary.
+      const routed = await waitFor('HAProxy to route to the primary', 30_000, async () => {
+        if (!this.haproxy.running) throw new Stop();
+        return (await this.writable()) !== undefined;
+      }).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof Stop && attempt < 3) return false;
+          throw error;
+        },
+      );
+      if (routed) break;
+      this.port = await freePort(); // taken by another process before HAProxy could bind it (see haproxy.log)
+    }
+    step(`HAProxy on 127.0.0.1:${this.proxyPort} routes to the writable primary`);
+  }
+
+  private startHaproxy(check: string): void {
     const config = join(this.dir, 'haproxy.cfg');
     writeFileSync(
       config,
@@ -246,8 +271,6 @@ ${this.nodePorts.map((port, index) => `  server node${index + 1} 127.0.0.1:${por
       { PATH: '/usr/bin:/bin' },
       this.dir,
     );
-    await waitFor('HAProxy to route to the primary', 30_000, () => this.writable());
-    step(`HAProxy on 127.0.0.1:${this.proxyPort} routes to the writable primary`);
   }
 
   private run(command: string, args: string[]): void {
@@ -297,7 +320,11 @@ ${this.nodePorts.map((port, index) => `  server node${index + 1} 127.0.0.1:${por
               inet_server_port() as port`,
       1_000,
     ).then(
-      (rows) => (rows[0]?.ok === true ? `node${this.nodePorts.indexOf(rows[0].port) + 1}` : undefined),
+      // Only one of ours: on a shared machine the port could have been someone else's server for a moment.
+      (rows) =>
+        rows[0]?.ok === true && this.nodePorts.includes(rows[0].port)
+          ? `node${this.nodePorts.indexOf(rows[0].port) + 1}`
+          : undefined,
       () => undefined,
     );
   }
@@ -373,12 +400,18 @@ async function query<T extends object = Record<string, unknown>>(
   return withClient(url, async (db) => (await db.query<T>(sql)).rows, timeoutMs);
 }
 
+/** Thrown by a waitFor probe: stop waiting at once. */
+class Stop extends Error {}
+
 async function waitFor(what: string, timeoutMs: number, probe: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await probe().then(
       (value) => value !== false && !(Array.isArray(value) && value.length === 0),
-      () => false,
+      (error: unknown) => {
+        if (error instanceof Stop) throw error;
+        return false;
+      },
     );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs / 1000} s`);
