@@ -199,7 +199,7 @@ async function main(): Promise<number> {
     return passed ? 0 : 1;
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
-    if (passed) rmSync(work, { recursive: true, force: true });
+    if (passed && process.env.FAILOVER_KEEP_LOGS !== '1') rmSync(work, { recursive: true, force: true });
     else console.log(`logs kept in ${logs}`);
   }
 }
