@@ -2,7 +2,7 @@
 # Needs only Node.js >= 20 and make. Without DATABASE_URL an embedded
 # PostgreSQL is started (data in ./.data for `run`, a throw-away one for tests).
 
-.PHONY: run test test-e2e test-browser test-long test-faults test-container bench migrate migration admin demote-admin end-sessions audit build lint deps install clean
+.PHONY: run test test-e2e test-browser test-long test-faults test-failover test-container bench migrate migration admin demote-admin end-sessions audit build lint deps install clean
 
 STAMP := node_modules/.install-stamp
 
@@ -23,6 +23,9 @@ test-long: install ## the model-based property test with many more cases (MODEL_
 
 test-faults: install ## kill an API instance, restart and freeze PostgreSQL under keyed load; check nothing acknowledged is lost or posted twice
 	npm run --silent test:faults
+
+test-failover: install ## pg_auto_failover (monitor, two nodes) behind HAProxy: SIGKILL the primary node under keyed load, it rejoins; nothing lost or posted twice (root; skipped, saying why, elsewhere)
+	npm run --silent test:failover
 
 test-container: ## build the image, run docker-compose.yml on rootful podman and walk the API (skipped, saying why, where podman cannot run)
 	scripts/test-container.sh

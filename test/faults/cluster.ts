@@ -89,7 +89,7 @@ export class ApiInstance {
     readonly port: number,
     private readonly databaseUrl: string,
     private readonly logDir: string,
-    /** On top of SUITE_ENV (DB_POOLER and MIGRATION_DATABASE_URL behind PgBouncer). */
+    /** On top of SUITE_ENV (DB_POOLER and MIGRATION_DATABASE_URL behind PgBouncer, or where migrations run as another role). */
     private readonly env: Record<string, string> = {},
   ) {}
 

@@ -7,26 +7,22 @@
  * checked against the ledger (nothing acknowledged lost, nothing posted
  * twice) and every ledger invariant is checked. Exits 1 on any failure.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { hash } from '@node-rs/argon2';
 import { Client } from 'pg';
-import { BENCH_PASSWORD, benchUuid, hashSeededChains, seedFundedWallets } from '../../bench/seed';
 import { ensurePgBouncer, type PgBouncer, startPgBouncer } from '../../libs/testing/src/pgbouncer';
 import { seededRandom } from '../../libs/testing/src/seeded-random';
 import { ApiInstance, freePort, Postgres, SUITE_ENV } from './cluster';
-import { LoadClient, type LoadOptions, type SeededWallet } from './load';
+import { LoadClient, type LoadOptions } from './load';
+import { ADMIN, logIn, login, makeAdmin, seed, withDb } from './suite';
 import { countEntries, printRound, type RoundReport, verifyRound } from './verify';
 
 const WALLETS = Number(process.env.FAULTS_WALLETS ?? 200);
 const ROUND_SECONDS = Number(process.env.FAULTS_ROUND_SECONDS ?? 12);
 const CONCURRENCY = 32;
 const FAULT_AT_MS = 3_000;
-const ADMIN = { username: 'fault-suite-admin', password: 'fault-suite-admin-password' };
 
 async function main(): Promise<number> {
   const startedAt = Date.now();
@@ -53,14 +49,14 @@ async function main(): Promise<number> {
     const db = new Client({ connectionString: postgres.url, application_name: 'fault-suite' });
     db.on('error', () => undefined); // round 2 restarts the server under it; checks reconnect below
     await db.connect();
-    await seed(db);
+    await seed(db, WALLETS);
     await db.end();
     step(`seeded ${WALLETS} wallets`);
     await b.start();
-    await makeAdmin(postgres.url);
+    await makeAdmin({ DATABASE_URL: postgres.url });
     step('api-b ready, admin made');
     const instances = [a, b];
-    const wallets = await logIn(instances);
+    const wallets = await logIn(instances, WALLETS);
     const adminCookie = await login(a.url, ADMIN.username, ADMIN.password);
     step('every wallet logged in through HTTP');
 
@@ -183,65 +179,6 @@ async function main(): Promise<number> {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     if (passed) rmSync(work, { recursive: true, force: true });
     else console.log(`API logs kept in ${logs}`);
-  }
-}
-
-/** The wallets, funded in SQL with every invariant kept (bench/seed.ts), their chains hashed as the service would. */
-async function seed(db: Client): Promise<void> {
-  const passwordHash = await hash(BENCH_PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-  await seedFundedWallets(db, WALLETS, '1000.00', passwordHash);
-  await hashSeededChains(db);
-}
-
-async function makeAdmin(databaseUrl: string): Promise<void> {
-  await promisify(execFile)(process.execPath, ['dist/apps/cli/src/main.js', 'admin'], {
-    env: {
-      ...process.env,
-      ...SUITE_ENV,
-      DATABASE_URL: databaseUrl,
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-    },
-  });
-}
-
-async function login(url: string, username: string, password: string): Promise<string> {
-  const response = await fetch(`${url}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  const cookie = response.headers.get('set-cookie');
-  if (response.status !== 200 || !cookie) throw new Error(`login of ${username} answered ${response.status}`);
-  return cookie.split(';')[0];
-}
-
-/** Every seeded user logged in through HTTP, half through each instance (16 at a time). */
-async function logIn(instances: ApiInstance[]): Promise<SeededWallet[]> {
-  const wallets: SeededWallet[] = [];
-  for (let first = 1; first <= WALLETS; first += 16) {
-    const batch = Array.from({ length: Math.min(16, WALLETS - first + 1) }, (_, i) => first + i);
-    wallets.push(
-      ...(await Promise.all(
-        batch.map(async (n) => ({
-          username: `bench-${n}`,
-          walletId: benchUuid(2, n),
-          cookie: await login(instances[n % instances.length].url, `bench-${n}`, BENCH_PASSWORD),
-        })),
-      )),
-    );
-  }
-  return wallets;
-}
-
-/** A fresh connection per check (the server may have restarted since the last one). */
-async function withDb<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ connectionString: url, application_name: 'fault-suite' });
-  await db.connect();
-  try {
-    return await work(db);
-  } finally {
-    await db.end();
   }
 }
 

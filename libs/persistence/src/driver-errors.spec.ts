@@ -2,6 +2,7 @@ import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/
 import {
   DatabaseUnavailableError,
   databaseUnavailable,
+  isConnectionLost,
   isDatabaseUnavailable,
   isRefusedValue,
   RefusedValueError,
@@ -37,6 +38,19 @@ describe('isDatabaseUnavailable', () => {
     ],
     ['a pg-pool wait past connectionTimeoutMillis', new Error('timeout exceeded when trying to connect')],
     [
+      'a write on a server that only reads right now (25006: a standby, a primary mid-failover)',
+      serverError('insert into "journal_entries" … - cannot execute INSERT in a read-only transaction', '25006'),
+    ],
+    ['a lock a hot standby refuses (25006)', serverError('cannot execute LOCK TABLE during recovery', '25006')],
+    [
+      'read-write mode a hot standby refuses (0A000 "during recovery")',
+      serverError('cannot set transaction read-write mode during recovery', '0A000'),
+    ],
+    [
+      'a transaction id a hot standby cannot assign (XX000 "during recovery")',
+      serverError('cannot assign TransactionIds during recovery', 'XX000'),
+    ],
+    [
       "knex's acquire timeout, as MikroORM wraps it",
       new DriverException(
         Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), {
@@ -55,6 +69,8 @@ describe('isDatabaseUnavailable', () => {
     for (const error of [
       violation,
       withCode('canceling statement due to lock timeout', '55P03'),
+      serverError('feature not supported', '0A000'),
+      serverError('cache lookup failed for relation 1', 'XX000'),
       new Error('bug'),
       null,
     ]) {
@@ -76,7 +92,10 @@ describe('isRefusedValue', () => {
       'a NUL inside a statement MikroORM wrote its parameters into (08P01 at severity ERROR)',
       serverError("select … where username_key like 'a\u0000b%' - invalid message format", '08P01'),
     ],
-    ['a data exception further down the causes', Object.assign(new Error('wrapped'), { cause: serverError('x', '22021') })],
+    [
+      'a data exception further down the causes',
+      Object.assign(new Error('wrapped'), { cause: serverError('x', '22021') }),
+    ],
   ])('reads %s as a refused value, not the database away', (_name, error) => {
     expect(isRefusedValue(error)).toBe(true);
     expect(refusedValue(error)).toBeInstanceOf(RefusedValueError);
@@ -87,9 +106,15 @@ describe('isRefusedValue', () => {
   });
 
   it.each([
-    ['a protocol violation that ends the connection (08P01 at severity FATAL)', serverError('invalid frontend message type', '08P01', 'FATAL')],
+    [
+      'a protocol violation that ends the connection (08P01 at severity FATAL)',
+      serverError('invalid frontend message type', '08P01', 'FATAL'),
+    ],
     ['a connection failure (08006)', withCode('connection failure', '08006')],
-    ['an administrator shutdown (57P01)', serverError('terminating connection due to administrator command', '57P01', 'FATAL')],
+    [
+      'an administrator shutdown (57P01)',
+      serverError('terminating connection due to administrator command', '57P01', 'FATAL'),
+    ],
     ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
     ['a socket closed under node-postgres', new Error('Connection terminated unexpectedly')],
   ])('leaves %s to isDatabaseUnavailable', (_name, error) => {
@@ -109,5 +134,44 @@ describe('isRefusedValue', () => {
       expect(isRefusedValue(error)).toBe(false);
       expect(refusedValue(error)).toBeUndefined();
     }
+  });
+});
+
+describe('isConnectionLost', () => {
+  it.each([
+    ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['a reset connection', withCode('read ECONNRESET', 'ECONNRESET')],
+    ['a socket closed under node-postgres', new Error('Connection terminated unexpectedly')],
+    [
+      'BEGIN on a connection found dead, as knex reports it',
+      new DriverException(new Error('begin - Connection terminated unexpectedly')),
+    ],
+    [
+      'an administrator shutdown (57P01)',
+      serverError('terminating connection due to administrator command', '57P01', 'FATAL'),
+    ],
+    ['a server still starting (57P03)', serverError('the database system is starting up', '57P03', 'FATAL')],
+  ])('is %s', (_name, error) => {
+    expect(isConnectionLost(error)).toBe(true);
+  });
+
+  it.each([
+    ['a connect timeout of node-postgres', new Error('Connection terminated due to connection timeout')],
+    ['a query that got no answer in time', new Error('Query read timeout')],
+    ['a pg-pool wait past connectionTimeoutMillis', new Error('timeout exceeded when trying to connect')],
+    [
+      "knex's acquire timeout, as MikroORM wraps it",
+      new DriverException(
+        Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), {
+          name: 'KnexTimeoutError',
+        }),
+      ),
+    ],
+    ['a socket timeout', withCode('connect ETIMEDOUT 10.0.0.1:5432', 'ETIMEDOUT')],
+    ['a unique violation', new UniqueConstraintViolationException(withCode('duplicate key value', '23505'))],
+    ['a refused value', serverError('invalid input syntax for type uuid: "x"', '22P02')],
+    ['a bug', new Error('bug')],
+  ])('is not %s (a wait that ran out, or no connection failure)', (_name, error) => {
+    expect(isConnectionLost(error)).toBe(false);
   });
 });

@@ -39,8 +39,28 @@ export function isLockTimeout(error: unknown): boolean {
   return error instanceof LockWaitTimeoutException || (error as { code?: string } | null)?.code === '55P03';
 }
 
-/** SQLSTATEs that mean the server is going away or not taking connections (class 08, 57P01..57P03, 53300). */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * SQLSTATEs that mean the server is going away, not taking connections, or
+ * not a writable primary right now (besides class 08):
+ * - 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now
+ *   (starting up, shutting down, in recovery with hot standby off);
+ * - 53300 too many connections;
+ * - 25006 read_only_sql_transaction: a write on a server that only reads
+ *   right now, a hot standby ("cannot execute INSERT in a read-only
+ *   transaction", "cannot execute ... during recovery") or a primary being
+ *   switched over (pg_auto_failover sets default_transaction_read_only while
+ *   a node changes role). This code only writes in read-write transactions,
+ *   so on the primary it would never see 25006.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
+/**
+ * A hot standby refuses a few things with a code of no class of its own:
+ * "cannot set transaction read-write mode during recovery" (0A000) and
+ * "cannot assign TransactionIds during recovery" (XX000, an elog). Only with
+ * "during recovery" in the message: 0A000 and XX000 are otherwise defects.
+ */
+const DURING_RECOVERY = /during recovery/;
+const RECOVERY_SQLSTATES = new Set(['0A000', 'XX000']);
 /** Socket errors of a connection that was refused, reset or timed out. */
 const UNAVAILABLE_ERRNOS = new Set([
   'ECONNREFUSED',
@@ -70,9 +90,11 @@ const UNAVAILABLE_MESSAGES = [
 ].map((text) => new RegExp(`(?:^| - )${text}`)); // knex prefixes a failed query's message with its SQL and " - "
 
 /**
- * The database is away or not answering in time: refused, reset or
- * terminated connections, an administrator or crash shutdown, a server still
- * starting, a pool that gave no connection in time. Such a failure says
+ * The database is away, not answering in time or not a writable primary:
+ * refused, reset or terminated connections, an administrator or crash
+ * shutdown, a server still starting, a pool that gave no connection in time,
+ * a server that only reads right now (a standby, a primary during a
+ * failover). Such a failure says
  * nothing about the request: nothing was committed by it (a unit of work is
  * one transaction), and the client may retry it (with its Idempotency-Key,
  * which makes even a lost commit acknowledgement safe).
@@ -89,11 +111,45 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     ) {
       return true;
     }
+    if (
+      typeof code === 'string' &&
+      RECOVERY_SQLSTATES.has(code) &&
+      typeof message === 'string' &&
+      DURING_RECOVERY.test(message)
+    ) {
+      return true;
+    }
     if (name === 'KnexTimeoutError') return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
     cause = (cause as { cause?: unknown; previous?: unknown }).cause ?? (cause as { previous?: unknown }).previous;
   }
   return false;
+}
+
+/** Waits that ran out (connect, acquire, a query's answer), as opposed to a connection found dead or refused. */
+const TIMEOUT_MESSAGES = [
+  'Query read timeout',
+  'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
+  'Knex: Timeout acquiring a connection',
+].map((text) => new RegExp(`(?:^| - )${text}`));
+
+/**
+ * The database is unavailable (isDatabaseUnavailable) and no wait ran out on
+ * the way: a connection refused, reset, terminated or found dead, a server
+ * shutting down or starting. What may be tried once more at once, where that
+ * is safe (see UnitOfWork.run), without doubling the time a client waits
+ * for its answer: after a timeout the answer is 503 at once.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (!isDatabaseUnavailable(error)) return false;
+  for (let cause = error, depth = 0; cause && typeof cause === 'object' && depth < 5; depth++) {
+    const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
+    if (name === 'KnexTimeoutError' || code === 'ETIMEDOUT') return false;
+    if (typeof message === 'string' && TIMEOUT_MESSAGES.some((pattern) => pattern.test(message))) return false;
+    cause = (cause as { cause?: unknown; previous?: unknown }).cause ?? (cause as { previous?: unknown }).previous;
+  }
+  return true;
 }
 
 /**

@@ -5,6 +5,7 @@ export {
   isTransientConflict,
   sqlStateOf,
   isDatabaseUnavailable,
+  isConnectionLost,
   databaseUnavailable,
   DatabaseUnavailableError,
   isRefusedValue,

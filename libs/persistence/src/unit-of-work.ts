@@ -1,7 +1,8 @@
 import { IsolationLevel, TransactionPropagation } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConflictRetryObserver } from './conflict-retry.observer';
+import { isConnectionLost } from './driver-errors';
 import { retryOnConflict } from './retry';
 
 /**
@@ -14,6 +15,8 @@ import { retryOnConflict } from './retry';
  */
 @Injectable()
 export class UnitOfWork {
+  private readonly log = new Logger(UnitOfWork.name);
+
   constructor(
     private readonly em: EntityManager,
     @Optional() private readonly retries?: ConflictRetryObserver,
@@ -30,9 +33,44 @@ export class UnitOfWork {
         { propagation: TransactionPropagation.REQUIRED },
       );
     }
-    return retryOnConflict(() => this.em.transactional(() => work(), { clear: true }), {
+    return retryOnConflict(() => this.transaction(work), {
       onRetry: (sqlState) => this.retries?.retrying(sqlState),
     });
+  }
+
+  /**
+   * One transaction of `work`, opened a second time (once) when the first
+   * could not be opened because its connection was lost, refused or found
+   * dead: a pooled connection whose server went away while it was idle (a
+   * failover, a restart, a terminated backend) is found out only when used.
+   * That retry is safe because nothing of `work` was sent: the failure came
+   * while acquiring or making the connection, or on the transaction's BEGIN.
+   * knex swallows a failed BEGIN and hands out the transaction anyway (its
+   * next statement would fail on the dead connection), so the transaction is
+   * checked before `work` runs: if BEGIN failed, `work` never starts. Once
+   * `work` has started (BEGIN answered), a lost connection is never retried
+   * here, whatever was sent or not: the caller hears 503 and retries with its
+   * Idempotency-Key, which replays a COMMIT that did happen. Nor is a
+   * timeout retried (a wait that ran out is not doubled: 503 at once).
+   */
+  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let started = false;
+      try {
+        return await this.em.transactional(
+          async (em) => {
+            const failedBegin = await beginFailure(em.getTransactionContext<KnexTransaction>());
+            if (failedBegin) throw failedBegin;
+            started = true;
+            return work();
+          },
+          { clear: true },
+        );
+      } catch (error) {
+        if (started || attempt > 1 || !isConnectionLost(error)) throw error;
+        this.log.warn(`transaction not opened (${(error as Error).message}); nothing of it was sent, opening it again`);
+      }
+    }
   }
 
   /**
@@ -47,4 +85,23 @@ export class UnitOfWork {
       isolationLevel: IsolationLevel.REPEATABLE_READ,
     });
   }
+}
+
+/** What the unit of work needs of knex's transaction object (MikroORM's transaction context). */
+interface KnexTransaction {
+  isCompleted(): boolean;
+  executionPromise: Promise<unknown>;
+}
+
+/**
+ * The error of a transaction whose BEGIN failed, else undefined. knex marks
+ * such a transaction completed and rejects its execution promise with the
+ * BEGIN's error, yet still runs the transaction's callback.
+ */
+async function beginFailure(trx: KnexTransaction | undefined): Promise<unknown> {
+  if (!trx || typeof trx.isCompleted !== 'function' || !trx.isCompleted()) return undefined;
+  return trx.executionPromise.then(
+    () => new Error('the transaction ended before its work began'),
+    (error: unknown) => error ?? new Error('BEGIN failed'),
+  );
 }

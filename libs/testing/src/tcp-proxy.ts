@@ -6,6 +6,8 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
  * the server the other tests use: `down()` refuses new connections and cuts
  * the open ones (the service sees ECONNREFUSED and "Connection terminated",
  * as in a restart), `up()` lets it reconnect on the same port.
+ * `cutSilently()` cuts the open connections' server side without the
+ * client hearing of it until it next sends (a connection found dead on use).
  * `holdReplies()` keeps what the server answers from reaching the service
  * (statements still run) until `releaseReplies()`: a query stays in flight
  * for as long as a test needs.
@@ -14,6 +16,10 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private held: { client: Socket; chunk: Buffer }[] | null = null;
+  /** Each open connection's client side and its server side. */
+  private readonly pairs = new Map<Socket, Socket>();
+  /** Client sides whose server side was cut silently (see cutSilently). */
+  private readonly silent = new WeakSet<Socket>();
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -49,13 +55,19 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined); // the other side is cut below
       }
-      client.pipe(upstream).on('close', () => client.destroy());
+      client.pipe(upstream).on('close', () => {
+        if (!this.silent.has(client)) client.destroy();
+      });
       upstream.on('data', (chunk: Buffer) => {
         if (this.held) this.held.push({ client, chunk });
         else client.write(chunk);
       });
       client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      upstream.on('close', () => {
+        if (!this.silent.has(client)) client.destroy();
+      });
+      this.pairs.set(client, upstream);
+      client.on('close', () => this.pairs.delete(client));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -80,6 +92,27 @@ export class TcpProxy {
     const held = this.held ?? [];
     this.held = null;
     for (const { client, chunk } of held) if (!client.destroyed) client.write(chunk);
+  }
+
+  /**
+   * Every open connection loses its server side (the backend sees its client
+   * go away and ends), while the client side stays open and hears nothing,
+   * as with a server that vanished without a FIN reaching the client: the
+   * client finds out only when it next sends, and then its connection is
+   * reset before a byte reaches any server. New connections go through as
+   * usual. Returns how many connections were cut.
+   */
+  cutSilently(): number {
+    let cut = 0;
+    for (const [client, upstream] of this.pairs) {
+      this.silent.add(client);
+      client.unpipe(upstream);
+      upstream.destroy();
+      client.once('data', () => client.resetAndDestroy());
+      client.resume(); // unpipe paused it
+      cut++;
+    }
+    return cut;
   }
 
   /** Refuses new connections and resets every open one. */

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { queryConfig, statement } from '@app/persistence';
+import { isConnectionLost, queryConfig, statement } from '@app/persistence';
 
 /** At most this many ids in one read; more waiting readers are served by the next query. */
 const MAX_IDS_PER_QUERY = 500;
@@ -99,7 +99,22 @@ export class SessionRepository {
     return batch;
   }
 
+  /**
+   * A read, so it is sent once more (once) when its connection turns out to
+   * be lost or refused: an idle pooled connection whose server went away (a
+   * failover, a restart, a terminated backend) is only found out when used,
+   * and pg-pool replaces it. Not after a timeout: the 503 comes at once.
+   */
   private async query(sids: string[]): Promise<Map<string, string>> {
+    try {
+      return await this.queryOnce(sids);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      return this.queryOnce(sids);
+    }
+  }
+
+  private async queryOnce(sids: string[]): Promise<Map<string, string>> {
     this.counts.queries++;
     // Whole seconds, rounded up, as connect-pg-simple's own read compares.
     const values = [sids, Math.ceil(Date.now() / 1000)];
