@@ -33,6 +33,7 @@ export class AppModule {
           migrationsList,
           entities: ENTITIES,
           preparedStatements: config.database.preparedStatements,
+          replicas: config.database.replicas,
           // Liveness and readiness: served without an identity map (and without a session: @Public()).
           routesWithoutOrm: ['healthcheck', 'readyz'],
         }),

@@ -3,6 +3,7 @@ export {
   ConfigError,
   type AppConfig,
   type DatabaseConfig,
+  type ReplicaConfig,
   type HttpConfig,
   type ServerLimits,
   type SessionConfig,

@@ -29,3 +29,12 @@ export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
 export { resolveDatabase, type ResolvedDatabase } from './resolve-database';
 export { Statements, statement, queryConfig, type Statement } from './statements';
+export {
+  ReplicaReads,
+  WritePositions,
+  ReplicaReadObserver,
+  type ReadTarget,
+  type ClientPosition,
+  type RoutedReadOptions,
+} from './replicas/replica-reads';
+export { ReplicaSet, type ReplicaStatus, parseLsn, formatLsn } from './replicas/replica-set';

