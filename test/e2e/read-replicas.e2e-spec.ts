@@ -176,6 +176,31 @@ describe('reads on a streaming replica', () => {
     expect(frozenThere).toBe(true);
   });
 
+  it('scans the ledger audit on the replica while its lock stays on the primary (held there, an audit answers 409)', async () => {
+    const admin = await ctx.registerUser();
+    await ctx.promote(admin);
+    await ctx.fundedUser('3.00');
+    await pair.caughtUp();
+
+    const scanned = await routedDuring(ctx, async () => {
+      const report = await admin.agent.get('/v1/admin/ledger/audit').expect(200);
+      expect(report.body.data).toMatchObject({ balanced: true, chain_ok: true });
+    });
+    expect(scanned).toEqual({ primary: 0, replica: 1 });
+
+    // The lock is the primary's: while a session there holds it ("LEDG", 1), an audit answers 409, replica or not.
+    const holder = await ctx.connectDb();
+    try {
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock($1, $2)', [0x4c454447, 1]);
+      const refused = await admin.agent.get('/v1/admin/ledger/audit').expect(409);
+      expect(refused.body.status.errors[0].reason).toBe('AUDIT_IN_PROGRESS');
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+  });
+
   it('serves every read from the primary while the replica is down, and uses it again once it is back', async () => {
     const erin = await ctx.fundedUser('2.00');
     await pair.caughtUp();

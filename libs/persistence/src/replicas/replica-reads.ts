@@ -156,6 +156,37 @@ export class ReplicaReads implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
+  /** Whether replicas are configured at all. */
+  get enabled(): boolean {
+    return this.replicas.enabled;
+  }
+
+  /**
+   * A long read started inside a primary transaction that holds what must
+   * stay on the primary (the audit's advisory lock, which on a hot standby
+   * would be the standby's own and exclude nothing): `work` runs on a replica
+   * within the lag bound, in a REPEATABLE READ snapshot of its own, while the
+   * primary's transaction waits; else, or when the replica fails under it
+   * (lost, or its snapshot cancelled by a recovery conflict, 40001), in place
+   * on the primary's transaction. A statement timeout (57014) is the caller's
+   * own bound and is not retried.
+   */
+  async scan<T>(work: () => Promise<T>): Promise<T> {
+    const replica = this.replicas.enabled ? await this.replicas.choose(null) : null;
+    if (replica) {
+      try {
+        const result = await this.onReplica(replica, work);
+        this.observer?.routed('replica');
+        return result;
+      } catch (error) {
+        if (!replicaFailed(error) || sqlStateOf(error) === '57014') throw error;
+        replica.failed();
+        this.log.warn(`scan on replica ${replica.name} failed, run on the primary: ${(error as Error).message}`);
+      }
+    }
+    return this.onPrimary(work);
+  }
+
   private onReplica<T>(replica: Replica, work: () => Promise<T>): Promise<T> {
     // A fork of the replica's own EntityManager, never of the request's: with the same context name, forking (or
     // a transaction) would resolve to the primary's request fork and run on the primary.
