@@ -75,23 +75,21 @@ export class WritePositions {
     if (!this.enabled) return;
     const waiting = positions.filter((position): position is ClientPosition => position !== undefined);
     if (waiting.length === 0) return;
-    let lsn: bigint | null = null;
+    let lsn = MAX_LSN;
     try {
       // On the primary's pool, outside any transaction: the commit is done, this only reads its position.
       const [row] = await this.em
         .getDriver()
         .getConnection('write')
         .execute<{ lsn: string }[]>('select pg_current_wal_insert_lsn()::text as lsn');
-      lsn = parseLsn(row?.lsn);
+      lsn = parseLsn(row?.lsn) ?? MAX_LSN;
     } catch {
-      // Committed, but its position unknown: the client's reads go to the primary until its next write
-      // says where it is (the position is "everything": see below).
+      // Committed, its position unknown: "past everything", so that no replica qualifies for this client until
+      // the cookie expires (REPLICA_MAX_LAG_SECONDS + 1 s), by when every replica still used has replayed it.
     }
     for (const position of waiting) {
-      // Unknown: no replica can be shown to have it, so the request's reads stay on the primary.
-      const wrote = lsn ?? MAX_LSN;
-      if (position.wrote === null || wrote > position.wrote) position.wrote = wrote;
-      if (lsn !== null) position.onWrite?.(formatLsn(lsn));
+      if (position.wrote === null || lsn > position.wrote) position.wrote = lsn;
+      position.onWrite?.(formatLsn(lsn));
     }
   }
 }
