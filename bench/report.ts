@@ -77,7 +77,9 @@ function replicaRatios(run: BenchRun): {
   return {
     replicaPagesPerSecond: ratio(load(routed)?.requestsPerSecond, load(without)?.requestsPerSecond),
     replicaApiCpuPerPage: ratio(load(routed)?.cpuMsPerOk, load(without)?.cpuMsPerOk),
-    replicaPrimaryCpuPerPage: ratio(routed?.primaryCpuMsPerOk, without?.primaryCpuMsPerOk),
+    // 0 is a figure here (the primary's CPU per page under the tick's resolution), not a missing one.
+    replicaPrimaryCpuPerPage:
+      routed && without?.primaryCpuMsPerOk ? round(routed.primaryCpuMsPerOk / without.primaryCpuMsPerOk, 2) : null,
   };
 }
 
