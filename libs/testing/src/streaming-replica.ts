@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   chmodSync,
@@ -32,6 +32,26 @@ function postgresUser(): { uid: number; gid: number } | Record<string, never> {
     uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
     gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
   };
+}
+
+/**
+ * As root: the `postgres` user exists and may pass through every directory
+ * above the binaries and the data directories (a checkout under a 0700
+ * directory would not let it), as the embedded server's own start-up ensures.
+ */
+function preparePostgresUser(dirs: string[]): void {
+  if (process.getuid?.() !== 0) return;
+  if (spawnSync('id', ['-u', 'postgres']).status !== 0) {
+    execFileSync('groupadd', ['--system', 'postgres']);
+    execFileSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres']);
+  }
+  const ids = postgresUser();
+  for (const start of dirs) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      if (spawnSync('test', ['-x', dir], ids).status !== 0) chmodSync(dir, statSync(dir).mode | 0o001);
+      if (dir === dirname(dir)) break;
+    }
+  }
 }
 
 function giveToPostgres(dir: string): void {
@@ -139,6 +159,7 @@ export class StreamingPair {
   static async start(database = 'wallet'): Promise<StreamingPair> {
     const base = mkdtempSync(join(tmpdir(), 'wallet-replica-'));
     chmodSync(base, 0o755);
+    preparePostgresUser([base, binaries()]);
     const pair = new StreamingPair(
       base,
       new PostgresServer(join(base, 'primary'), await freePort()),
