@@ -12,6 +12,8 @@ export interface BenchDatabase {
   /** A client connected to it. */
   db: Client;
   name: string;
+  /** The embedded server started for the run (absent with DATABASE_URL): a standby can be made of it. */
+  embedded?: { dataDir: string; port: number; adminUrl: string; password: string };
   /** Ends the client, drops the database (unless `keep`), stops an embedded server. */
   close(options?: { keep?: boolean }): Promise<void>;
 }
@@ -25,14 +27,13 @@ export async function openBenchDatabase(label: string, log: (line: string) => vo
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   let adminUrl = process.env.DATABASE_URL;
   let stopEmbedded: () => Promise<void> = async () => undefined;
+  let embedded: BenchDatabase['embedded'];
   if (!adminUrl) {
-    const server = await startEmbeddedPostgres({
-      dataDir: join(tmpdir(), `wallet-ledger-${label}-${runId}`),
-      port: await freePort(),
-      database: 'postgres',
-      ephemeral: true,
-    });
+    const dataDir = join(tmpdir(), `wallet-ledger-${label}-${runId}`);
+    const port = await freePort();
+    const server = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', ephemeral: true });
     adminUrl = server.adminUrl;
+    embedded = { dataDir, port, adminUrl, password: decodeURIComponent(new URL(adminUrl).password) };
     stopEmbedded = server.stop;
     log('embedded PostgreSQL started');
   }
@@ -58,7 +59,7 @@ export async function openBenchDatabase(label: string, log: (line: string) => vo
     await close();
     throw error;
   }
-  return { url, db, name, close };
+  return { url, db, name, embedded, close };
 }
 
 export function freePort(): Promise<number> {

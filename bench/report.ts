@@ -21,9 +21,32 @@ export interface BenchRun {
   results: LoadResult[];
   ceilings: PgbenchResult[];
   seedDesign: { size: number; msPerRead: number }[];
+  /** History pages with and without a replica (issue 16): PostgreSQL CPU per page on each server, where reads went. */
+  replicaReads: ReplicaRead[];
+  /** Why the replica scenarios did not run, when they did not. */
+  replicaNote?: string;
+  loneDeposits?: LoneDeposits;
   durationSeconds: number;
   /** os.loadavg() (1, 5, 15 min) when the run started and when it ended: how quiet the machine was. */
   loadAverage: { start: number[]; end: number[] };
+}
+
+/** Lone-client deposits sent alternately to an API without replicas and one with (the WAL position read). */
+export interface LoneDeposits {
+  rounds: number;
+  without: { p50Ms: number; p90Ms: number };
+  with: { p50Ms: number; p90Ms: number };
+}
+
+export interface ReplicaRead {
+  scenario: string;
+  /** CPU ms of the primary's processes (postmaster, backends) per 2xx, over the scenario. */
+  primaryCpuMsPerOk: number;
+  /** The same on the standby (its backends and its WAL replay). */
+  replicaCpuMsPerOk: number;
+  /** db_routed_reads_total of the API process over the scenario. */
+  routedToPrimary: number;
+  routedToReplica: number;
 }
 
 /** One row of issue 10's targets table, computed from this run's figures only. */
@@ -66,6 +89,23 @@ function bouncerTable(run: BenchRun, direct: (c: number) => LoadResult | undefin
   ];
 }
 
+/** The replica scenarios side by side: with ÷ without. */
+function replicaRatios(run: BenchRun): {
+  replicaPagesPerSecond: number | null;
+  replicaApiCpuPerPage: number | null;
+  replicaPrimaryCpuPerPage: number | null;
+} {
+  const [without, routed] = run.replicaReads;
+  const load = (read?: ReplicaRead) => run.results.find((r) => r.scenario === read?.scenario);
+  return {
+    replicaPagesPerSecond: ratio(load(routed)?.requestsPerSecond, load(without)?.requestsPerSecond),
+    replicaApiCpuPerPage: ratio(load(routed)?.cpuMsPerOk, load(without)?.cpuMsPerOk),
+    // 0 is a figure here (the primary's CPU per page under the tick's resolution), not a missing one.
+    replicaPrimaryCpuPerPage:
+      routed && without?.primaryCpuMsPerOk ? round(routed.primaryCpuMsPerOk / without.primaryCpuMsPerOk, 2) : null,
+  };
+}
+
 /** Writes bench/results/latest-<mode>.{md,json} and returns the markdown. */
 export function writeReport(run: BenchRun): string {
   const find = (scenario: string, connections?: number) =>
@@ -104,6 +144,7 @@ export function writeReport(run: BenchRun): string {
         .filter((r) => r.scenario === VIA_PGBOUNCER)
         .map((r) => [`c${r.connections}`, ratio(r.requestsPerSecond, transfer(r.connections)?.requestsPerSecond)]),
     ),
+    ...replicaRatios(run),
     maxApiRssMb: apiResults.length ? Math.max(...apiResults.map((r) => r.api.maxRssMb)) : null,
   };
 
@@ -222,6 +263,39 @@ export function writeReport(run: BenchRun): string {
     `| balance read time at ${largest} ÷ at ${smallest} ops | ${ratios.balanceReadTimeLargestOverSmallest ?? na} |`,
     `| seed SUM time ÷ our read time at ${largest} ops | ${ratios.seedSumOverOurReadAtLargest ?? na} |`,
     `| peak API RSS (MB) | ${ratios.maxApiRssMb ?? na} |`,
+    '',
+    '## History pages with and without a replica',
+    '',
+    ...(run.replicaReads.length === 0
+      ? [run.replicaNote ?? 'not run in this run.']
+      : [
+          '| scenario | req/s | p50 ms | p99 ms | API CPU ms per 2xx | primary PostgreSQL CPU ms per 2xx | replica PostgreSQL CPU ms per 2xx | reads routed primary / replica |',
+          '|---|---:|---:|---:|---:|---:|---:|---|',
+          ...run.replicaReads.map((r) => {
+            const load = find(r.scenario);
+            return (
+              `| ${r.scenario} | ${load?.requestsPerSecond ?? na} | ${load?.p50Ms ?? na} | ${load?.p99Ms ?? na} | ` +
+              `${load?.cpuMsPerOk ?? na} | ${r.primaryCpuMsPerOk} | ${r.replicaCpuMsPerOk} | ${r.routedToPrimary} / ${r.routedToReplica} |`
+            );
+          }),
+          '',
+          '| ratio (with the replica ÷ without) | value |',
+          '|---|---:|',
+          `| history pages per second | ${ratios.replicaPagesPerSecond ?? na} |`,
+          `| API CPU per page (what routing costs the API) | ${ratios.replicaApiCpuPerPage ?? na} |`,
+          `| primary PostgreSQL CPU per page (what is left on the primary) | ${ratios.replicaPrimaryCpuPerPage ?? na} |`,
+          ...(run.loneDeposits
+            ? [
+                `| lone-client deposit p50, ${run.loneDeposits.rounds} each, sent in turn (the write path's WAL position read) | ` +
+                  `${ratio(run.loneDeposits.with.p50Ms, run.loneDeposits.without.p50Ms)} ` +
+                  `(${run.loneDeposits.with.p50Ms} ms ÷ ${run.loneDeposits.without.p50Ms} ms; p90 ${run.loneDeposits.with.p90Ms} ÷ ${run.loneDeposits.without.p90Ms}) |`,
+              ]
+            : []),
+          '',
+          'Primary and standby share the same 2 cores with the API and the load generator: the standby adds no capacity ' +
+            'here, it shows where the work goes. The standby is a hot standby of the bench database made with the ' +
+            "low-level base backup after the other scenarios; PostgreSQL CPU is its processes' utime + stime (/proc).",
+        ]),
     '',
     `Read time is 1000 / req/s at ${run.settings.lightConcurrency} connections (amortised); the seed design is timed on one connection.`,
     '',

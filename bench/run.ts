@@ -13,13 +13,14 @@ import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort, openBenchDatabase } from './database';
-import { login, startApi, startBareExpress } from './api-process';
+import { type ApiProcess, login, startApi, startBareExpress } from './api-process';
+import { sampleServerCpu, startBenchReplica } from './replica';
 import { type LoadResult, runLoad } from './load';
 import { runPgbench, type PgbenchResult } from './pgbench';
 import { round, waitForIdle } from './process-stats';
 import { BENCH_PASSWORD, benchUuid, hashSeededChains, seedFundedWallets, seedHistoryWallet } from './seed';
 import { seedDesignBalanceMs } from './seed-design';
-import { BARE_EXPRESS, HEALTHCHECK, VIA_PGBOUNCER, writeReport } from './report';
+import { BARE_EXPRESS, HEALTHCHECK, type LoneDeposits, type ReplicaRead, VIA_PGBOUNCER, writeReport } from './report';
 import { ensurePgBouncer, startPgBouncer } from '../libs/testing/src/pgbouncer';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -98,16 +99,22 @@ async function main(): Promise<void> {
       name: string,
       connections: number,
       plan: Parameters<typeof runLoad>[3],
-      options: { money?: boolean; target?: { url: string; pid: number; process: 'bare express' } } = {},
-    ) => {
-      if (!selected(name, connections)) return;
-      const target = options.target ?? { url: api!.url, pid: api!.pid, process: 'api' as const };
+      options: {
+        money?: boolean;
+        target?: { url: string; pid: number; process: 'bare express' };
+        /** Another API process than the run's (the one reading from a replica). */
+        api?: ApiProcess;
+      } = {},
+    ): Promise<LoadResult | undefined> => {
+      if (!selected(name, connections)) return undefined;
+      const apiProcess = options.api ?? api!;
+      const target = options.target ?? { url: apiProcess.url, pid: apiProcess.pid, process: 'api' as const };
       const result = await runLoad(name, target.url, target.pid, plan, {
         connections,
         seconds: SETTINGS.seconds,
         maxRequests: MAX_REQUESTS,
         money: options.money,
-        metricsUrl: options.target ? undefined : api!.metricsUrl,
+        metricsUrl: options.target ? undefined : apiProcess.metricsUrl,
         process: target.process,
       });
       results.push(result);
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
         `   ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, ` +
           `errors ${result.errors}, CPU ${result.cpuMsPerOk ?? 'n/a'} ms per 2xx (started after ${result.settleMs} ms to idle)`,
       );
+      return result;
     };
 
     const bareName = BARE_EXPRESS;
@@ -261,13 +269,14 @@ async function main(): Promise<void> {
     log(`5. one page (limit 100) deep inside ${deepest.size} operations`);
     const cursor = (sequence: number) =>
       Buffer.from(JSON.stringify({ w: deepest.walletId, o: 'desc', s: sequence })).toString('base64url');
-    await load(`page of 100, deep in ${deepest.size} ops`, SETTINGS.lightConcurrency, {
+    const deepPages: Parameters<typeof runLoad>[3] = {
       method: 'GET',
       next: () => ({
         path: `/v1/wallets/operations?limit=100&cursor=${cursor(Math.floor(deepest.size / 4 + Math.random() * (deepest.size / 2)))}`,
         cookie: historySessions.at(-1)!,
       }),
-    });
+    };
+    await load(`page of 100, deep in ${deepest.size} ops`, SETTINGS.lightConcurrency, deepPages);
 
     log('yardsticks: pgbench on the SQL of one keyed transfer (transfer.sql), and its hot-wallet variant');
     const ceilings: PgbenchResult[] = [];
@@ -295,6 +304,63 @@ async function main(): Promise<void> {
       });
     }
 
+    // Last, so that the standby's replay and polls cost the other scenarios nothing.
+    const replicaReads: ReplicaRead[] = [];
+    let loneDeposits: LoneDeposits | undefined;
+    let replicaNote: string | undefined;
+    const withoutReplica = `history page, primary only, deep in ${deepest.size} ops`;
+    const withReplica = `history page, routed to a replica, deep in ${deepest.size} ops`;
+    if (!bench.embedded) {
+      replicaNote =
+        "skipped: with DATABASE_URL the bench makes no standby (it copies the embedded server's data directory)";
+    } else if (
+      selected(withoutReplica, SETTINGS.lightConcurrency) ||
+      selected(withReplica, SETTINGS.lightConcurrency)
+    ) {
+      log('6. history pages with and without a replica: a hot standby of the bench database, then the same pages');
+      const replica = await startBenchReplica(bench);
+      let routedApi: ApiProcess | undefined;
+      try {
+        // Each process warmed with the same pages first (not reported): the routed one is a fresh process.
+        const warm = (target: ApiProcess) =>
+          runLoad('warm-up', target.url, target.pid, deepPages, {
+            connections: SETTINGS.lightConcurrency,
+            seconds: SETTINGS.warmUpSeconds,
+            maxRequests: MAX_REQUESTS,
+            process: 'api',
+          });
+        const measured = async (name: string, target: ApiProcess) => {
+          await warm(target);
+          const routed = async () => routedReads(await (await fetch(`${target.metricsUrl}/metrics`)).text());
+          const cpu = { primary: sampleServerCpu(replica.primaryPid), replica: sampleServerCpu(replica.replicaPid) };
+          const routedBefore = await routed();
+          const result = await load(name, SETTINGS.lightConcurrency, deepPages, { api: target });
+          const [primaryMs, replicaMs] = [cpu.primary.stop(), cpu.replica.stop()];
+          if (!result) return;
+          const routedAfter = await routed();
+          const ok = Math.max(1, result.status2xx);
+          replicaReads.push({
+            scenario: name,
+            primaryCpuMsPerOk: round(primaryMs / ok, 3),
+            replicaCpuMsPerOk: round(replicaMs / ok, 3),
+            routedToPrimary: routedAfter.primary - routedBefore.primary,
+            routedToReplica: routedAfter.replica - routedBefore.replica,
+          });
+        };
+        await measured(withoutReplica, api);
+        routedApi = await startApi(databaseUrl, await freePort(), { DATABASE_REPLICA_URLS: replica.url });
+        await measured(withReplica, routedApi);
+        // The write path's share: with replicas, each committed batch reads the primary's WAL position once more
+        // (and the answer carries it in a cookie). One lone client, its deposits sent to the two processes in
+        // turn, so that the machine's load drifts alike under both.
+        log('6. lone-client deposits, alternately without and with replicas configured');
+        loneDeposits = await alternateLoneDeposits(api, routedApi, sessions[0], QUICK ? 300 : 2_000);
+      } finally {
+        await routedApi?.stop();
+        await replica.close();
+      }
+    }
+
     const report = writeReport({
       mode: QUICK ? 'quick' : 'full',
       machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`,
@@ -303,6 +369,9 @@ async function main(): Promise<void> {
       results,
       ceilings,
       seedDesign,
+      replicaReads,
+      replicaNote,
+      loneDeposits,
       durationSeconds: round((Date.now() - startedAt) / 1000, 0),
       loadAverage: { start: loadAverageAtStart, end: loadavg().map((l) => round(l, 2)) },
     });
@@ -311,6 +380,47 @@ async function main(): Promise<void> {
     await api?.stop();
     await bench.close();
   }
+}
+
+/**
+ * `rounds` deposits to each process, one at a time, in turn (no batching: a lone client): their latency
+ * percentiles, as the client sees them (keep-alive connections, one per process).
+ */
+async function alternateLoneDeposits(
+  without: ApiProcess,
+  routed: ApiProcess,
+  cookie: string,
+  rounds: number,
+): Promise<LoneDeposits> {
+  const times: Record<'without' | 'with', number[]> = { without: [], with: [] };
+  const send = async (target: ApiProcess, n: number) => {
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${target.url}/v1/wallets/deposit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'idempotency-key': `lone-${target.pid}-${n}` },
+      body: JSON.stringify({ amount: '0.01' }),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`a lone deposit answered ${response.status}`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  for (let n = 0; n < rounds; n++) {
+    times.without.push(await send(without, n));
+    times.with.push(await send(routed, n));
+  }
+  const percentile = (values: number[], p: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))], 3);
+  };
+  const summary = (values: number[]) => ({ p50Ms: percentile(values, 50), p90Ms: percentile(values, 90) });
+  return { rounds, without: summary(times.without), with: summary(times.with) };
+}
+
+/** db_routed_reads_total of one API process, by target. */
+function routedReads(metrics: string): { primary: number; replica: number } {
+  const count = (target: string) =>
+    Number(new RegExp(`^db_routed_reads_total\\{target="${target}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+  return { primary: count('primary'), replica: count('replica') };
 }
 
 mkdirSync(join(__dirname, 'results'), { recursive: true });

@@ -34,6 +34,7 @@ export class AppModule {
           entities: ENTITIES,
           preparedStatements: config.database.preparedStatements,
           pooler: config.database.pooler,
+          replicas: config.database.replicas,
           // Liveness and readiness: served without an identity map (and without a session: @Public()).
           routesWithoutOrm: ['healthcheck', 'readyz'],
         }),

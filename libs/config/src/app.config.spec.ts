@@ -29,6 +29,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MIGRATION_DATABASE_URL: owner })).toThrow(/MIGRATION_DATABASE_URL needs DATABASE_URL/);
   });
 
+  it('reads DATABASE_REPLICA_URLS (comma-separated, only with DATABASE_URL) and REPLICA_MAX_LAG_SECONDS', () => {
+    const url = 'postgres://u@primary:5432/db';
+    expect(loadConfig({ DATABASE_URL: url }).database.replicas).toEqual({ urls: [], maxLagSeconds: 5, pollMs: 50 });
+    const replicas = 'postgres://u@r1:5432/db, postgresql://u@r2:5432/db';
+    expect(
+      loadConfig({ DATABASE_URL: url, DATABASE_REPLICA_URLS: replicas, REPLICA_MAX_LAG_SECONDS: '1.5' }).database
+        .replicas,
+    ).toMatchObject({ urls: ['postgres://u@r1:5432/db', 'postgresql://u@r2:5432/db'], maxLagSeconds: 1.5 });
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://u@r1/db' })).toThrow(
+      /DATABASE_REPLICA_URLS needs DATABASE_URL/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: url, DATABASE_REPLICA_URLS: 'mysql://r1/db' })).toThrow(
+      /DATABASE_REPLICA_URLS must be postgres/,
+    );
+    for (const lag of ['0', '-1', 'soon', '4000']) {
+      expect(() => loadConfig({ DATABASE_URL: url, REPLICA_MAX_LAG_SECONDS: lag })).toThrow(/REPLICA_MAX_LAG_SECONDS/);
+    }
+  });
+
   it('serves the built admin console from beside the API unless ADMIN_CONSOLE_DIR names another', () => {
     expect(loadConfig({}).http.adminConsoleDir).toBeUndefined();
     expect(loadConfig({ ADMIN_CONSOLE_DIR: '/srv/console' }).http.adminConsoleDir).toBe('/srv/console');

@@ -33,6 +33,17 @@ export interface DatabaseConfig {
    * pointing past the pooler.
    */
   pooler: DatabasePooler;
+  /** Streaming replicas for the reads that may lag (README, "Read replicas"); none: every read on the primary. */
+  replicas: ReplicaConfig;
+}
+
+export interface ReplicaConfig {
+  /** DATABASE_REPLICA_URLS: hot standbys of DATABASE_URL's server, same database and role. */
+  urls: string[];
+  /** A replica further behind the primary than this (or not answering) is skipped. */
+  maxLagSeconds: number;
+  /** How often each replica's replay position (and the primary's WAL position) is sampled. */
+  pollMs: number;
 }
 
 export const DATABASE_POOLERS = ['none', 'pgbouncer-transaction'] as const;
@@ -141,6 +152,28 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // The embedded PostgreSQL serves local runs only (its binaries are not in the image).
     problems.push('DATABASE_URL must be set in production (postgres://user:password@host:5432/db)');
   }
+  const replicaUrls = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const [index, replicaUrl] of replicaUrls.entries()) {
+    if (!/^postgres(ql)?:\/\//.test(replicaUrl)) {
+      problems.push(`DATABASE_REPLICA_URLS must be postgres:// or postgresql:// URLs (entry ${index + 1} is not)`);
+    }
+  }
+  if (replicaUrls.length > 0 && url === undefined) {
+    problems.push('DATABASE_REPLICA_URLS needs DATABASE_URL (the replicas stream from that server)');
+  }
+  const maxLagRaw = env.REPLICA_MAX_LAG_SECONDS;
+  let maxLagSeconds = 5;
+  if (maxLagRaw !== undefined && maxLagRaw !== '') {
+    const value = Number(maxLagRaw);
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(maxLagRaw) || value < 0.1 || value > 3600) {
+      problems.push(`REPLICA_MAX_LAG_SECONDS must be a number of seconds in [0.1, 3600], got "${maxLagRaw}"`);
+    } else {
+      maxLagSeconds = value;
+    }
+  }
   const secret = env.SESSION_SECRET || undefined;
   if (production && (secret ?? '').length < 32) {
     problems.push('SESSION_SECRET must be set to at least 32 characters in production');
@@ -174,6 +207,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       // Behind a transaction-mode pooler a named statement would be missing on the next server connection.
       preparedStatements: bool('DB_PREPARED_STATEMENTS', pooler === 'none'),
       pooler,
+      replicas: { urls: replicaUrls, maxLagSeconds, pollMs: int('REPLICA_POLL_MS', 50, 5, 10_000) },
     },
     http: {
       port: int('PORT', 8080, 0, 65535),

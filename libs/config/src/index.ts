@@ -6,6 +6,7 @@ export {
   type DatabaseConfig,
   type DatabasePooler,
   DATABASE_POOLERS,
+  type ReplicaConfig,
   type HttpConfig,
   type ServerLimits,
   type SessionConfig,

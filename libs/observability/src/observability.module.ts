@@ -4,7 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
 import { IdempotencyObserver } from '@app/idempotency';
 import { PostingObserver } from '@app/ledger';
-import { ConflictRetryObserver } from '@app/persistence';
+import { ConflictRetryObserver, ReplicaReadObserver } from '@app/persistence';
 import { GroupCommitObserver } from '@app/transfers';
 import { RequestLogging } from './logging/request-logging';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -54,6 +54,7 @@ export class ObservabilityModule {
         MetricsServer,
         { provide: PostingObserver, useExisting: Metrics },
         { provide: ConflictRetryObserver, useExisting: Metrics },
+        { provide: ReplicaReadObserver, useExisting: Metrics },
         { provide: IdempotencyObserver, useExisting: Metrics },
         { provide: GroupCommitObserver, useExisting: Metrics },
       ],
@@ -66,6 +67,7 @@ export class ObservabilityModule {
         MetricsServer,
         PostingObserver,
         ConflictRetryObserver,
+        ReplicaReadObserver,
         IdempotencyObserver,
         GroupCommitObserver,
       ],

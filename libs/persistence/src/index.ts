@@ -43,3 +43,12 @@ export {
   serviceStartupParameters,
   type Pooler,
 } from './session-settings';
+export {
+  ReplicaReads,
+  WritePositions,
+  ReplicaReadObserver,
+  type ReadTarget,
+  type ClientPosition,
+  type RoutedReadOptions,
+} from './replicas/replica-reads';
+export { ReplicaSet, type ReplicaStatus, parseLsn, formatLsn } from './replicas/replica-set';

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConflictRetryObserver } from './conflict-retry.observer';
 import { isConnectionLost } from './driver-errors';
+import { WritePositions } from './replicas/replica-reads';
 import { retryOnConflict } from './retry';
 
 /**
@@ -19,6 +20,7 @@ export class UnitOfWork {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly positions: WritePositions,
     @Optional() private readonly retries?: ConflictRetryObserver,
   ) {}
 
@@ -33,9 +35,12 @@ export class UnitOfWork {
         { propagation: TransactionPropagation.REQUIRED },
       );
     }
-    return retryOnConflict(() => this.transaction(work), {
+    const result = await retryOnConflict(() => this.transaction(work), {
       onRetry: (sqlState) => this.retries?.retrying(sqlState),
     });
+    // Committed: the request's later reads (and its client's) must see it, on a replica too.
+    await this.positions.committed([this.positions.current()]);
+    return result;
   }
 
   /**

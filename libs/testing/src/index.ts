@@ -46,3 +46,4 @@ export type { ErrorReason } from './error-reasons';
 export { wireStatementsDuring, renderStatements, type WireStatement } from './wire-statements';
 export { until, lockWaiters } from './waits';
 export { runTypeScript, freePort, type ProcessRun } from './processes';
+export { StreamingPair } from './streaming-replica';

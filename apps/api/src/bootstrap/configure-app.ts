@@ -3,6 +3,7 @@ import type { AppConfig } from '@app/config';
 import { answeringErrors, ERROR_TABLE, type ErrorTable, jsonBodyParser, securityHeaders } from '@app/http';
 import { useObservability } from '@app/observability';
 import { serveAdminConsole } from './admin-console';
+import { useReadYourWrites } from './read-your-writes';
 import { applyServerLimits } from './server-limits';
 import { DOC_PATH, setupSwagger } from './swagger';
 
@@ -27,6 +28,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   serveAdminConsole(app, config);
   const errors = app.get<ErrorTable>(ERROR_TABLE);
   app.use(answeringErrors(jsonBodyParser(), errors));
+  useReadYourWrites(app, config); // with replicas only: each request knows its client's last write position
   setupSwagger(app);
   return app;
 }

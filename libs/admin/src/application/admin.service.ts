@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type AdminOutcome, AuthService, type SessionUser, type User } from '@app/auth';
 import { type LedgerAuditReport, LedgerAuditor } from '@app/ledger';
 import type { Money } from '@app/money';
-import { UnitOfWork } from '@app/persistence';
+import { ReplicaReads, UnitOfWork } from '@app/persistence';
 import { type Answer, type CommandOf, GroupCommitter, type Reversal, type Submission } from '@app/transfers';
 import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
@@ -32,6 +32,7 @@ export class AdminService {
     private readonly movements: GroupCommitter,
     private readonly auditor: LedgerAuditor,
     private readonly actions: AdminActionRepository,
+    private readonly reads: ReplicaReads,
   ) {}
 
   /**
@@ -119,21 +120,28 @@ export class AdminService {
     return this.wallet(walletId);
   }
 
+  // The reads below may lag a moment: a replica that has replayed the operator's own last write (a freeze
+  // answers the wallet as it is after), else the primary. The admin role itself is read on the primary (AuthGuard).
+
   /** Users whose name starts with `prefix` (ignoring case), with their wallets and balances. */
-  async findUsers(prefix: string, afterKey: string | undefined, limit: number): Promise<UserWithWallet[]> {
-    const users = await this.auth.searchUsers(prefix, afterKey, limit);
-    const wallets = await this.wallets.walletsOfUsers(users.map((user) => user.id));
-    return users.map((user) => ({ user, wallet: wallets.get(user.id) ?? null }));
+  findUsers(prefix: string, afterKey: string | undefined, limit: number): Promise<UserWithWallet[]> {
+    return this.reads.read(async () => {
+      const users = await this.auth.searchUsers(prefix, afterKey, limit);
+      const wallets = await this.wallets.walletsOfUsers(users.map((user) => user.id));
+      return users.map((user) => ({ user, wallet: wallets.get(user.id) ?? null }));
+    });
   }
 
-  async wallet(walletId: string): Promise<AdminWalletView> {
-    const view = await this.wallets.walletById(walletId);
-    const owner = view.wallet.userId ? await this.auth.findUser(view.wallet.userId) : null;
-    return { ...view, username: owner?.username ?? null };
+  wallet(walletId: string): Promise<AdminWalletView> {
+    return this.reads.read(async () => {
+      const view = await this.wallets.walletById(walletId);
+      const owner = view.wallet.userId ? await this.auth.findUser(view.wallet.userId) : null;
+      return { ...view, username: owner?.username ?? null };
+    });
   }
 
   history(walletId: string, query: HistoryQuery): Promise<HistoryPage> {
-    return this.wallets.historyOfWalletId(walletId, query);
+    return this.reads.read(() => this.wallets.historyOfWalletId(walletId, query));
   }
 
   audit(): Promise<LedgerAuditReport> {
@@ -141,6 +149,6 @@ export class AdminService {
   }
 
   log(after: LogPosition | undefined, limit: number): Promise<LoggedAction[]> {
-    return this.actions.page(after, limit);
+    return this.reads.read(() => this.actions.page(after, limit));
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Money } from '@app/money';
-import { sqlStateOf, UnitOfWork } from '@app/persistence';
+import { ReplicaReads, sqlStateOf, UnitOfWork } from '@app/persistence';
 import { AuditInProgressError, AuditTimedOutError } from '../domain/ledger.errors';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
 import { type AuditedOperation, type AuditedWallet, LedgerAuditQuery } from '../persistence/ledger-audit.query';
@@ -107,6 +107,8 @@ export class LedgerAuditor {
     private readonly unitOfWork: UnitOfWork,
     private readonly query: LedgerAuditQuery,
     @Optional() @Inject(AUDIT_OPTIONS) options?: AuditOptions,
+    /** Absent outside the API (the command line): the scan stays on the primary. */
+    @Optional() private readonly reads?: ReplicaReads,
   ) {
     this.options = options ?? DEFAULT_OPTIONS;
   }
@@ -158,7 +160,10 @@ export class LedgerAuditor {
     }
     this.scansStarted++;
     deadline.statementBoundMs = statementTimeoutMs;
-    return this.audit(deadline);
+    if (!this.reads?.enabled) return this.audit(deadline);
+    // The lock stays here, on the primary; the scan reads a replica within the lag bound when one answers.
+    await this.query.holdIdle(deadline.check() + 5_000);
+    return this.reads.scan(() => this.audit(deadline));
   }
 
   private async audit(deadline: Deadline): Promise<LedgerAuditReport> {

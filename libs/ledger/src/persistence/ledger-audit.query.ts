@@ -68,6 +68,17 @@ export class LedgerAuditQuery {
   }
 
   /** Bounds the transaction's next statements to `ms` (a statement past it is cancelled, SQLSTATE 57014). */
+  /**
+   * While the scan runs on a replica, the lock's transaction on the primary
+   * sends nothing: it must outlive the session's idle-in-transaction timeout
+   * (the run's own deadline still bounds it).
+   */
+  async holdIdle(ms: number): Promise<void> {
+    await this.em.execute(`select set_config('idle_in_transaction_session_timeout', ?, true)`, [
+      String(Math.max(1, Math.ceil(ms))),
+    ]);
+  }
+
   async limitStatements(ms: number): Promise<void> {
     await this.em.execute(`select set_config('statement_timeout', ?, true)`, [String(Math.max(1, Math.ceil(ms)))]);
   }

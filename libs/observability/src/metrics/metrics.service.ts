@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { SessionLoader, type SessionReadStats } from '@app/auth';
 import type { EntryType } from '@app/ledger';
+import { type ReadTarget, ReplicaSet } from '@app/persistence';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -64,6 +65,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly routedReads = new Counter({
+    name: 'db_routed_reads_total',
+    help: 'Reads that may lag (history pages, balance at a moment, admin reads) by where they ran: primary or replica',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
   constructor(
     private readonly orm: MikroORM,
     private readonly modules: ModuleRef,
@@ -103,6 +111,28 @@ export class Metrics {
         sessionReads(this, (stats) => stats.queries);
       },
     });
+    const replicas = () => this.modules.get(ReplicaSet, { strict: false })?.status() ?? [];
+    new Gauge({
+      name: 'db_replica_lag_seconds',
+      help: 'How far each replica is behind the primary: seconds since the primary first wrote WAL it has not replayed (absent while it does not answer)',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const replica of replicas()) {
+          if (replica.lagSeconds !== null) this.set({ replica: replica.name }, replica.lagSeconds);
+        }
+      },
+    });
+    new Gauge({
+      name: 'db_replica_usable',
+      help: 'Whether reads may go to each replica: 1 answering and within REPLICA_MAX_LAG_SECONDS, 0 skipped',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const replica of replicas()) this.set({ replica: replica.name }, replica.usable ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'db_pool_max_connections',
       help: 'Size limit of each database pool',
@@ -136,6 +166,11 @@ export class Metrics {
   /** IdempotencyObserver */
   replayed(): void {
     this.idempotentReplays.inc();
+  }
+
+  /** ReplicaReadObserver */
+  routed(target: ReadTarget): void {
+    this.routedReads.inc({ target });
   }
 
   /** ConflictRetryObserver */

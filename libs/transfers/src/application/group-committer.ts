@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AsyncResource } from 'node:async_hooks';
 import type { KeyedRequest, Replay } from '@app/idempotency';
-import { databaseUnavailable, UnitOfWork } from '@app/persistence';
+import { type ClientPosition, databaseUnavailable, UnitOfWork, WritePositions } from '@app/persistence';
 import type { MoneyCommand, ResultOf } from './money-commands';
 import { MovementBatch, type Queued, type Settled } from './movement-batch';
 
@@ -24,6 +24,8 @@ export interface Submission<C extends MoneyCommand, R> {
 }
 
 interface Waiting extends Queued {
+  /** The submitting request's read-your-writes position: told the batch's commit position. */
+  position?: ClientPosition;
   resolve: (answer: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -60,6 +62,7 @@ export class GroupCommitter {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly batch: MovementBatch,
+    private readonly positions: WritePositions,
     @Optional() private readonly observer?: GroupCommitObserver,
   ) {}
 
@@ -70,7 +73,13 @@ export class GroupCommitter {
 
   submit<C extends MoneyCommand, R>(command: C, request: Submission<C, R>): Promise<Answer<R>> {
     return new Promise<Answer<R>>((resolve, reject) => {
-      this.queue.push({ ...(request as Omit<Queued, 'command'>), command, resolve: resolve as never, reject });
+      this.queue.push({
+        ...(request as Omit<Queued, 'command'>),
+        command,
+        position: this.positions.current(),
+        resolve: resolve as never,
+        reject,
+      });
       if (!this.draining) {
         this.draining = true;
         this.scope.runInAsyncScope(() => void this.drain());
@@ -107,6 +116,9 @@ export class GroupCommitter {
       return;
     }
     this.observer?.batchCommitted(waiting.length);
+    // One read of the primary's WAL position for the whole batch (only with replicas), before any answer:
+    // a client's next read must not reach a replica that has not replayed this commit.
+    await this.positions.committed(waiting.map((request) => request.position));
     waiting.forEach((request, index) => {
       const outcome = settled[index];
       if ('body' in outcome) request.resolve(outcome.body);

@@ -3,7 +3,7 @@ import { RegistrationListener } from '@app/auth';
 import { BalanceService, type Operation, OperationRepository, type SortOrder, WalletKind } from '@app/ledger';
 import type { Money } from '@app/money';
 import type { Wallet } from '../domain/wallet.entity';
-import { UnitOfWork } from '@app/persistence';
+import { ReplicaReads, UnitOfWork } from '@app/persistence';
 import {
   InvalidCursorError,
   SystemWalletFreezeError,
@@ -48,6 +48,7 @@ export class WalletsService implements RegistrationListener {
     private readonly wallets: WalletRepository,
     private readonly operations: OperationRepository,
     private readonly balances: BalanceService,
+    private readonly reads: ReplicaReads,
   ) {}
 
   /** Joins the registration's unit of work: the wallet commits with its user. */
@@ -55,10 +56,19 @@ export class WalletsService implements RegistrationListener {
     this.wallets.addForUser(userId);
   }
 
-  /** The caller's wallet with its balance and available balance now, or its balance at `at`. */
+  /**
+   * The caller's wallet with its balance and available balance now (on the
+   * primary), or its balance at `at` (on a replica that has replayed the
+   * caller's last write, when there is one: see ReplicaReads).
+   */
   async walletOf(userId: string, at?: Date): Promise<WalletView<WalletState>> {
+    if (at !== undefined) {
+      return this.reads.read(async () => {
+        const wallet = await this.requireWallet(userId);
+        return { wallet, balance: await this.balances.balanceOf(wallet, at) };
+      });
+    }
     const wallet = await this.requireWallet(userId);
-    if (at !== undefined) return { wallet, balance: await this.balances.balanceOf(wallet, at) };
     return {
       wallet,
       balance: await this.balances.balanceOf(wallet),
@@ -66,8 +76,9 @@ export class WalletsService implements RegistrationListener {
     };
   }
 
+  /** A page of the caller's history: on a replica that has replayed the caller's last write, when there is one. */
   async historyOf(userId: string, query: HistoryQuery): Promise<HistoryPage> {
-    return this.historyOfWallet(await this.requireWallet(userId), query);
+    return this.reads.read(async () => this.historyOfWallet(await this.requireWallet(userId), query));
   }
 
   /** Any wallet by id with its balance and available balance now (admin reads). */
