@@ -13,6 +13,10 @@
 #      cannot drop a trigger, truncate or alter (scripts/container/api-db-role.cjs);
 #      the image's HEALTHCHECK turns healthy; one clear line without DATABASE_URL
 #   6. docker-compose down -v
+#   7. the HA layout, deploy/ha/docker-compose.ha.yml (scripts/container/test-ha.sh): a pg_auto_failover
+#      monitor and two PostgreSQL nodes, HAProxy, migrate and two API instances; the walk through
+#      HAProxy, the primary stopped, the seconds without a writable primary, the walk again, down -v
+#      (SKIP_HA_CONTAINER_TEST=1 skips this part)
 # Where podman can't run it says why and exits 0 (SKIP_CONTAINER_TEST=1 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -244,4 +248,11 @@ say "the image's HEALTHCHECK: healthy"
 start=$SECONDS
 compose down -v --remove-orphans > /dev/null 2>&1
 say "compose down -v in $(elapsed $start)"
+
+# --- 7. the HA layout: deploy/ha/docker-compose.ha.yml, its primary stopped between two walks --------
+if [ "${SKIP_HA_CONTAINER_TEST:-0}" = 1 ]; then
+  say "the HA layout: SKIPPED (SKIP_HA_CONTAINER_TEST=1)"
+else
+  scripts/container/test-ha.sh "$SOCK"
+fi
 say "PASSED: image $SIZE_MB MB, build $BUILD_TIME s"
