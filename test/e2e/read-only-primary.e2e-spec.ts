@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import request from 'supertest';
 import { until, useTestContext, workerDatabaseUrl } from '@app/testing';
 
 /**
@@ -45,7 +46,7 @@ describe('while the database is not a writable primary', () => {
     await db.query(`alter database "${database}" reset default_transaction_read_only`).finally(() => db.end());
   });
 
-  it('answers money POSTs 503 with Retry-After (25006 read-only, never 500), still reads, and recovers by itself', async () => {
+  it('answers money POSTs and other writes 503 with Retry-After (25006 read-only, never 500), still reads, and recovers by itself', async () => {
     const alice = await ctx.fundedUser('100.00');
     const bob = await ctx.registerUser();
     const before = await ctx.snapshot(alice, bob);
@@ -88,6 +89,27 @@ describe('while the database is not a writable primary', () => {
         body: response.body,
       }).toEqual({ name, status: 503, retryAfter: '2', body: unavailable });
       expect(JSON.stringify(response.body)).not.toMatch(/read-only|25006|INSERT|Knex/);
+    }
+    // Writes that are no money movement: a registration (the ORM), a login (the session store's INSERT).
+    const writes = {
+      register: () =>
+        request(ctx.server)
+          .post('/v1/auth/register')
+          .send({
+            username: `ro-${randomUUID().slice(0, 8)}`,
+            password: 's3cret-pass',
+            passwordConfirm: 's3cret-pass',
+          }),
+      login: () => request(ctx.server).post('/v1/auth/login').send({ username: bob.username, password: bob.password }),
+    };
+    for (const [name, write] of Object.entries(writes)) {
+      const response = await write();
+      expect({
+        name,
+        status: response.status,
+        retryAfter: response.headers['retry-after'],
+        body: response.body,
+      }).toEqual({ name, status: 503, retryAfter: '2', body: unavailable });
     }
     // Reads need no primary: the balance and the history still answer.
     const balance = await alice.agent.get('/v1/wallets').expect(200);
