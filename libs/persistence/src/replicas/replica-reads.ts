@@ -160,7 +160,7 @@ export class ReplicaReads implements OnApplicationBootstrap, OnApplicationShutdo
     } catch (error) {
       if (!replicaFailed(error)) throw error;
       replica.failed();
-      this.log.warn(`read on replica ${replica.name} failed, run on the primary: ${(error as Error).message}`);
+      this.log.warn(`read on replica ${replica.name} failed (${failure(error)}), run on the primary`);
       return this.onPrimary(work);
     }
   }
@@ -190,7 +190,7 @@ export class ReplicaReads implements OnApplicationBootstrap, OnApplicationShutdo
       } catch (error) {
         if (!replicaFailed(error) || sqlStateOf(error) === '57014') throw error;
         replica.failed();
-        this.log.warn(`scan on replica ${replica.name} failed, run on the primary: ${(error as Error).message}`);
+        this.log.warn(`scan on replica ${replica.name} failed (${failure(error)}), run on the primary`);
       }
     }
     return this.onPrimary(work);
@@ -212,6 +212,12 @@ export class ReplicaReads implements OnApplicationBootstrap, OnApplicationShutdo
     this.observer?.routed('primary');
     return result;
   }
+}
+
+/** A failure named without its message: MikroORM's messages carry the statement with its parameters inlined. */
+function failure(error: unknown): string {
+  const state = sqlStateOf(error);
+  return `${(error as Error)?.name ?? 'Error'}${state ? `, SQLSTATE ${state}` : ''}`;
 }
 
 /** The replica, not the read, failed: unreachable, lost, too slow, or its snapshot cancelled by recovery. */
