@@ -216,12 +216,7 @@ async function measure(): Promise<void> {
   const results: PhaseResult[] = [];
   for (let roundNo = 1; roundNo <= ROUNDS; roundNo++) {
     for (const { label, dir } of builds()) {
-      const api = await startApi(
-        url,
-        await freePort(),
-        { LOG_LEVEL: 'warn' },
-        resolve(dir, 'dist/apps/api/src/main.js'),
-      );
+      const api = await startApi(url, await freePort(), { LOG_LEVEL: 'warn' }, resolve(dir, 'dist/apps/api/src/main.js'));
       try {
         const cookies = {
           admin: await login(api.url, ADMIN.username, ADMIN.password),

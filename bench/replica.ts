@@ -42,7 +42,7 @@ export async function startBenchReplica(bench: BenchDatabase): Promise<BenchRepl
   const replica = new PostgresServer(dataDir, await freePort(), embedded.password);
   try {
     await replica.start();
-    const [{ lsn }] = (await bench.db.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn')).rows;
+    const [{ lsn }] = (await bench.db.query<{ lsn: string }>('select pg_current_wal_flush_lsn()::text as lsn')).rows;
     const url = withPort(bench.url, replica.port);
     for (let caughtUp = false; !caughtUp;) {
       const client = new Client({ connectionString: url });

@@ -122,12 +122,7 @@ export async function hashSeededChains(db: Client): Promise<void> {
   await db.query('set local session_replication_role = replica');
   await hashChains(async (sql, params = []) => {
     let n = 0;
-    return (
-      await db.query(
-        sql.replace(/\?/g, () => `$${++n}`),
-        params,
-      )
-    ).rows;
+    return (await db.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
   });
   await db.query('commit');
 }

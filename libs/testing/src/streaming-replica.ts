@@ -214,7 +214,7 @@ export class StreamingPair {
   async caughtUp(): Promise<void> {
     const [{ lsn }] = await this.query<{ lsn: string }>(
       this.primaryUrl,
-      'select pg_current_wal_insert_lsn()::text as lsn',
+      'select pg_current_wal_flush_lsn()::text as lsn',
     );
     for (let poll = 0; poll < 500; poll++) {
       const [{ done }] = await this.query<{ done: boolean }>(

@@ -12,8 +12,8 @@ export const WRITE_POSITION_COOKIE = 'wal_position';
  * of every request that committed something (a movement, a registration, an
  * admin action), and sends it back with its next requests, whichever
  * instance serves them; a read goes to a replica only once that replica has
- * replayed it. The cookie lives a little longer than the lag bound: past it,
- * every replica still used has replayed it anyway. Only with replicas: no
+ * replayed it. The cookie lives a little longer than the lag bound and a
+ * poll: past that, every replica still used has replayed it anyway. Only with replicas: no
  * replica, no cookie, nothing read.
  *
  * It is not signed: a client that lowers it sees its own older state (and no
@@ -27,7 +27,8 @@ export function useReadYourWrites(app: NestExpressApplication, config: AppConfig
     sameSite: 'lax' as const,
     secure: config.http.secureCookies,
     path: '/',
-    maxAge: Math.ceil(config.database.replicas.maxLagSeconds + 1) * 1000,
+    // Past the bound (and a poll): a replica still used has replayed a primary position sampled after the write.
+    maxAge: Math.ceil(config.database.replicas.maxLagSeconds + config.database.replicas.pollMs / 1000 + 1) * 1000,
   };
   app.use((req: Request, res: Response, next: NextFunction) => {
     const seen = parseLsn(cookieValue(req.headers.cookie, WRITE_POSITION_COOKIE));

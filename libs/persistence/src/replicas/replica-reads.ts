@@ -30,7 +30,7 @@ export interface ClientPosition {
  * Read-your-writes. The HTTP layer runs each request in `within(position)`;
  * every unit of work that commits there (registration, an admin action) and
  * every batch of the group commit holding one of its commands reads the
- * primary's WAL insert position once after COMMIT (`pg_current_wal_insert_lsn()`,
+ * primary's WAL position once after COMMIT (`COMMIT_POSITION`,
  * one round trip per unit of work or batch, only when replicas are
  * configured) and records it in the request's position. A later read of the
  * same client goes to a replica only once the replica has replayed that far.
@@ -78,10 +78,7 @@ export class WritePositions {
     let lsn = MAX_LSN;
     try {
       // On the primary's pool, outside any transaction: the commit is done, this only reads its position.
-      const [row] = await this.em
-        .getDriver()
-        .getConnection('write')
-        .execute<{ lsn: string }[]>('select pg_current_wal_insert_lsn()::text as lsn');
+      const [row] = await this.em.getDriver().getConnection('write').execute<{ lsn: string }[]>(COMMIT_POSITION);
       lsn = parseLsn(row?.lsn) ?? MAX_LSN;
     } catch {
       // Committed, its position unknown: "past everything", so that no replica qualifies for this client until
@@ -95,6 +92,20 @@ export class WritePositions {
 }
 
 const MAX_LSN = (1n << 64n) - 1n;
+
+/**
+ * Where a commit that just returned ends in the WAL, or a little after: a
+ * position a replica reaches once it has replayed the commit, and always
+ * reaches on an idle primary. The insert position is past the commit record,
+ * but right after a page header when the last record ended on a page
+ * boundary, where replay (which reports record ends) never arrives while
+ * nothing more is written. A synchronous commit (any setting but `off`) has
+ * been flushed, and the flush position is a record end or a page boundary:
+ * the lesser of the two is past the commit and reachable. An asynchronous
+ * commit may not be flushed yet: its insert position, then.
+ */
+const COMMIT_POSITION = `select (case when current_setting('synchronous_commit') = 'off' then pg_current_wal_insert_lsn()
+    else least(pg_current_wal_insert_lsn(), pg_current_wal_flush_lsn()) end)::text as lsn`;
 
 export interface RoutedReadOptions {
   /**
@@ -149,7 +160,7 @@ export class ReplicaReads implements OnApplicationBootstrap, OnApplicationShutdo
     } catch (error) {
       if (!replicaFailed(error)) throw error;
       replica.failed();
-      this.log.warn(`read on replica ${replica.name} failed, run on the primary: ${(error as Error).message}`);
+      this.log.warn(`read on replica ${replica.name} failed (${failure(error)}), run on the primary`);
       return this.onPrimary(work);
     }
   }
@@ -179,7 +190,7 @@ export class ReplicaReads implements OnApplicationBootstrap, OnApplicationShutdo
       } catch (error) {
         if (!replicaFailed(error) || sqlStateOf(error) === '57014') throw error;
         replica.failed();
-        this.log.warn(`scan on replica ${replica.name} failed, run on the primary: ${(error as Error).message}`);
+        this.log.warn(`scan on replica ${replica.name} failed (${failure(error)}), run on the primary`);
       }
     }
     return this.onPrimary(work);
@@ -201,6 +212,12 @@ export class ReplicaReads implements OnApplicationBootstrap, OnApplicationShutdo
     this.observer?.routed('primary');
     return result;
   }
+}
+
+/** A failure named without its message: MikroORM's messages carry the statement with its parameters inlined. */
+function failure(error: unknown): string {
+  const state = sqlStateOf(error);
+  return `${(error as Error)?.name ?? 'Error'}${state ? `, SQLSTATE ${state}` : ''}`;
 }
 
 /** The replica, not the read, failed: unreachable, lost, too slow, or its snapshot cancelled by recovery. */

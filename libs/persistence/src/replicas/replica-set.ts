@@ -14,7 +14,7 @@ export function formatLsn(lsn: bigint): string {
 }
 
 export interface ReplicaSetOptions {
-  /** The primary (DATABASE_URL): its WAL position is sampled to measure each replica's lag. */
+  /** The primary (DATABASE_URL): its WAL flush position is sampled to measure each replica's lag. */
   primaryUrl: string;
   urls: string[];
   maxLagSeconds: number;
@@ -111,7 +111,8 @@ interface PrimarySample {
 
 /**
  * The replicas of DATABASE_URL's server, and how far behind each one is.
- * Every `pollMs` the primary's WAL insert position is sampled, then each
+ * Every `pollMs` the primary's WAL flush position is sampled (what a replica
+ * can have: only flushed WAL is sent, and on an idle primary replay reaches it), then each
  * replica's replay position (`pg_last_wal_replay_lsn()`). A replica's lag is
  * the time since the primary first reached a position the replica has not
  * replayed (0 when it has replayed every sample): measured on this process's
@@ -209,7 +210,7 @@ export class ReplicaSet {
   private async samplePrimary(): Promise<void> {
     if (!this.primary) return;
     try {
-      const { rows } = await this.primary.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn');
+      const { rows } = await this.primary.query<{ lsn: string }>('select pg_current_wal_flush_lsn()::text as lsn');
       const lsn = parseLsn(rows[0]?.lsn);
       if (lsn === null) return;
       const at = Date.now();
