@@ -11,4 +11,6 @@ COPY haproxy.cfg /etc/haproxy/haproxy.cfg
 COPY pg-writable-check.sh /usr/local/bin/pg-writable-check
 COPY haproxy-entrypoint.sh /usr/local/bin/haproxy-entrypoint.sh
 ENTRYPOINT ["haproxy-entrypoint.sh"]
+# A soft stop (listeners closed, sessions given hard-stop-after to end), not postgres's SIGINT.
+STOPSIGNAL SIGUSR1
 EXPOSE 5432 8080
