@@ -13,6 +13,5 @@ for owner in haproxy root; do
 done
 chmod 711 /run/haproxy-check
 unset HAPROXY_CHECK_PASSWORD
-# -W (master-worker): as PID 1 a plain HAProxy leaves SIGTERM and SIGINT at their default action, which the
-# kernel does not deliver to a namespace's init, so `docker stop` waited for SIGKILL; the master handles them.
-exec haproxy -W -db -f /etc/haproxy/haproxy.cfg "$@"
+# Under tini (the image's entrypoint): SIGTERM stops HAProxy at once.
+exec haproxy -db -f /etc/haproxy/haproxy.cfg "$@"
