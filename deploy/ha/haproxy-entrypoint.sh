@@ -13,4 +13,5 @@ for owner in haproxy root; do
 done
 chmod 711 /run/haproxy-check
 unset HAPROXY_CHECK_PASSWORD
+# Under tini (the image's entrypoint): SIGTERM stops HAProxy at once.
 exec haproxy -db -f /etc/haproxy/haproxy.cfg "$@"

@@ -4,10 +4,10 @@
 #   pgaf-entrypoint.sh node      a PostgreSQL node (NODE_NAME, its compose service name): registers
 #                                with the monitor on an empty volume (the first becomes primary, the
 #                                next a streaming secondary), then `pg_autoctl run`
-# Everything runs as the postgres user. pg_autoctl's own pg_hba editing is off (--skip-pg-hba): it
-# names peers by hostname, which PostgreSQL matches only through reverse DNS; the rules below name
-# `samenet` (the database network, the only one these containers are on) and ask a SCRAM password of
-# every network login. Its connections between the nodes and to the monitor use TLS with self-signed
+# Everything runs as the postgres user. pg_autoctl's own pg_hba editing is off (--skip-pg-hba): it adds a
+# rule per peer, `trust` unless told otherwise, by hostname or, where reverse DNS disagrees, by the
+# address the peer has at that moment; the rules below name `samenet` (the database network, the only
+# one these containers are on) and ask a SCRAM password of every network login. Its connections between the nodes and to the monitor use TLS with self-signed
 # certificates (--ssl-self-signed: encrypted, no protection against a man in the middle).
 set -eu
 role="${1:-}"

@@ -84,7 +84,7 @@ if (stateFile && existsSync(stateFile)) {
       key,
       body: { destination: before.bob.walletId, amount: '10.00' },
     });
-  await expectOk('transfer between the earlier walk\'s users', transfer());
+  await expectOk("transfer between the earlier walk's users", transfer());
   await expectOk('the same transfer replayed', transfer());
   const [a2, b2] = [await balanceOf(before.alice), await balanceOf(before.bob)];
   if (a2 !== a - 10 || b2 !== b + 10) fail(`after a keyed transfer of 10.00 sent twice: ${a2} and ${b2}`);
@@ -132,5 +132,7 @@ const [a, b] = [await balanceOf(alice), await balanceOf(bob)];
 if (a !== 60 || b !== 40) fail(`balances after deposit 100.00 and transfer 40.00: ${a} and ${b}, expected 60 and 40`);
 console.log('deposited 100.00, transferred 40.00: balances 60.00 and 40.00');
 if (stateFile) {
-  writeFileSync(stateFile, JSON.stringify({ alice: { ...alice, balance: a }, bob: { ...bob, balance: b } }), { mode: 0o600 });
+  writeFileSync(stateFile, JSON.stringify({ alice: { ...alice, balance: a }, bob: { ...bob, balance: b } }), {
+    mode: 0o600,
+  });
 }
