@@ -111,18 +111,18 @@ describe('admin console at /admin', () => {
 
     // Find alice and open her wallet: figures and operations, newest first.
     await openUser(alice);
-    await expectText(page.locator('#wallet-balance'), '1100.00');
-    await expectText(page.locator('#wallet-available'), '1100.00');
+    await expectText(page.locator('#wallet-balance'), '1,100.00');
+    await expectText(page.locator('#wallet-available'), '1,100.00');
     await expectText(page.locator('#wallet-status'), 'ACTIVE');
     const rows = page.locator('#operations-body tr');
     expect(await rows.count()).toBe(5);
     const firstCells = await rows.first().locator('td').allInnerTexts();
     expect(firstCells.slice(0, 5).map((cell) => cell.trim())).toEqual([
       '5',
-      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/),
       'TRANSFER OUT',
       '-7.35',
-      '1100.00',
+      '1,100.00',
     ]);
     const amountCell = rows.first().locator('td.num').nth(1);
     expect(await amountCell.evaluate((cell) => cell.ownerDocument.defaultView.getComputedStyle(cell).textAlign)).toBe(
@@ -136,7 +136,7 @@ describe('admin console at /admin', () => {
     await expectText(page.locator('#confirm-dialog #confirm-body'), new RegExp(mistaken));
     await confirmDialog('Customer sent it to the wrong account (ticket 4711)', 'Reverse 130.25');
     await expectText(banner(), /reversed/);
-    await expectText(page.locator('#wallet-balance'), '1230.25');
+    await expectText(page.locator('#wallet-balance'), '1,230.25');
     await expectText(
       operationRow(mistaken, /TRANSFER OUT/)
         .locator('td')
@@ -145,7 +145,11 @@ describe('admin console at /admin', () => {
     );
     await expectText(rows.first().locator('td').nth(2), 'REVERSAL');
     await expectText(rows.first().locator('td').nth(3), '+130.25');
-    await expectText(rows.first().locator('td').nth(4), '1230.25');
+    await expectText(rows.first().locator('td').nth(4), '1,230.25');
+    // Times say they are UTC; the exact ISO time is on hover.
+    const when = rows.first().locator('time');
+    expect(await when.textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    expect(await when.getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     // Both balances restored, as the API itself says.
     expect(await ctx.balanceOf(alice)).toBe('1230.25');
     expect(await ctx.balanceOf(bob)).toBe('0.00');
@@ -164,7 +168,7 @@ describe('admin console at /admin', () => {
     await confirmDialog('double click', 'Reverse 130.25');
     await expectText(banner(), /This transfer was already reversed\./);
     await expectText(banner().locator('.error-reason'), 'ALREADY_REVERSED');
-    await expectText(page.locator('#wallet-balance'), '1230.25');
+    await expectText(page.locator('#wallet-balance'), '1,230.25');
 
     // Freeze alice's wallet: the console says FROZEN and her own transfer is refused.
     await page.getByRole('button', { name: 'Freeze wallet…' }).click();
@@ -327,11 +331,74 @@ describe('admin console at /admin', () => {
     expect(await page.locator('#wallets-view').isHidden()).toBe(true);
   });
 
+  it("works at phone width (390 px and 360 px): no sideways scroll, the tabs on screen, the dialog's button in view", async () => {
+    const admin = await newAdmin();
+    const alice = await ctx.registerUser({ username: uniqueUsername('alice') });
+    const bob = await ctx.registerUser({ username: uniqueUsername('bob') });
+    await ctx.deposit(alice, '1234567.89');
+    const sent = await transfer(alice, bob, '1000.00');
+    for (const width of [390, 360]) {
+      await context.close();
+      context = await browser.newContext({ viewport: { width, height: 780 }, isMobile: true, hasTouch: true });
+      page = await context.newPage();
+      const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
+      /** Wholly inside the viewport, horizontally and vertically. */
+      const onScreen = async (locator: Locator) => {
+        const box = await locator.boundingBox();
+        expect(box).not.toBeNull();
+        expect(box!.x).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+        expect(box!.y).toBeGreaterThanOrEqual(0);
+        expect(box!.y + box!.height).toBeLessThanOrEqual(780);
+      };
+
+      await logIn(admin);
+      await expectText(page.locator('#who-name'), admin.username);
+      for (const tab of ['Users & wallets', 'Ledger audit', 'Action log']) {
+        await onScreen(page.locator('#tabs').getByRole('button', { name: tab }));
+      }
+      await onScreen(page.locator('#logout'));
+      await openUser(alice);
+      await expectText(page.locator('#wallet-balance'), '1,233,567.89');
+      expect(await pageWidth()).toBeLessThanOrEqual(width);
+
+      await operationRow(sent, /TRANSFER OUT/)
+        .getByRole('button', { name: 'Reverse…' })
+        .click();
+      const dialog = page.locator('#confirm-dialog');
+      await dialog.waitFor();
+      await onScreen(dialog.getByRole('button', { name: 'Reverse 1,000.00' }));
+      await onScreen(dialog.getByRole('button', { name: 'Cancel' }));
+      expect(await pageWidth()).toBeLessThanOrEqual(width);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+      await page.locator('#tabs').getByRole('button', { name: 'Action log' }).click();
+      await page.locator('#actions-view').waitFor();
+      expect(await pageWidth()).toBeLessThanOrEqual(width);
+    }
+    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: outputPath('admin-console-phone.png') });
+  });
+
   it('shows a wrong password as the server words it', async () => {
     const admin = await newAdmin();
     await logIn({ ...admin, password: 'not the password' });
     await expectText(banner(), /Invalid username or password\./);
     await expectText(banner().locator('.error-reason'), 'INVALID_CREDENTIALS');
+    expect(await banner().locator('.banner-retry').count()).toBe(0);
+  });
+
+  it("says when to try again after the login throttle's 429, from its Retry-After", async () => {
+    const admin = await newAdmin();
+    // Five failures for this name from this address (the per-username bound), made through the API.
+    for (let i = 0; i < 5; i++) {
+      await request(ctx.server)
+        .post('/v1/auth/login')
+        .send({ username: admin.username, password: 'wrong' })
+        .expect(401);
+    }
+    await logIn(admin);
+    await expectText(banner().locator('.error-reason'), 'TOO_MANY_LOGIN_ATTEMPTS');
+    await expectText(banner().locator('.banner-retry'), /^Try again in 1[45] min\.$/);
   });
 
   it('serves the console at /admin and /admin/ under a script-src self policy, without a session', async () => {

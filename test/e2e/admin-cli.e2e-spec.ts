@@ -10,6 +10,12 @@ function cli(databaseUrl: string, args: string[], env: Record<string, string> = 
   return runTypeScript('apps/cli/src/main.ts', args, { DATABASE_URL: databaseUrl, ...env });
 }
 
+/** The line every command that changed something ends with: where it wrote, without the password. */
+function databaseLine(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `database: ${url.username}@${url.hostname}:${url.port}${url.pathname} (DATABASE_URL)\n`;
+}
+
 describe('make admin, make demote-admin, make end-sessions', () => {
   const ctx = useTestContext();
   const makeAdmin = (username: string, env: Record<string, string>) =>
@@ -36,7 +42,9 @@ describe('make admin, make demote-admin, make end-sessions', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(
-        new RegExp(`^user ${name} already exists and is not an admin; not promoted: give its current password as ADMIN_PASSWORD, or set ADMIN_PROMOTE=1`),
+        new RegExp(
+          `^user ${name} already exists and is not an admin; not promoted: give its current password as ADMIN_PASSWORD, or set ADMIN_PROMOTE=1`,
+        ),
       ),
     ]);
     expect(await roleOf(squatter)).toBe('user');
@@ -47,12 +55,20 @@ describe('make admin, make demote-admin, make end-sessions', () => {
   it('promotes an existing user given its current password, or with ADMIN_PROMOTE=1, and logs it', async () => {
     const byPassword = await ctx.registerUser();
     const run = await makeAdmin(byPassword.username, { ADMIN_PASSWORD: byPassword.password });
-    expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^promoted existing user .* to admin; its password is unchanged\n$/) });
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^promoted existing user .* to admin; its password is unchanged\ndatabase: .*\(DATABASE_URL\)\n$/,
+      ),
+    });
     expect(await roleOf(byPassword)).toBe('admin');
 
     const byFlag = await ctx.registerUser();
     const flagged = await makeAdmin(byFlag.username.toUpperCase(), { ADMIN_PROMOTE: '1' });
-    expect(flagged).toMatchObject({ code: 0, stdout: `promoted existing user ${byFlag.username} (id ${byFlag.id}) to admin; its password is unchanged\n` });
+    expect(flagged).toMatchObject({
+      code: 0,
+      stdout: `promoted existing user ${byFlag.username} (id ${byFlag.id}) to admin; its password is unchanged\n${databaseLine(ctx.databaseUrl)}`,
+    });
     expect(await roleOf(byFlag)).toBe('admin');
     // Its own password still logs in, and the admin routes answer.
     const agent = request.agent(ctx.server);
@@ -75,7 +91,11 @@ describe('make admin, make demote-admin, make end-sessions', () => {
     expect(rows).toHaveLength(0);
 
     const created = await makeAdmin(name, { ADMIN_PASSWORD: 'a long operator passphrase' });
-    expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^created admin ${name} \\(id .*\\) with a wallet\\n$`)) });
+    expect(created).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`^created admin ${name} \\(id .*\\) with a wallet\\ndatabase: `)),
+    });
+    expect(created.stdout.endsWith(databaseLine(ctx.databaseUrl))).toBe(true);
     await request(ctx.server)
       .post('/v1/auth/login')
       .send({ username: name, password: 'a long operator passphrase' })
@@ -92,7 +112,7 @@ describe('make admin, make demote-admin, make end-sessions', () => {
     const run = await cli(ctx.databaseUrl, ['admin:demote', admin.username]);
     expect(run).toEqual({
       code: 0,
-      stdout: `demoted ${admin.username} (id ${admin.id}) to user; ended 2 session(s)\n`,
+      stdout: `demoted ${admin.username} (id ${admin.id}) to user; ended 2 session(s)\n${databaseLine(ctx.databaseUrl)}`,
       stderr: '',
     });
     expect(await roleOf(admin)).toBe('user');
@@ -106,13 +126,20 @@ describe('make admin, make demote-admin, make end-sessions', () => {
     expect(await actions(admin.id)).toEqual(['PROMOTE', 'DEMOTE']);
 
     const twice = await cli(ctx.databaseUrl, ['admin:demote', admin.username]);
-    expect(twice).toMatchObject({ code: 0, stdout: `${admin.username} (id ${admin.id}) is not an admin; nothing changed\n` });
+    expect(twice).toMatchObject({
+      code: 0,
+      stdout: `${admin.username} (id ${admin.id}) is not an admin; nothing changed\n${databaseLine(ctx.databaseUrl)}`,
+    });
   });
 
   it("ends any user's sessions, logged, and names an unknown user in one line", async () => {
     const user = await ctx.registerUser();
     const run = await cli(ctx.databaseUrl, ['sessions:end', user.username]);
-    expect(run).toEqual({ code: 0, stdout: `ended 1 session(s) of ${user.username} (id ${user.id})\n`, stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout: `ended 1 session(s) of ${user.username} (id ${user.id})\n${databaseLine(ctx.databaseUrl)}`,
+      stderr: '',
+    });
     await user.agent.get('/v1/wallets').expect(401);
     expect(await actions(user.id)).toEqual(['END_SESSIONS']);
 

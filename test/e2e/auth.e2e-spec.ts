@@ -78,7 +78,11 @@ describe('auth (contract part A)', () => {
     it.each(['username', 'password', 'passwordConfirm'])(
       'rejects a registration without %s with 422 naming the field',
       async (field) => {
-        const body: Record<string, string> = { username: uniqueUsername(), password: 'pw-long-enough', passwordConfirm: 'pw-long-enough' };
+        const body: Record<string, string> = {
+          username: uniqueUsername(),
+          password: 'pw-long-enough',
+          passwordConfirm: 'pw-long-enough',
+        };
         delete body[field];
         const response = await request(ctx.server).post('/v1/auth/register').send(body).expect(422);
         expect(response.body).toEqual({
@@ -263,7 +267,9 @@ describe('auth (contract part A)', () => {
 
   describe('usernames (one rule: NFC, printable, unique ignoring case)', () => {
     const register = (username: string) =>
-      request(ctx.server).post('/v1/auth/register').send({ username, password: 'pw-123456', passwordConfirm: 'pw-123456' });
+      request(ctx.server)
+        .post('/v1/auth/register')
+        .send({ username, password: 'pw-123456', passwordConfirm: 'pw-123456' });
 
     it('treats names that differ only by case as one account: taken at registration, found at login', async () => {
       const base = uniqueUsername('Case');
@@ -286,7 +292,10 @@ describe('auth (contract part A)', () => {
       const registered = await register(decomposed).expect(200);
       expect(registered.body.data.username).toBe(composed);
       await register(composed).expect(400);
-      await request(ctx.server).post('/v1/auth/login').send({ username: decomposed, password: 'pw-123456' }).expect(200);
+      await request(ctx.server)
+        .post('/v1/auth/login')
+        .send({ username: decomposed, password: 'pw-123456' })
+        .expect(200);
     });
 
     it.each([
@@ -303,10 +312,22 @@ describe('auth (contract part A)', () => {
     });
 
     it.each([
-      ['Latin with Cyrillic о (a lookalike of "root1")', 'r\u043e\u043et1-', 'Must not mix letters of different scripts (such as Latin and Cyrillic).'],
+      [
+        'Latin with Cyrillic о (a lookalike of "root1")',
+        'r\u043e\u043et1-',
+        'Must not mix letters of different scripts (such as Latin and Cyrillic).',
+      ],
       ['Latin with Greek ο', 'gl\u03bfbal-', 'Must not mix letters of different scripts (such as Latin and Cyrillic).'],
-      ['full-width letters', '\uff52\uff4f\uff4f\uff54-', 'Must not contain compatibility characters (full-width letters, ligatures, superscripts, ...).'],
-      ['a ligature', '\ufb01nance-', 'Must not contain compatibility characters (full-width letters, ligatures, superscripts, ...).'],
+      [
+        'full-width letters',
+        '\uff52\uff4f\uff4f\uff54-',
+        'Must not contain compatibility characters (full-width letters, ligatures, superscripts, ...).',
+      ],
+      [
+        'a ligature',
+        '\ufb01nance-',
+        'Must not contain compatibility characters (full-width letters, ligatures, superscripts, ...).',
+      ],
     ])('refuses a lookalike name: %s (422 on username)', async (_what, prefix, message) => {
       const response = await register(uniqueUsername(prefix)).expect(422);
       expect(response.body.status.errors).toEqual([
@@ -335,7 +356,9 @@ describe('auth (contract part A)', () => {
 
   describe('new passwords (contract part B, Protection)', () => {
     const register = (password: string) =>
-      request(ctx.server).post('/v1/auth/register').send({ username: uniqueUsername(), password, passwordConfirm: password });
+      request(ctx.server)
+        .post('/v1/auth/register')
+        .send({ username: uniqueUsername(), password, passwordConfirm: password });
     const refusal = (message: string) => [
       { code: 'UNPROCESSABLE_ENTITY', reason: 'REQUEST_VALIDATION_FAILED', message, target: 'password' },
     ];

@@ -7,7 +7,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { loadConfig } from '@app/config';
 import { migrateUnderLock, ormOptions, resolveDatabase } from '@app/persistence';
-import { freePort, scratchDatabase, TestContext } from '@app/testing';
+import { freePort, runTypeScript, scratchDatabase, TestContext } from '@app/testing';
 import { migrationsList } from '../../migrations';
 
 /**
@@ -283,6 +283,35 @@ describe('the embedded PostgreSQL of make run', () => {
       await withClient(again.urls.url, (client) => client.query('select count(*) from wallets'));
     } finally {
       await again.stop();
+    }
+  });
+
+  it('make admin uses the server make run holds, on the port its postmaster.pid names, and says where it wrote', async () => {
+    const dataDir = join(dir, 'other-port', 'postgres');
+    const env = { EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) };
+    const held = await holdEmbedded({ resolve: env });
+    try {
+      const database = held.urls as { url: string; migrationUrl: string };
+      const port = new URL(database.url).port;
+      // The operator runs make admin without the API's EMBEDDED_PG_PORT: the default, or any other port.
+      const run = await runTypeScript('apps/cli/src/main.ts', ['admin'], {
+        EMBEDDED_PG_DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(await freePort()),
+        ADMIN_USERNAME: 'ops-found',
+        ADMIN_PASSWORD: 'a long operator passphrase',
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout.split('\n').slice(-2)).toEqual([
+        `database: wallet_api@127.0.0.1:${port}/wallet (using the embedded PostgreSQL already running on 127.0.0.1:${port}, data in ${dataDir})`,
+        '',
+      ]);
+      await withClient(database.url, async (client) => {
+        const { rows } = await client.query(`select role from users where username = 'ops-found'`);
+        expect(rows).toEqual([{ role: 'admin' }]);
+      });
+    } finally {
+      await held.stop();
     }
   });
 

@@ -300,6 +300,13 @@ describe('HTTP surface (contract part A)', () => {
       expect(doc.info.description).toContain('](/api/doc/openapi.json)');
     });
 
+    it('tells a curl user how to log in: the cookie jar Swagger UI\'s generated commands leave out', async () => {
+      const doc = (await request(ctx.server).get('/api/doc/openapi.json').expect(200)).body;
+      expect(doc.info.description).toContain('-c jar.txt');
+      expect(doc.info.description).toContain('curl -b jar.txt http://localhost:8080/v1/wallets');
+      expect(doc.info.description).toMatch(/HttpOnly.*"Authorize" dialog is not needed/s);
+    });
+
     it('lists exactly the routes the app serves in /api/doc/openapi.json', async () => {
       const response = await request(ctx.server).get('/api/doc/openapi.json').expect(200);
       expect(response.headers['content-type']).toMatch(/^application\/json/);

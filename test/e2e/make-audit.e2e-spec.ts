@@ -36,7 +36,9 @@ describe('make audit', () => {
     const run = await audit(registry);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^make audit: the npm advisory service could not be reached \(.*ECONNREFUSED.*\): nothing was checked\./);
+    expect(run.stderr).toMatch(
+      /^make audit: the npm advisory service could not be reached \(.*ECONNREFUSED.*\): nothing was checked\./,
+    );
   });
 
   it('names an endpoint that refuses the audit (a registry without it) the same way', async () => {
@@ -45,7 +47,9 @@ describe('make audit', () => {
     try {
       const run = await audit(registry);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/^make audit: the npm advisory service could not be reached \(405 .*advisories\/bulk\)/);
+      expect(run.stderr).toMatch(
+        /^make audit: the npm advisory service could not be reached \(405 .*advisories\/bulk\)/,
+      );
     } finally {
       refusing.close();
     }

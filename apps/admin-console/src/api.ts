@@ -18,6 +18,8 @@ export class ApiError extends Error {
     /** HTTP status; 0 when the server could not be reached. */
     readonly status: number,
     readonly errors: ApiErrorItem[],
+    /** The answer's Retry-After in seconds (429, 503), when it said one. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(errors.map((e) => e.message).join(' ') || `HTTP ${status}`);
   }
@@ -161,7 +163,8 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: object): Pro
     const errors = envelope.status?.errors?.length
       ? envelope.status.errors
       : [{ code: 'HTTP', message: `HTTP ${response.status}` }];
-    throw new ApiError(response.status, errors);
+    const retryAfter = Number(response.headers.get('Retry-After') ?? NaN);
+    throw new ApiError(response.status, errors, Number.isInteger(retryAfter) && retryAfter >= 0 ? retryAfter : null);
   }
   return envelope;
 }

@@ -45,15 +45,23 @@ const MONEY = /^-?[0-9]+\.[0-9]{2}$/;
  */
 export function money(amount: string | null | undefined, options: { signed?: boolean } = {}): HTMLElement {
   if (amount === null || amount === undefined) return h('span', { class: 'money muted' }, '—');
-  const text = options.signed && MONEY.test(amount) && !amount.startsWith('-') ? `+${amount}` : amount;
+  if (!MONEY.test(amount)) return h('span', { class: 'money' }, amount);
+  const text = options.signed && !amount.startsWith('-') ? `+${grouped(amount)}` : grouped(amount);
   const tone = !options.signed ? '' : amount.startsWith('-') ? ' debit' : ' credit';
-  return h('span', { class: `money${tone}` }, text);
+  return h('span', { class: `money${tone}`, title: amount }, text);
 }
 
-/** 2026-11-24 17:40:00 (UTC), the full ISO time on hover. */
+/** "1234567.89" as "1,234,567.89": thousands separated in the text itself, never through a number. */
+export function grouped(amount: string): string {
+  const [, sign, whole, fraction] = /^(-?)([0-9]+)\.([0-9]{2})$/.exec(amount) ?? [];
+  if (whole === undefined) return amount;
+  return `${sign}${whole.replace(/\B(?=([0-9]{3})+$)/g, ',')}.${fraction}`;
+}
+
+/** 2026-11-24 17:40:00 UTC, the full ISO time on hover. */
 export function time(iso: string | null | undefined): HTMLElement {
   if (!iso) return h('span', { class: 'muted' }, '—');
-  const shown = iso.replace('T', ' ').replace(/\.[0-9]+Z$|Z$/, '');
+  const shown = `${iso.replace('T', ' ').replace(/\.[0-9]+Z$|Z$/, '')} UTC`;
   return h('time', { datetime: iso, title: iso }, shown);
 }
 

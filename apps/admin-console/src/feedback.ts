@@ -24,6 +24,7 @@ export function reportError(error: unknown, heading?: string): void {
     error instanceof ApiError
       ? error.errors
       : [{ code: 'CONSOLE', message: error instanceof Error ? error.message : String(error) }];
+  const retryAfter = error instanceof ApiError ? error.retryAfterSeconds : null;
   banner().className = 'banner banner-error';
   fill(
     byId('banner-body'),
@@ -42,8 +43,17 @@ export function reportError(error: unknown, heading?: string): void {
         ),
       ),
     ),
+    retryAfter === null ? null : h('p', { class: 'banner-retry' }, `Try again ${waitFor(retryAfter)}.`),
   );
   show(banner(), true);
+}
+
+/** The server's Retry-After as a person reads it: "in 40 s", "in 14 min", "in 2 h". */
+function waitFor(seconds: number): string {
+  if (seconds < 1) return 'now';
+  if (seconds < 90) return `in ${seconds} s`;
+  if (seconds < 90 * 60) return `in ${Math.ceil(seconds / 60)} min`;
+  return `in ${Math.ceil(seconds / 3600)} h`;
 }
 
 /**

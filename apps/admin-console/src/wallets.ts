@@ -3,7 +3,7 @@
  * operations), reverse a transfer from its row, freeze or unfreeze the wallet.
  */
 import { api, type AdminUser, type AdminWallet, type Operation } from './api.js';
-import { badge, byId, fill, h, money, shortId, show, time } from './dom.js';
+import { badge, byId, fill, grouped, h, money, shortId, show, time } from './dom.js';
 import { act, confirmWithReason, notify } from './feedback.js';
 
 interface State {
@@ -166,8 +166,8 @@ function renderWallet(): void {
   const id = byId('wallet-id');
   id.textContent = wallet.id;
   fill(byId('wallet-kind'), wallet.kind === 'SYSTEM' ? 'system wallet' : 'user wallet');
-  fill(byId('wallet-balance'), wallet.balance);
-  fill(byId('wallet-available'), wallet.available);
+  fill(byId('wallet-balance'), grouped(wallet.balance));
+  fill(byId('wallet-available'), grouped(wallet.available));
   fill(
     byId('wallet-status'),
     statusBadge(wallet.frozen),
@@ -277,7 +277,7 @@ async function reverse(event: Event, operation: Operation): Promise<void> {
         h('dd', {}, time(operation.timestamp)),
       ),
     ),
-    confirmLabel: `Reverse ${amount}`,
+    confirmLabel: `Reverse ${grouped(amount)}`,
     tone: 'danger',
   });
   if (reason === null) return;

@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const logger = new Logger('Bootstrap');
   const config = loadConfig();
-  const database = await resolveDatabase(config.database, (line) => logger.log(line));
+  // Said once the app's logger holds lines for pino (below): Nest's default logger, before it, writes coloured text.
+  const early: string[] = [];
+  const database = await resolveDatabase(config.database, (line) => early.push(line));
   // Refused in one line here rather than 500s later: a pooler the configuration does not name (DB_POOLER), or
   // timeouts not in effect inside a transaction.
   if (config.database.pooler === 'none') await checkServiceSession(database.url, 'none');
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
     // Held until configureApp hands Nest's logger to pino (LOG_LEVEL decides what is written).
     bufferLogs: true,
   });
+  for (const line of early) logger.log(line);
   if (config.database.migrateOnStart) {
     // As the schema's owner (MIGRATION_DATABASE_URL); the service's own role (DATABASE_URL) is granted its rows.
     const applied = await migrateUnderLock(app.get(MikroORM), database.migrationUrl, database.url, {

@@ -7,6 +7,8 @@ import { DomainError } from '@app/errors';
 import { type AppConfig, ConfigError, loadConfig, migrationUrlProblem } from '@app/config';
 import {
   DatabaseUnreachableError,
+  describeDatabase,
+  EmbeddedServerUnreachableError,
   migrateUnderLock,
   ormOptions,
   resolveDatabase,
@@ -149,7 +151,9 @@ async function userCommand(config: AppConfig, command: 'admin:demote' | 'session
  * first, under the same lock as the API. A refusal is one line and exit 1.
  */
 async function withAdminService(config: AppConfig, command: (admin: AdminService) => Promise<void>): Promise<number> {
-  const database = await resolveDatabase(config.database, () => undefined, { reuseRunning: true });
+  // How the database was found, said after the command's own line: the operator sees where it wrote.
+  let origin = 'DATABASE_URL';
+  const database = await resolveDatabase(config.database, (line) => (origin = line), { reuseRunning: true });
   const app = await NestFactory.createApplicationContext(CliAdminModule.forRoot(config, database.url), {
     logger: ['error', 'warn'],
   });
@@ -157,6 +161,7 @@ async function withAdminService(config: AppConfig, command: (admin: AdminService
     const orm = app.get<MikroORM>(MikroORM);
     await migrateUnderLock(orm, database.migrationUrl, database.url);
     await RequestContext.create(orm.em, () => command(app.get(AdminService)));
+    console.log(`database: ${describeDatabase(database.url)} (${origin})`);
     return 0;
   } catch (error) {
     if (error instanceof CommandRefusedError || error instanceof DomainError) {
@@ -174,7 +179,10 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     // Configuration and reachability errors are one line for the operator; anything else keeps its stack.
-    const expected = error instanceof ConfigError || error instanceof DatabaseUnreachableError;
+    const expected =
+      error instanceof ConfigError ||
+      error instanceof DatabaseUnreachableError ||
+      error instanceof EmbeddedServerUnreachableError;
     console.error(error instanceof Error ? (expected ? error.message : error.stack) : error);
     process.exit(1);
   },

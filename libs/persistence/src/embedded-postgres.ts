@@ -286,6 +286,22 @@ async function stopLeftoverServer(dataDir: string, log: (line: string) => void):
   }
 }
 
+/**
+ * The port of the PostgreSQL server running on `dataDir` right now, read
+ * from its `postmaster.pid` (line 4), or undefined when none runs there.
+ * This is how the command line finds the server `make run` started, on
+ * whatever port (EMBEDDED_PG_PORT) it was started with.
+ */
+export function runningServerPort(dataDir: string): number | undefined {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -27,7 +27,12 @@ export { waitForDatabase, DatabaseUnreachableError, type WaitForDatabaseOptions 
 export { ormOptions, DATABASE_TIMEOUTS, type OrmParams } from './orm.options';
 export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
-export { resolveDatabase, type ResolvedDatabase } from './resolve-database';
+export {
+  resolveDatabase,
+  describeDatabase,
+  EmbeddedServerUnreachableError,
+  type ResolvedDatabase,
+} from './resolve-database';
 export { Statements, statement, queryConfig, type Statement } from './statements';
 export {
   SERVICE_TIMEOUTS,

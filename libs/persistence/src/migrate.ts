@@ -1,5 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DATABASE_TIMEOUTS } from './orm.options';
 import { applyServiceTimeouts, SERVICE_TIMEOUTS } from './session-settings';
@@ -59,6 +60,8 @@ function serviceRoleOf(migrationUrl: string, serviceUrl: string | undefined): st
  * every run, so a table a later migration adds is covered without the
  * migration saying so.
  */
+const migrationLogger = new Logger('Migrations');
+
 export async function migrateUnderLock(
   orm: MikroORM,
   databaseUrl: string,
@@ -84,6 +87,9 @@ export async function migrateUnderLock(
         extensions: [Migrator],
         migrations: orm.config.get('migrations'),
         debug: orm.config.get('debug'),
+        // The migrator's progress lines through Nest's logger: JSON lines in the API (pino), like every other.
+        logger: (message: string) => migrationLogger.log(message),
+        colors: false,
         pool: { min: 0, max: 2 },
         driverOptions: {
           connection: { ...MIGRATION_SETTINGS, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs },
@@ -94,7 +100,7 @@ export async function migrateUnderLock(
       const applied = await migrating.getMigrator().up();
       await validateConstraints(migrating);
       if (serviceRole) await grantServiceRole(migrating, serviceRole, migrationsTable(orm));
-      await setServiceTimeouts(lock, serviceRole, options.log ?? ((line) => console.warn(line)));
+      await setServiceTimeouts(lock, serviceRole, options.log ?? ((line) => migrationLogger.warn(line)));
       return applied.map((migration) => migration.name);
     } finally {
       await migrating.close();

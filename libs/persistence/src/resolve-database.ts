@@ -1,6 +1,12 @@
 import type { DatabaseConfig } from '@app/config';
 import { Client } from 'pg';
-import { EMBEDDED_APP_ROLE, embeddedPasswordFiles, embeddedUrl, startEmbeddedPostgres } from './embedded-postgres';
+import {
+  EMBEDDED_APP_ROLE,
+  embeddedPasswordFiles,
+  embeddedUrl,
+  runningServerPort,
+  startEmbeddedPostgres,
+} from './embedded-postgres';
 import { readSecretFile } from './secret-file';
 
 export interface ResolvedDatabase {
@@ -31,10 +37,18 @@ export async function resolveDatabase(
     };
   }
   if (options.reuseRunning) {
-    // `make run` may hold the embedded server (and its data directory): then use it, and leave it running.
-    const running = runningEmbeddedUrls(config);
-    if (running && (await answers(running.migrationUrl))) {
-      log(`using the embedded PostgreSQL already running on 127.0.0.1:${config.embeddedPort}`);
+    // `make run` may hold the embedded server (and its data directory): then use it, on the port its
+    // postmaster.pid names (whatever EMBEDDED_PG_PORT it was started with), and leave it running.
+    const port = runningServerPort(config.embeddedDataDir);
+    if (port !== undefined) {
+      const running = runningEmbeddedUrls(config, port);
+      if (!running || !(await answers(running.migrationUrl))) {
+        throw new EmbeddedServerUnreachableError(
+          `a PostgreSQL server runs on ${config.embeddedDataDir} (port ${port}) but does not answer with this ` +
+            'data directory\'s passwords; not starting a second one: stop it, or set DATABASE_URL',
+        );
+      }
+      log(`using the embedded PostgreSQL already running on 127.0.0.1:${port}, data in ${config.embeddedDataDir}`);
       return { ...running, embedded: true, stop: async () => undefined };
     }
   }
@@ -51,15 +65,24 @@ export async function resolveDatabase(
   return { url: server.appUrl!, migrationUrl: server.url, embedded: true, stop: server.stop };
 }
 
+/** An embedded server holds the data directory but cannot be used: one line for the operator. */
+export class EmbeddedServerUnreachableError extends Error {}
+
+/** Where a connection goes, without its password: `user@host:port/database`. */
+export function describeDatabase(url: string): string {
+  const parsed = new URL(url);
+  return `${decodeURIComponent(parsed.username)}@${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
 /** The URLs of an embedded server started before, from its password files; none before its first start. */
-function runningEmbeddedUrls(config: DatabaseConfig): { url: string; migrationUrl: string } | undefined {
+function runningEmbeddedUrls(config: DatabaseConfig, port: number): { url: string; migrationUrl: string } | undefined {
   const files = embeddedPasswordFiles(config.embeddedDataDir);
   const superuser = readSecretFile(files.superuser);
   const app = readSecretFile(files.appRole);
   if (!superuser || !app) return undefined;
   return {
-    url: embeddedUrl(config.embeddedPort, EMBEDDED_APP_ROLE, app, 'wallet'),
-    migrationUrl: embeddedUrl(config.embeddedPort, 'postgres', superuser, 'wallet'),
+    url: embeddedUrl(port, EMBEDDED_APP_ROLE, app, 'wallet'),
+    migrationUrl: embeddedUrl(port, 'postgres', superuser, 'wallet'),
   };
 }
 

@@ -12,7 +12,17 @@ export function buildOpenApiDocument(app: INestApplication) {
     .setDescription(
       'Wallets, deposits and transfers on a double-entry ledger. Every JSON answer is the envelope ' +
         '`{status: {success, errors: [{code, message, target, reason}]}, data}`; `reason` names the specific failure. Money is a decimal string with two ' +
-        'fraction digits. Register or log in first: the `sessionid` cookie then authenticates "Try it out". ' +
+        'fraction digits.\n\n' +
+        '**Logging in.** In this page: "Try it out" on `POST /v1/auth/register` or `/v1/auth/login`; the browser ' +
+        'then keeps the `sessionid` cookie and sends it with every other "Try it out". The cookie is HttpOnly, so ' +
+        'the page cannot show it and the "Authorize" dialog is not needed. The curl commands this page shows send ' +
+        'no cookie: with curl, keep the cookie in a jar, `-c jar.txt` on the login and `-b jar.txt` on the calls ' +
+        'after it:\n\n' +
+        '```\n' +
+        "curl -c jar.txt -H 'Content-Type: application/json' -d '{\"username\":\"alice\",\"password\":\"…\"}' " +
+        'http://localhost:8080/v1/auth/login\n' +
+        'curl -b jar.txt http://localhost:8080/v1/wallets\n' +
+        '```\n\n' +
         `OpenAPI JSON: [/${OPENAPI_JSON_PATH}](/${OPENAPI_JSON_PATH})`,
     )
     .setVersion('1')
