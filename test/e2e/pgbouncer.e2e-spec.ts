@@ -8,6 +8,8 @@ import {
   type PgBouncer,
   scratchDatabase,
   startPgBouncer,
+  runTypeScript,
+  TcpProxy,
   testDatabaseEnv,
   TestContext,
   wireStatementsDuring,
@@ -158,6 +160,29 @@ describeBouncer('behind PgBouncer in transaction mode', () => {
     );
     await expect(checkServiceSession(pooled, 'pgbouncer-transaction')).resolves.toBeUndefined();
     await expect(checkServiceSession(directUrl, 'none')).resolves.toBeUndefined();
+    // A plain TCP proxy (one server connection per client connection) is no pooler: it passes.
+    const proxy = await TcpProxy.start(directUrl);
+    try {
+      await expect(checkServiceSession(proxy.url(directUrl), 'none')).resolves.toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('main.ts through PgBouncer without DB_POOLER exits 1 with one line naming it', async () => {
+    const base = {
+      DATABASE_URL: bouncer.pooled(directUrl),
+      MIGRATE_ON_START: 'false',
+      SESSION_SECRET: 'x'.repeat(40),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      METRICS_ENABLED: 'false',
+    };
+    const unnamed = await runTypeScript('apps/api/src/main.ts', [], base);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr.trim()).toMatch(
+      /^DATABASE_URL's server refused a startup parameter [^\n]*DB_POOLER=pgbouncer-transaction[^\n]*$/,
+    );
   });
 
   it('refuses a PgBouncer told to ignore the timeouts, though the role has them as defaults (the backend changes)', async () => {

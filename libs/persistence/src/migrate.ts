@@ -100,7 +100,7 @@ export async function migrateUnderLock(
       const applied = await migrating.getMigrator().up();
       await validateConstraints(migrating);
       if (serviceRole) await grantServiceRole(migrating, serviceRole, migrationsTable(orm));
-      await setServiceTimeouts(lock, serviceRole, options.log ?? ((line) => console.warn(line)));
+      await setServiceTimeouts(lock, serviceRole, options.log ?? ((line) => migrationLogger.warn(line)));
       return applied.map((migration) => migration.name);
     } finally {
       await migrating.close();
