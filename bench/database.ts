@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../libs/persistence/src/embedded-postgres';
+import { freePort } from '../libs/testing/src/processes';
+
+export { freePort };
 
 export interface BenchDatabase {
   /** The fresh, migrated database. */
@@ -60,17 +62,6 @@ export async function openBenchDatabase(label: string, log: (line: string) => vo
     throw error;
   }
   return { url, db, name, embedded, close };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function withDatabase(url: string, database: string): string {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -9,6 +8,7 @@ import { startEmbeddedPostgres } from '../../libs/persistence/src/embedded-postg
 import { ormOptions } from '../../libs/persistence/src/orm.options';
 import { ensurePgBouncer, startPgBouncer } from '../../libs/testing/src/pgbouncer';
 import { buildAdminConsole } from './admin-console-build';
+import { freePort } from '../../libs/testing/src/processes';
 
 /**
  * Starts PostgreSQL for the run (embedded, unless DATABASE_URL points at a
@@ -67,15 +67,4 @@ export default async function globalSetup(): Promise<void> {
   process.env.ADMIN_CONSOLE_DIR = consoleDir;
   // The service under test reads its configuration like production does.
   process.env.SESSION_SECRET = 'test-session-secret-that-is-long-enough';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

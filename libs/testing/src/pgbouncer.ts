@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './processes';
 
 /**
  * PgBouncer (Debian's 1.18) in transaction mode on a free port of 127.0.0.1,
@@ -79,17 +80,6 @@ export function ensurePgBouncer(log: (line: string) => void = () => undefined): 
   }
   const installed = binary();
   return installed ? { path: installed } : { skipped: 'apt-get installed pgbouncer but no binary was found' };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function quoteAuth(value: string): string {
