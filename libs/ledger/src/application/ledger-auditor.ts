@@ -221,17 +221,12 @@ export class LedgerAuditor {
     for (;;) {
       await this.beforeStatement(deadline);
       const operations = await this.query.sequencedOperations(first, last, after, OPERATION_BATCH);
-      for (let start = 0; start < operations.length; start += SLICE) {
-        await this.yieldTurn(deadline);
-        const end = Math.min(start + SLICE, operations.length);
-        for (let i = start; i < end; i++) {
-          const operation = operations[i];
-          audit.operations++;
-          const chain = chains.get(operation.walletId);
-          // A sequenced leg on a system wallet: the system wallet's check reports it.
-          if (chain) audit.report(chain.next(operation));
-        }
-      }
+      await this.inSlices(operations, deadline, (operation) => {
+        audit.operations++;
+        const chain = chains.get(operation.walletId);
+        // A sequenced leg on a system wallet: the system wallet's check reports it.
+        if (chain) audit.report(chain.next(operation));
+      });
       if (operations.length < OPERATION_BATCH) break;
       const tail = operations.at(-1)!;
       after = { walletId: tail.walletId, sequence: tail.sequence! };
@@ -244,26 +239,30 @@ export class LedgerAuditor {
     }
   }
 
+  /** `each` over `items`, SLICE at a time, the event loop given a turn (and the deadline checked) before each slice. */
+  private async inSlices<T>(items: T[], deadline: Deadline, each: (item: T) => void): Promise<void> {
+    for (let start = 0; start < items.length; start += SLICE) {
+      await this.yieldTurn(deadline);
+      const end = Math.min(start + SLICE, items.length);
+      for (let i = start; i < end; i++) each(items[i]);
+    }
+  }
+
   /** System legs chain to their entry's user leg; a user wallet never has an unsequenced leg. */
   private async checkUnsequenced(audit: Audit, deadline: Deadline): Promise<void> {
     let afterId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       await this.beforeStatement(deadline);
       const operations = await this.query.unsequencedOperations(afterId, OPERATION_BATCH);
-      for (let start = 0; start < operations.length; start += SLICE) {
-        await this.yieldTurn(deadline);
-        const end = Math.min(start + SLICE, operations.length);
-        for (let i = start; i < end; i++) {
-          const operation = operations[i];
-          audit.operations++;
-          if (operation.walletKind === 'USER') {
-            audit.report(breakAt(operation, 'unsequenced_user_leg', 'a sequence', 'none'));
-            continue;
-          }
-          const expected = operationHash(operation, operation.anchor ?? GENESIS_HASH);
-          if (expected !== operation.hash) audit.report(breakAt(operation, 'hash', expected, operation.hash));
+      await this.inSlices(operations, deadline, (operation) => {
+        audit.operations++;
+        if (operation.walletKind === 'USER') {
+          audit.report(breakAt(operation, 'unsequenced_user_leg', 'a sequence', 'none'));
+          return;
         }
-      }
+        const expected = operationHash(operation, operation.anchor ?? GENESIS_HASH);
+        if (expected !== operation.hash) audit.report(breakAt(operation, 'hash', expected, operation.hash));
+      });
       if (operations.length < OPERATION_BATCH) return;
       afterId = operations.at(-1)!.id;
     }
