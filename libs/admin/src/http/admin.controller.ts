@@ -14,6 +14,7 @@ import {
   AuditResponse,
   logCursor,
   ReasonRequest,
+  ReversalRequest,
   ReversalResponse,
   userCursor,
   UsersQuery,
@@ -82,24 +83,29 @@ export class AdminController {
   @HttpCode(200)
   @Idempotent({ handlerClaims: true })
   @ApiOperation({
-    summary: 'Reverse a transfer: one compensating REVERSAL entry restores both balances',
+    summary: 'Reverse a transfer or a deposit, in full or in part: one compensating REVERSAL entry moves the money back',
     description:
-      'At most once per transfer (409 ALREADY_REVERSED); deposits and reversals are not reversible (409 NOT_REVERSIBLE); ' +
-      '400 "Insufficient funds." when the receiver no longer holds the money; 403 WALLET_FROZEN when either wallet is frozen; ' +
-      `404 for an unknown transfer. Logged in the admin action log. ${FORBIDDEN}`,
+      'A transfer: its payee pays its payer back. A deposit (a chargeback): the depositor\'s wallet pays the funding ' +
+      'wallet back. `amount` (a partial reversal) or, absent, all that is left of the entry; an entry\'s reversals ' +
+      'never add up to more than its amount (the database refuses it too). 409 ALREADY_REVERSED when nothing is left; ' +
+      '409 REVERSAL_EXCEEDS_REMAINING when `amount` is more than what is left (the message says how much is); ' +
+      '409 NOT_REVERSIBLE for a reversal; 400 INSUFFICIENT_FUNDS when the paying wallet does not have the amount ' +
+      'available (the message names the wallet and what it has); 422 for a malformed `amount`; 404 for an unknown ' +
+      'entry. A frozen wallet does not refuse it (a claw-back: a freeze stops the user, not the operator). Logged in ' +
+      `the admin action log with its amount and entry. ${FORBIDDEN}`,
   })
-  @ApiParam({ name: 'transferId', format: 'uuid', description: 'The transfer_id of the transfer to reverse' })
+  @ApiParam({ name: 'transferId', format: 'uuid', description: 'The transfer_id of the transfer or deposit to reverse' })
   @ApiEnvelope(ReversalResponse)
   @ApiErrors(400, 401, 403, 404, 409, 413, 422)
   async reverse(
     @CurrentUser() admin: SessionUser,
     @Param('transferId') transferId: string,
-    @Body() body: ReasonRequest,
+    @Body() body: ReversalRequest,
     @KeyedBy() keyed?: KeyedRequest,
   ): Promise<Answer<ReversalResponse>> {
     if (!UUID_PATTERN.test(transferId)) throw new TransferNotFoundError();
     const reason = body.reason || null;
-    return this.admin.reverse(admin, transferId.toLowerCase(), reason, {
+    return this.admin.reverse(admin, transferId.toLowerCase(), { reason, amount: body.amount }, {
       keyed,
       present: (reversal) => ReversalResponse.of(reversal, reason),
     });

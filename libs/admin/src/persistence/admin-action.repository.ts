@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { Money } from '@app/money';
 import { AdminAction, type AdminActionType } from '../domain/admin-action.entity';
 
 export interface ActionRecord {
@@ -7,10 +8,15 @@ export interface ActionRecord {
   action: AdminActionType;
   target: string;
   reason: string | null;
+  /** A REVERSAL's amount and its own journal entry (absent: null). */
+  amount?: Money | null;
+  entryId?: string | null;
 }
 
 export interface LoggedAction extends ActionRecord {
   id: string;
+  amount: Money | null;
+  entryId: string | null;
   adminUsername: string | null;
   createdAt: Date;
 }
@@ -42,10 +48,13 @@ export class AdminActionRepository {
         action: AdminActionType;
         target: string;
         reason: string | null;
+        amount: string | null;
+        entry_id: string | null;
         created_at: Date;
       }[]
     >(
-      `select a.id, a.admin_id, u.username as admin_username, a.action, a.target, a.reason, a.created_at
+      `select a.id, a.admin_id, u.username as admin_username, a.action, a.target, a.reason,
+              a.amount::text as amount, a.entry_id, a.created_at
          from admin_actions a left join users u on u.id = a.admin_id
         ${after ? 'where (a.created_at, a.id) < (?, ?)' : ''}
         order by a.created_at desc, a.id desc
@@ -59,6 +68,8 @@ export class AdminActionRepository {
       action: row.action,
       target: row.target,
       reason: row.reason,
+      amount: row.amount === null ? null : Money.of(row.amount),
+      entryId: row.entry_id,
       createdAt: new Date(row.created_at),
     }));
   }

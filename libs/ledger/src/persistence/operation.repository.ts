@@ -33,6 +33,8 @@ interface OperationRow {
   sequence: string | null;
   balance_after: string | null;
   timestamp: Date;
+  reverses: string | null;
+  reversed_amount: string | null;
 }
 
 function toOperation(row: OperationRow): Operation {
@@ -47,6 +49,8 @@ function toOperation(row: OperationRow): Operation {
     sequence: row.sequence === null ? null : Number(row.sequence),
     balanceAfter: row.balance_after === null ? null : Money.of(row.balance_after),
     timestamp: new Date(row.timestamp),
+    reverses: row.reverses,
+    reversedAmount: row.reversed_amount === null ? null : Money.of(row.reversed_amount),
   });
 }
 
@@ -62,7 +66,11 @@ export class OperationRepository {
 
   /**
    * One page, read as plain rows (a page is read-only; hydrating managed
-   * entities into the identity map only cost memory and time).
+   * entities into the identity map only cost memory and time). The page is
+   * cut first; then each of its rows looks up, in the same statement, what
+   * its entry reverses (its journal entry, by primary key) and what its
+   * entry has had reversed so far (the last step of the entry's reversals,
+   * one backward seek on journal_entries_reversal_number_unique).
    */
   async page(query: OperationPageQuery): Promise<OperationPage> {
     const asc = query.order === 'asc';
@@ -79,12 +87,17 @@ export class OperationRepository {
       params.push(edge);
     }
     const rows = await this.em.execute<OperationRow[]>(
-      `select id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
-              amount::text as amount, sequence, balance_after::text as balance_after, timestamp
-         from "operations"
-        where ${conditions.join(' and ')}
-        order by sequence ${asc ? 'asc' : 'desc'}
-        limit ?`,
+      `select p.*, e.reverses_id as reverses,
+              (select r.reversed_total::text from journal_entries r
+                where r.reverses_id = p.transfer_id order by r.reversal_number desc limit 1) as reversed_amount
+         from (select id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
+                      amount::text as amount, sequence, balance_after::text as balance_after, timestamp
+                 from "operations"
+                where ${conditions.join(' and ')}
+                order by sequence ${asc ? 'asc' : 'desc'}
+                limit ?) p
+         join journal_entries e on e.id = p.transfer_id
+        order by p.sequence ${asc ? 'asc' : 'desc'}`,
       [...params, query.limit + 1],
     );
     return { operations: rows.slice(0, query.limit).map(toOperation), hasMore: rows.length > query.limit };
