@@ -400,6 +400,32 @@ describe('admin tools (contract part B)', () => {
       await ctx.expectLedgerInvariants();
     });
 
+    it('documents the reversal in the OpenAPI document: the amount field, the answer fields, the 400 and 409 reasons', async () => {
+      const document = buildOpenApiDocument(ctx.app) as unknown as {
+        paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, unknown> }>>;
+        components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> };
+      };
+      const route = document.paths['/v1/admin/transfers/{transferId}/reversal'].post;
+      const schemaOf = (ref: string) => document.components.schemas[ref.replace('#/components/schemas/', '')];
+      const body = schemaOf(route.requestBody.content['application/json'].schema.$ref);
+      expect(Object.keys(body.properties).sort()).toEqual(['amount', 'reason']);
+      expect(Object.keys(document.components.schemas.ReversalResponse.properties)).toEqual(
+        expect.arrayContaining(['amount', 'reversed_amount', 'remaining']),
+      );
+      expect(Object.keys(document.components.schemas.OperationResponse.properties)).toEqual(
+        expect.arrayContaining(['reverses', 'reversed_amount']),
+      );
+      expect(Object.keys(document.components.schemas.AdminActionResponse.properties)).toEqual(
+        expect.arrayContaining(['amount', 'entry_id']),
+      );
+      expect(document.components.schemas.ErrorDto.properties.reason.enum).toEqual(
+        expect.arrayContaining(['REVERSAL_EXCEEDS_REMAINING', 'ALREADY_REVERSED', 'NOT_REVERSIBLE', 'INSUFFICIENT_FUNDS']),
+      );
+      const conflict = JSON.stringify(route.responses['409']);
+      for (const reason of ['REVERSAL_EXCEEDS_REMAINING', 'ALREADY_REVERSED', 'NOT_REVERSIBLE']) expect(conflict).toContain(reason);
+      expect(JSON.stringify(route.responses['400'])).toContain("the reversal needs");
+    });
+
     it('shows on every operation what it reverses and how much of its entry was reversed, to users and admins', async () => {
       const alice = await ctx.fundedUser('30.00');
       const bob = await ctx.registerUser();

@@ -96,7 +96,33 @@ export class AdminController {
   })
   @ApiParam({ name: 'transferId', format: 'uuid', description: 'The transfer_id of the transfer or deposit to reverse' })
   @ApiEnvelope(ReversalResponse)
-  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  @ApiErrors(401, 403, 404, 413, 422)
+  @ApiFailure(
+    400,
+    'INSUFFICIENT_FUNDS: the paying wallet (the payee\'s, or the depositor\'s for a deposit) does not have the amount ' +
+      'available (its balance less what its pending holds reserve); the message names the wallet and what it has. Nothing posted.',
+    {
+      code: 'BAD_REQUEST',
+      message:
+        "Insufficient funds: the payee's wallet 5f1c2a7e-0b7d-4f43-9d55-2b4c8e1f3a90 has 3.00 available; the reversal needs 10.00.",
+      target: '__all__',
+      reason: 'INSUFFICIENT_FUNDS',
+    },
+  )
+  @ApiFailure(
+    409,
+    'Nothing posted. REVERSAL_EXCEEDS_REMAINING (target `amount`): more than what is left of the entry, the message says ' +
+      'how much is ("Only 3.00 of this transfer\'s 10.00 is left to reverse."); ALREADY_REVERSED: nothing is left ' +
+      '("This transfer was already reversed."); NOT_REVERSIBLE: the entry is itself a reversal ' +
+      '("A reversal cannot be reversed; only transfers and deposits can."); CONCURRENT_CONFLICT: conflicted with ' +
+      'concurrent requests after bounded retries, safe to retry.',
+    {
+      code: 'CONFLICT',
+      message: "Only 3.00 of this transfer's 10.00 is left to reverse.",
+      target: 'amount',
+      reason: 'REVERSAL_EXCEEDS_REMAINING',
+    },
+  )
   async reverse(
     @CurrentUser() admin: SessionUser,
     @Param('transferId') transferId: string,
@@ -155,14 +181,14 @@ export class AdminController {
   })
   @ApiEnvelope(AuditResponse)
   @ApiErrors(401, 403)
-  @ApiAuditFailure(409, 'Another instance is running the audit; the message says since when. Try again when it ends.', {
+  @ApiFailure(409, 'Another instance is running the audit; the message says since when. Try again when it ends.', {
     code: 'CONFLICT',
     message:
       'A ledger audit is already running on another instance (started at 2026-11-28T09:00:00.000Z); try again when it has ended.',
     target: '__all__',
     reason: 'AUDIT_IN_PROGRESS',
   })
-  @ApiAuditFailure(503, 'The audit ran past its time limit (AUDIT_TIMEOUT_SECONDS) and was abandoned; nothing is reported.', {
+  @ApiFailure(503, 'The audit ran past its time limit (AUDIT_TIMEOUT_SECONDS) and was abandoned; nothing is reported.', {
     code: 'SERVICE_UNAVAILABLE',
     message: 'The ledger audit did not finish within its time limit of 600 s and was abandoned.',
     target: '__all__',
@@ -187,8 +213,8 @@ export class AdminController {
   }
 }
 
-/** A failure of the audit route, documented with its own example (ApiErrors' examples are the money routes'). */
-function ApiAuditFailure(status: 409 | 503, description: string, error: EnvelopeError) {
+/** A failure documented with its own example (ApiErrors' examples are the money routes'). */
+function ApiFailure(status: 400 | 409 | 503, description: string, error: EnvelopeError) {
   return ApiResponse({
     status,
     description,
