@@ -66,11 +66,13 @@ export class OperationRepository {
 
   /**
    * One page, read as plain rows (a page is read-only; hydrating managed
-   * entities into the identity map only cost memory and time). The page is
-   * cut first; then each of its rows looks up, in the same statement, what
-   * its entry reverses (its journal entry, by primary key) and what its
-   * entry has had reversed so far (the last step of the entry's reversals,
-   * one backward seek on journal_entries_reversal_number_unique).
+   * entities into the identity map only cost memory and time). Each row of
+   * the page (only those: the subqueries run as the index walk yields rows,
+   * under the limit) looks up, in the same statement, what its entry reverses
+   * (its journal entry, by primary key) and what its entry has had reversed
+   * so far (the last step of the entry's reversals, one backward seek on
+   * journal_entries_reversal_number_unique). No join: the walk of
+   * operations_wallet_sequence_unique stays a walk, with no sort.
    */
   async page(query: OperationPageQuery): Promise<OperationPage> {
     const asc = query.order === 'asc';
@@ -87,17 +89,15 @@ export class OperationRepository {
       params.push(edge);
     }
     const rows = await this.em.execute<OperationRow[]>(
-      `select p.*, e.reverses_id as reverses,
+      `select id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
+              amount::text as amount, sequence, balance_after::text as balance_after, timestamp,
+              (select e.reverses_id from journal_entries e where e.id = o.transfer_id) as reverses,
               (select r.reversed_total::text from journal_entries r
-                where r.reverses_id = p.transfer_id order by r.reversal_number desc limit 1) as reversed_amount
-         from (select id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
-                      amount::text as amount, sequence, balance_after::text as balance_after, timestamp
-                 from "operations"
-                where ${conditions.join(' and ')}
-                order by sequence ${asc ? 'asc' : 'desc'}
-                limit ?) p
-         join journal_entries e on e.id = p.transfer_id
-        order by p.sequence ${asc ? 'asc' : 'desc'}`,
+                where r.reverses_id = o.transfer_id order by r.reversal_number desc limit 1) as reversed_amount
+         from "operations" o
+        where ${conditions.join(' and ')}
+        order by sequence ${asc ? 'asc' : 'desc'}
+        limit ?`,
       [...params, query.limit + 1],
     );
     return { operations: rows.slice(0, query.limit).map(toOperation), hasMore: rows.length > query.limit };
