@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { encodeCursor } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { useTestContext, balanceOf, placeHold, type RegisteredUser } from '@app/testing';
+import { GroupCommitter } from '@app/transfers';
+import { useTestContext, balanceOf, lockWaiters, placeHold, type RegisteredUser, until } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -326,6 +327,46 @@ describe('admin tools (contract part B)', () => {
       expect(rows[0]).toEqual({ n: 3, sum: '9.00' });
       expect(await balanceOf(alice)).toBe('9.00');
       expect(await balanceOf(bob)).toBe('1.00');
+      await ctx.expectLedgerInvariants();
+    });
+
+    it('counts an earlier reversal of the same batch: three queued reversals of one transfer commit together, the third refused', async () => {
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+      const committer = ctx.app.get(GroupCommitter);
+      // A first reversal holds the group committer on bob's wallet, locked here; three more queue behind it
+      // and make the next batch together: their entries go out in one statement.
+      const blocker = await ctx.connectDb();
+      try {
+        await blocker.query('begin');
+        await blocker.query('select 1 from wallets where id = $1 for update', [bob.walletId]);
+        const first = reverse(paid.transfer_id, { amount: '3.00' }).then((response) => response);
+        await until(async () => (await lockWaiters(blocker)) === 1, 'the first reversal waits on the lock');
+        const batch = [1, 2, 3].map(() => reverse(paid.transfer_id, { amount: '3.00' }).then((response) => response));
+        await until(() => committer.waiting === 3, 'three reversals queue in the group committer');
+        await blocker.query('commit');
+        expect((await first).body.data).toMatchObject({ reversed_amount: '3.00', remaining: '7.00' });
+        // In arrival order (which the three requests' sockets decide): two accepted, the last refused.
+        const answers = await Promise.all(batch);
+        expect(answers.map((answer) => `${answer.status} ${answer.body.data?.reversed_amount ?? '-'}`).sort()).toEqual([
+          '200 6.00',
+          '200 9.00',
+          '409 -',
+        ]);
+        expectError(answers.find((answer) => answer.status === 409)!, 409, 'CONFLICT', /^Only 1\.00 of this transfer's 10\.00 is left to reverse\.$/);
+      } finally {
+        await blocker.end();
+      }
+      const { rows } = await ctx.db.query(
+        `select reversal_number, reversed_total::text as total from journal_entries where reverses_id = $1 order by reversal_number`,
+        [paid.transfer_id],
+      );
+      expect(rows).toEqual([
+        { reversal_number: 1, total: '3.00' },
+        { reversal_number: 2, total: '6.00' },
+        { reversal_number: 3, total: '9.00' },
+      ]);
       await ctx.expectLedgerInvariants();
     });
 
