@@ -5,6 +5,8 @@ import { FUNDING_WALLET_ID } from '@app/ledger';
 import { useTestContext, balanceOf, placeHold, type RegisteredUser } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
 
+const YOURS_FROZEN = 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
+const DESTINATION_FROZEN = 'The destination wallet is frozen and cannot receive money.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -236,20 +238,21 @@ describe('admin tools (contract part B)', () => {
         frozen_at: expect.any(String),
         last_sequence: 1,
       });
-      // The wallet is named by its part; the target is the field that named it, `__all__` when none did.
+      // The owner is told what happened and what to do; a payer, that the destination cannot receive. The
+      // target is the field that named the wallet, `__all__` when none did.
       const send = alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' });
-      expect(await answerOf(send)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(send)).toEqual(walletFrozen(YOURS_FROZEN));
       const receive = bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
-      expect(await answerOf(receive)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      expect(await answerOf(receive)).toEqual(walletFrozen(DESTINATION_FROZEN, 'destination'));
       // A deposit has no destination field: it credits the caller's own wallet.
       const deposit = alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00' });
-      expect(await answerOf(deposit)).toEqual(walletFrozen(`Wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(deposit)).toEqual(walletFrozen(YOURS_FROZEN));
       const holdOut = alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' });
-      expect(await answerOf(holdOut)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(holdOut)).toEqual(walletFrozen(YOURS_FROZEN));
       const holdIn = bob.agent.post('/v1/wallets/holds').send({ destination: alice.walletId, amount: '1.00' });
-      expect(await answerOf(holdIn)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      expect(await answerOf(holdIn)).toEqual(walletFrozen(DESTINATION_FROZEN, 'destination'));
       const capture = alice.agent.post(`/v1/holds/${hold.id}/capture`).send({});
-      expect(await answerOf(capture)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(capture)).toEqual(walletFrozen(YOURS_FROZEN));
       expect(await balanceOf(alice)).toBe('100.00');
       expect(await balanceOf(bob)).toBe('10.00');
       expectError(await freeze(alice.walletId), 409, 'CONFLICT', 'Wallet is already frozen.');
@@ -275,7 +278,7 @@ describe('admin tools (contract part B)', () => {
       await freeze(bob.walletId).expect(200);
       // A capture's body names no destination: the hold does.
       expect(await answerOf(alice.agent.post(`/v1/holds/${first.id}/capture`).send({}))).toEqual(
-        walletFrozen(`Destination wallet ${bob.walletId} is frozen.`),
+        walletFrozen(DESTINATION_FROZEN),
       );
       await freeze(alice.walletId).expect(200);
       await alice.agent.post(`/v1/holds/${second.id}/void`).expect(200);

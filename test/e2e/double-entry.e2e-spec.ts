@@ -135,6 +135,7 @@ describe('double entry (contract part B)', () => {
         user_id: user.id,
         balance: money(balance),
         available: money(balance),
+        frozen: false,
       });
     }
 

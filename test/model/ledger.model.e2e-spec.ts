@@ -144,12 +144,16 @@ const NOT_REVERSIBLE: Record<Unreversible, ReturnType<typeof failure>> = {
   DEPOSIT: failure('CONFLICT', 'NOT_REVERSIBLE', 'A deposit cannot be reversed; only transfers can.'),
   REVERSAL: failure('CONFLICT', 'NOT_REVERSIBLE', 'A reversal cannot be reversed; only transfers can.'),
 };
-const payerFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
+/** The caller's own wallet is frozen (it pays, or a deposit credits it): the owner is told what to do. */
+const YOURS_FROZEN = 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
+const DESTINATION_FROZEN = 'The destination wallet is frozen and cannot receive money.';
+/** A user's own wallet, paying or credited by a deposit. */
+const ownWalletFrozen = () => failure('FORBIDDEN', 'WALLET_FROZEN', YOURS_FROZEN);
 /** The target is the request's `destination` field when it named the payee (a transfer, a hold), else `__all__`. */
-const destinationFrozen = (walletId: string, target = '__all__') =>
-  failure('FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, target);
-/** A deposit credits the caller's own wallet, which its body does not name. */
-const ownWalletFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Wallet ${walletId} is frozen.`);
+const destinationFrozen = (target = '__all__') => failure('FORBIDDEN', 'WALLET_FROZEN', DESTINATION_FROZEN, target);
+/** A reversal is the operator's: its refusals name the wallet by its part. */
+const payerFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
+const payeeFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`);
 const CLEAN_AUDIT = {
   balanced: true,
   total: '0.00',
@@ -188,11 +192,18 @@ function expectPaymentRefusal(
   model: Model,
   real: Real,
   response: Response,
-  payment: { payer: number | null; payee: number; affordable: boolean; payeeNamedBy?: 'destination' | 'own' },
+  payment: {
+    payer: number | null;
+    payee: number;
+    affordable: boolean;
+    payeeNamedBy?: 'destination' | 'own';
+    /** A reversal: the operator's movement, nobody's own. */
+    byOperator?: boolean;
+  },
 ): boolean {
-  const { payer, payee, affordable, payeeNamedBy } = payment;
+  const { payer, payee, affordable, payeeNamedBy, byOperator } = payment;
   if (payer !== null && model.frozen[payer]) {
-    expectAnswer(response, 403, payerFrozen(real.users[payer].walletId));
+    expectAnswer(response, 403, byOperator ? payerFrozen(real.users[payer].walletId) : ownWalletFrozen());
     stats.refusedFrozen++;
   } else if (!affordable) {
     expectAnswer(response, 400, INSUFFICIENT_FUNDS);
@@ -202,7 +213,11 @@ function expectPaymentRefusal(
     expectAnswer(
       response,
       403,
-      payeeNamedBy === 'own' ? ownWalletFrozen(walletId) : destinationFrozen(walletId, payeeNamedBy ?? '__all__'),
+      byOperator
+        ? payeeFrozen(walletId)
+        : payeeNamedBy === 'own'
+          ? ownWalletFrozen()
+          : destinationFrozen(payeeNamedBy ?? '__all__'),
     );
     stats.refusedFrozen++;
   } else {
@@ -824,7 +839,7 @@ class Reverse extends Step {
     const transfer = entry as ModelTransfer;
     const [payer, payee, amount] = [transfer.payee, transfer.payer, transfer.amount];
     const affordable = amount <= availableOf(model, payer);
-    if (expectPaymentRefusal(model, real, response, { payer, payee, affordable })) {
+    if (expectPaymentRefusal(model, real, response, { payer, payee, affordable, byOperator: true })) {
       stats.refusedReversals++;
       return;
     }

@@ -40,5 +40,5 @@ export {
   OptionalTimestamp,
   OptionalCursor,
 } from './fields';
-export { ApiEnvelope, ApiErrors, ErrorDto, documentErrorReasons, errorReasons } from './swagger';
+export { ApiEnvelope, ApiErrors, type DocumentedFailure, ErrorDto, documentErrorReasons, errorReasons } from './swagger';
 export { encodeCursor, decodeCursor, WithMeta } from './cursor';

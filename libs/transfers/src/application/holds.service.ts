@@ -38,6 +38,7 @@ export class HoldsService {
       payer: source,
       payee: batch.wallet(destinationId),
       payeeNamedBy: 'destination',
+      caller: 'payer',
       amount,
       reserved: batch.reservedOn(source),
     });
@@ -62,6 +63,7 @@ export class HoldsService {
         payer: source,
         payee: batch.wallet(hold.destinationWalletId),
         amount: captured,
+        caller: 'payer',
         // The hold's own reservation is what pays for the capture.
         reserved: batch.reservedOn(source).minus(hold.amount),
         at: batch.now,

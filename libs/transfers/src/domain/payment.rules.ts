@@ -31,6 +31,12 @@ export interface PaymentCheck {
    * field of the request names (target `__all__`).
    */
   payeeNamedBy?: 'destination' | 'own';
+  /**
+   * Which side is the caller's own wallet, for a refusal worded to them: the
+   * payer (a transfer, a hold, a capture) or the payee (a deposit). Absent: a
+   * movement an operator posts (a reversal), whose refusals name the wallets.
+   */
+  caller?: 'payer' | 'payee';
 }
 
 /**
@@ -40,14 +46,13 @@ export interface PaymentCheck {
  * not frozen (403). Returns the payee.
  */
 export function checkPayment(payment: PaymentCheck, balances: BalanceCalculator): LedgerAccount {
-  const { payer, payee, amount, reserved, payeeNamedBy } = payment;
-  if (payer.frozen) throw new WalletFrozenError(payer.id, 'source');
+  const { payer, payee, amount, reserved, payeeNamedBy, caller } = payment;
+  if (payer.frozen) throw new WalletFrozenError(payer.id, caller === 'payer' ? 'own' : 'payer');
   if (!balances.canPay(payer, amount, reserved)) throw new InsufficientFundsError();
   if (!payee) throw new DestinationWalletNotFoundError();
   if (payee.frozen) {
-    throw payeeNamedBy === 'own'
-      ? new WalletFrozenError(payee.id, 'own')
-      : new WalletFrozenError(payee.id, 'destination', payeeNamedBy ?? ALL_FIELDS);
+    const side = caller === 'payee' ? 'own' : caller === 'payer' ? 'destination' : 'payee';
+    throw new WalletFrozenError(payee.id, side, payeeNamedBy === 'destination' ? 'destination' : ALL_FIELDS);
   }
   return payee;
 }
