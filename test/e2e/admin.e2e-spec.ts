@@ -140,8 +140,13 @@ describe('admin tools (contract part B)', () => {
           admin_username: admin.username,
           action: 'REVERSAL',
           target: paid.transfer_id,
+          target_username: null,
           reason: 'sent to the wrong wallet',
           created_at: expect.any(String),
+          source_wallet_id: alice.walletId,
+          source_username: alice.username,
+          destination_wallet_id: bob.walletId,
+          destination_username: bob.username,
         },
       ]);
       await ctx.expectLedgerInvariants();
@@ -236,6 +241,8 @@ describe('admin tools (contract part B)', () => {
         available: '95.00',
         frozen: true,
         frozen_at: expect.any(String),
+        frozen_reason: 'card reported stolen',
+        frozen_by: admin.username,
         last_sequence: 1,
       });
       // The owner is told what happened and what to do; a payer, that the destination cannot receive. The
@@ -395,7 +402,14 @@ describe('admin tools (contract part B)', () => {
       expect(next.body.data.map((op: { sequence: number }) => op.sequence)).toEqual([3]);
       expect(next.body.meta.next_cursor).toBeNull();
       const own = (await alice.agent.get('/v1/wallets/operations?order=asc').expect(200)).body.data;
-      expect(own).toEqual([...page.body.data, ...next.body.data]);
+      // The user route's fields, and the parties' usernames beside them.
+      const named = [...page.body.data, ...next.body.data];
+      expect(named.map(({ source_username, destination_username, ...rest }) => rest)).toEqual(own);
+      expect(named.map((op) => [op.source_username, op.destination_username])).toEqual([
+        [null, alice.username],
+        [alice.username, bob.username],
+        [alice.username, bob.username],
+      ]);
       expectError(await admin.agent.get(`/v1/admin/wallets/${randomUUID()}/operations`), 404, 'NOT_FOUND', 'Wallet does not exist.');
       expectError(
         await admin.agent.get(`/v1/admin/wallets/${FUNDING_WALLET_ID}/operations`),

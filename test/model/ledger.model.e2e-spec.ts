@@ -942,6 +942,8 @@ async function expectFreezeAnswer(model: Model, real: Real, index: number, froze
       available: availableIsKnown(model, index) ? money(availableOf(model, index)) : expect.any(String),
       frozen,
       frozen_at: frozen ? expect.any(String) : null,
+      frozen_reason: frozen ? 'model' : null,
+      frozen_by: frozen ? real.admin.username : null,
       last_sequence: expect.any(Number),
     }),
   );
