@@ -7,7 +7,6 @@ import {
   LedgerAuditor,
   type Operation,
   OperationRepository,
-  WalletKind,
 } from '@app/ledger';
 import type { Money } from '@app/money';
 import { ReplicaReads, UnitOfWork } from '@app/persistence';
@@ -20,13 +19,7 @@ import {
   type Submission,
   TransferNotFoundError,
 } from '@app/transfers';
-import {
-  type HistoryPage,
-  type HistoryQuery,
-  type WalletView,
-  WalletNotFoundError,
-  WalletsService,
-} from '@app/wallets';
+import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
 import { IdNotFoundError } from '../domain/admin.errors';
 import { AdminActionRepository, type LoggedAction, type LogPosition } from '../persistence/admin-action.repository';

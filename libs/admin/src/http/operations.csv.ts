@@ -35,21 +35,22 @@ export const OPERATIONS_CSV_HEADER = `${OPERATIONS_CSV_COLUMNS.join(',')}\r\n`;
 
 export function operationsCsvRows(rows: readonly ExportedOperation[]): string {
   return rows
-    .map(({ operation, usernames, facts }) =>
-      [
-        field(operation.transferId),
-        field(operation.type),
-        field(operation.timestamp!.toISOString()),
-        field(operation.amount.toFixed()),
-        field(operation.balanceAfter?.toFixed() ?? null),
-        field(operation.sequence),
-        field(operation.sourceWalletId),
-        field(usernames.get(operation.sourceWalletId) ?? null, true),
-        field(operation.destinationWalletId),
-        field(usernames.get(operation.destinationWalletId) ?? null, true),
-        field(facts?.reverses ?? null),
-        field(facts?.reversedAmount?.toFixed() ?? null),
-      ].join(',') + '\r\n',
+    .map(
+      ({ operation, usernames, facts }) =>
+        [
+          field(operation.transferId),
+          field(operation.type),
+          field(operation.timestamp!.toISOString()),
+          field(operation.amount.toFixed()),
+          field(operation.balanceAfter?.toFixed() ?? null),
+          field(operation.sequence),
+          field(operation.sourceWalletId),
+          field(usernames.get(operation.sourceWalletId) ?? null, true),
+          field(operation.destinationWalletId),
+          field(usernames.get(operation.destinationWalletId) ?? null, true),
+          field(facts?.reverses ?? null),
+          field(facts?.reversedAmount?.toFixed() ?? null),
+        ].join(',') + '\r\n',
     )
     .join('');
 }
