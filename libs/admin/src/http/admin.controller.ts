@@ -5,6 +5,7 @@ import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import {
   ApiEnvelope,
   ApiErrors,
+  describeUnexpectedError,
   type EnvelopeError,
   ErrorDto,
   JsonBodyOnly,
@@ -37,7 +38,7 @@ import {
   userCursor,
   UsersQuery,
 } from './admin.dto';
-import { OPERATIONS_CSV_HEADER, operationsCsvRows, writeRespectingBackpressure } from './operations.csv';
+import { OPERATIONS_CSV_HEADER, writeOperationsCsv } from './operations.csv';
 
 const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role gets 403 FORBIDDEN.';
 
@@ -146,18 +147,10 @@ export class AdminController {
     response.setHeader('Content-Disposition', `attachment; filename="wallet-${wallet}-operations.csv"`);
     response.setHeader('Cache-Control', 'no-store');
     try {
-      if (!(await writeRespectingBackpressure(response, OPERATIONS_CSV_HEADER))) return void (await pages.return(undefined));
-      if (!first.done && !(await writeRespectingBackpressure(response, operationsCsvRows(first.value)))) {
-        return void (await pages.return(undefined));
-      }
-      // Each page is written (and the socket drained) before the next is read: one page in memory at a time.
-      for await (const page of pages) {
-        if (!(await writeRespectingBackpressure(response, operationsCsvRows(page)))) return;
-      }
-      response.end();
+      await writeOperationsCsv(response, first, pages);
     } catch (error) {
       // The status line is gone: a failure now can only cut the download short, which the client sees.
-      this.log.error(`operations export of wallet ${wallet} failed: ${(error as Error).message}`);
+      this.log.error(`operations export of wallet ${wallet} failed: ${describeUnexpectedError(error)}`);
       response.destroy(error as Error);
     }
   }
