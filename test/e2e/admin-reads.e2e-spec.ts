@@ -93,6 +93,64 @@ describe('admin reads (spec 17, section 2)', () => {
     });
   });
 
+  it('documents each new route in the OpenAPI document: summary, id parameter, envelope, failures', async () => {
+    const doc = (await request(ctx.server).get('/api/doc/openapi.json').expect(200)).body;
+    const routes: [string, string, string[]][] = [
+      ['get', '/v1/admin/wallets/{id}/operations', ['401', '403', '404', '422']],
+      ['get', '/v1/admin/wallets/{id}/operations.csv', ['401', '403', '404', '422']],
+      ['get', '/v1/admin/wallets/{id}/holds', ['401', '403', '404', '422']],
+      ['post', '/v1/admin/holds/{id}/void', ['401', '403', '404', '409', '422']],
+      ['get', '/v1/admin/transfers/{transferId}', ['401', '403', '404']],
+      ['get', '/v1/admin/lookup/{id}', ['401', '403', '404']],
+      ['get', '/v1/admin/actions', ['401', '403', '422']],
+    ];
+    for (const [method, path, failures] of routes) {
+      const operation = doc.paths[path]?.[method];
+      expect({ path, summary: typeof operation?.summary }).toEqual({ path, summary: 'string' });
+      expect({ path, statuses: Object.keys(operation.responses) }).toEqual({
+        path,
+        statuses: expect.arrayContaining(['200', ...failures]),
+      });
+      for (const status of failures) {
+        const schema = operation.responses[status].content['application/json'].schema;
+        expect({ path, status, required: schema.required }).toEqual({ path, status, required: ['status', 'data'] });
+      }
+      const idParameter = operation.parameters.find((parameter: Json) => parameter.in === 'path');
+      if (path.includes('{')) expect(idParameter).toMatchObject({ required: true, schema: { format: 'uuid' } });
+    }
+    const csv = doc.paths['/v1/admin/wallets/{id}/operations.csv'].get;
+    expect(csv.responses['200'].content['text/csv'].example).toMatch(new RegExp(`^${CSV_HEADER}\\r\\n`));
+    const queryNames = (path: string) =>
+      doc.paths[path].get.parameters
+        .filter((p: Json) => p.in === 'query')
+        .map((p: Json) => p.name)
+        .sort();
+    expect(queryNames('/v1/admin/wallets/{id}/operations.csv')).toEqual(['from', 'to', 'type']);
+    expect(queryNames('/v1/admin/wallets/{id}/operations')).toEqual([
+      'cursor',
+      'from',
+      'limit',
+      'order',
+      'timestamp',
+      'to',
+      'type',
+    ]);
+    expect(queryNames('/v1/admin/actions')).toEqual(['cursor', 'limit', 'target']);
+    const item = (name: string) => doc.components.schemas[name].properties;
+    expect(Object.keys(item('AdminHoldResponse')).sort()).toEqual([
+      'amount',
+      'captured_amount',
+      'created_at',
+      'destination_username',
+      'destination_wallet_id',
+      'expires_at',
+      'id',
+      'source_wallet_id',
+      'status',
+    ]);
+    expect(Object.keys(item('LookupResponse')).sort()).toEqual(['kind', 'transfer_id', 'user_id', 'wallet_id']);
+  });
+
   describe('GET /v1/admin/wallets/{id}/operations', () => {
     it('names both parties of every operation (null for the funding wallet) and filters by type and time', async () => {
       const alice = await ctx.fundedUser('100.00');
