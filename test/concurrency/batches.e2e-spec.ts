@@ -49,12 +49,20 @@ const CAPTURE_EXCEEDS_HOLD = failure(
 const ALREADY_CAPTURED = failure(409, 'CONFLICT', 'HOLD_ALREADY_RESOLVED', 'Hold was already captured.');
 const ALREADY_VOIDED = failure(409, 'CONFLICT', 'HOLD_ALREADY_RESOLVED', 'Hold was already voided.');
 const ALREADY_REVERSED = failure(409, 'CONFLICT', 'ALREADY_REVERSED', 'This transfer was already reversed.');
-const payerFrozen = (walletId: string) =>
-  failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
-const destinationFrozen = (walletId: string) =>
-  failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, 'destination');
-/** A deposit credits the caller's own wallet, which its body does not name. */
-const ownWalletFrozen = (walletId: string) => failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Wallet ${walletId} is frozen.`);
+/** The caller's own wallet is frozen (it pays, or a deposit credits it): the owner is told what to do. */
+const YOURS_FROZEN = failure(
+  403,
+  'FORBIDDEN',
+  'WALLET_FROZEN',
+  'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.',
+);
+const DESTINATION_FROZEN = failure(
+  403,
+  'FORBIDDEN',
+  'WALLET_FROZEN',
+  'The destination wallet is frozen and cannot receive money.',
+  'destination',
+);
 const UNAVAILABLE = {
   status: { success: false, errors: [expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', target: '__all__' })] },
   data: null,
@@ -199,7 +207,7 @@ describe('money commands in concurrent bursts (issue 10: batch semantics)', () =
         send: () => transfer(rich, receiver.walletId, '1.00'),
         expect: 'ok' as const,
       })),
-      { send: () => transfer(rich, iced.walletId, '1.00'), expect: destinationFrozen(iced.walletId) },
+      { send: () => transfer(rich, iced.walletId, '1.00'), expect: DESTINATION_FROZEN },
       { send: () => transfer(rich, nowhere, '1.00'), expect: DESTINATION_MISSING },
       ...Array.from({ length: 3 }, () => ({
         send: () => transfer(poor, receiver.walletId, '2.00'),
@@ -208,9 +216,9 @@ describe('money commands in concurrent bursts (issue 10: batch semantics)', () =
       { send: () => transfer(poor, receiver.walletId, '50.00'), expect: INSUFFICIENT_FUNDS },
       // Funds are checked before the destination: still 400, not 404.
       { send: () => transfer(poor, nowhere, '50.00'), expect: INSUFFICIENT_FUNDS },
-      { send: () => transfer(iced, receiver.walletId, '1.00'), expect: payerFrozen(iced.walletId) },
+      { send: () => transfer(iced, receiver.walletId, '1.00'), expect: YOURS_FROZEN },
       ...Array.from({ length: 4 }, () => ({ send: () => deposit(receiver, '0.25'), expect: 'ok' as const })),
-      { send: () => deposit(iced, '1.00'), expect: ownWalletFrozen(iced.walletId) },
+      { send: () => deposit(iced, '1.00'), expect: YOURS_FROZEN },
       { send: () => capture(holder, bigHold.id, '10.01'), expect: CAPTURE_EXCEEDS_HOLD },
       { send: () => capture(holder, smallHold.id, '3.00'), expect: 'ok' as const },
       // 30.00 less 15.00 held: exactly what is available before and after the capture.

@@ -6,6 +6,8 @@ import { GroupCommitter } from '@app/transfers';
 import { useTestContext, balanceOf, lockWaiters, placeHold, type RegisteredUser, until } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
 
+const YOURS_FROZEN = 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
+const DESTINATION_FROZEN = 'The destination wallet is frozen and cannot receive money.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -146,10 +148,15 @@ describe('admin tools (contract part B)', () => {
           admin_username: admin.username,
           action: 'REVERSAL',
           target: paid.transfer_id,
+          target_username: null,
           reason: 'sent to the wrong wallet',
           amount: '30.25',
           entry_id: reversal.id,
           created_at: expect.any(String),
+          source_wallet_id: alice.walletId,
+          source_username: alice.username,
+          destination_wallet_id: bob.walletId,
+          destination_username: bob.username,
         },
       ]);
       await ctx.expectLedgerInvariants();
@@ -537,22 +544,25 @@ describe('admin tools (contract part B)', () => {
         available: '95.00',
         frozen: true,
         frozen_at: expect.any(String),
+        frozen_reason: 'card reported stolen',
+        frozen_by: admin.username,
         last_sequence: 1,
       });
-      // The wallet is named by its part; the target is the field that named it, `__all__` when none did.
+      // The owner is told what happened and what to do; a payer, that the destination cannot receive. The
+      // target is the field that named the wallet, `__all__` when none did.
       const send = alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '1.00' });
-      expect(await answerOf(send)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(send)).toEqual(walletFrozen(YOURS_FROZEN));
       const receive = bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
-      expect(await answerOf(receive)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      expect(await answerOf(receive)).toEqual(walletFrozen(DESTINATION_FROZEN, 'destination'));
       // A deposit has no destination field: it credits the caller's own wallet.
       const deposit = alice.agent.post('/v1/wallets/deposit').send({ amount: '1.00' });
-      expect(await answerOf(deposit)).toEqual(walletFrozen(`Wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(deposit)).toEqual(walletFrozen(YOURS_FROZEN));
       const holdOut = alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '1.00' });
-      expect(await answerOf(holdOut)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(holdOut)).toEqual(walletFrozen(YOURS_FROZEN));
       const holdIn = bob.agent.post('/v1/wallets/holds').send({ destination: alice.walletId, amount: '1.00' });
-      expect(await answerOf(holdIn)).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`, 'destination'));
+      expect(await answerOf(holdIn)).toEqual(walletFrozen(DESTINATION_FROZEN, 'destination'));
       const capture = alice.agent.post(`/v1/holds/${hold.id}/capture`).send({});
-      expect(await answerOf(capture)).toEqual(walletFrozen(`Paying wallet ${alice.walletId} is frozen.`));
+      expect(await answerOf(capture)).toEqual(walletFrozen(YOURS_FROZEN));
       expect(await balanceOf(alice)).toBe('100.00');
       expect(await balanceOf(bob)).toBe('10.00');
       expectError(await freeze(alice.walletId), 409, 'CONFLICT', 'Wallet is already frozen.');
@@ -578,7 +588,7 @@ describe('admin tools (contract part B)', () => {
       await freeze(bob.walletId).expect(200);
       // A capture's body names no destination: the hold does.
       expect(await answerOf(alice.agent.post(`/v1/holds/${first.id}/capture`).send({}))).toEqual(
-        walletFrozen(`Destination wallet ${bob.walletId} is frozen.`),
+        walletFrozen(DESTINATION_FROZEN),
       );
       await freeze(alice.walletId).expect(200);
       await alice.agent.post(`/v1/holds/${second.id}/void`).expect(200);
@@ -695,7 +705,14 @@ describe('admin tools (contract part B)', () => {
       expect(next.body.data.map((op: { sequence: number }) => op.sequence)).toEqual([3]);
       expect(next.body.meta.next_cursor).toBeNull();
       const own = (await alice.agent.get('/v1/wallets/operations?order=asc').expect(200)).body.data;
-      expect(own).toEqual([...page.body.data, ...next.body.data]);
+      // The user route's fields, and the parties' usernames beside them.
+      const named = [...page.body.data, ...next.body.data];
+      expect(named.map(({ source_username, destination_username, ...rest }) => rest)).toEqual(own);
+      expect(named.map((op) => [op.source_username, op.destination_username])).toEqual([
+        [null, alice.username],
+        [alice.username, bob.username],
+        [alice.username, bob.username],
+      ]);
       expectError(await admin.agent.get(`/v1/admin/wallets/${randomUUID()}/operations`), 404, 'NOT_FOUND', 'Wallet does not exist.');
       expectError(
         await admin.agent.get(`/v1/admin/wallets/${FUNDING_WALLET_ID}/operations`),

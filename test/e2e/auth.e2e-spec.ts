@@ -50,6 +50,7 @@ describe('auth (contract part A)', () => {
         user_id: response.body.data.id,
         balance: '0.00',
         available: '0.00',
+        frozen: false,
       });
     });
 
@@ -168,7 +169,7 @@ describe('auth (contract part A)', () => {
       expect(String(response.headers['set-cookie'])).toMatch(/HttpOnly/);
       expect(String(response.headers['set-cookie'])).toMatch(/SameSite=Lax/);
       const wallet = await agent.get('/v1/wallets').expect(200);
-      expect(wallet.body.data).toEqual({ id: user.walletId, user_id: user.id, balance: '0.00', available: '0.00' });
+      expect(wallet.body.data).toEqual({ id: user.walletId, user_id: user.id, balance: '0.00', available: '0.00', frozen: false });
     });
 
     it('gives a fresh session id on login and the session id held before no longer authenticates', async () => {

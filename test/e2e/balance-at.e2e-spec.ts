@@ -36,6 +36,7 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
       id: user.walletId,
       user_id: user.id,
       balance: expect.stringMatching(/^[0-9]+\.[0-9]{2}$/),
+      frozen: false,
       at: new Date(echo).toISOString(),
     });
     return response.body.data.balance;
@@ -117,9 +118,9 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
         .get('/v1/wallets')
         .query({ at: iso(ops[0].timestampMs) })
         .expect(200);
-      expect(Object.keys(response.body.data).sort()).toEqual(['at', 'balance', 'id', 'user_id']);
+      expect(Object.keys(response.body.data).sort()).toEqual(['at', 'balance', 'frozen', 'id', 'user_id']);
       const now = await user.agent.get('/v1/wallets').expect(200);
-      expect(Object.keys(now.body.data).sort()).toEqual(['available', 'balance', 'id', 'user_id']);
+      expect(Object.keys(now.body.data).sort()).toEqual(['available', 'balance', 'frozen', 'id', 'user_id']);
     });
 
     it("answers each user with its own wallet's past", async () => {

@@ -139,6 +139,7 @@ describe('double entry (contract part B)', () => {
         user_id: user.id,
         balance: money(balance),
         available: money(balance),
+        frozen: false,
       });
     }
 

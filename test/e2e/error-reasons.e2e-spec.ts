@@ -64,6 +64,40 @@ describe('error reasons (contract part B)', () => {
     expect(errorDto.properties.code.enum).toContain('SERVICE_UNAVAILABLE');
   });
 
+  it('documents 403 WALLET_FROZEN, with an example, on every route that can answer it', async () => {
+    const doc = (await request(ctx.server).get('/api/doc/openapi.json').expect(200)).body;
+    type Example = { status: { errors: { code: string; message: string; target: string; reason: string }[] } };
+    /** Every error a route's 403 response shows: its schema's example and its named examples. */
+    const forbidden = (method: string, path: string) => {
+      const content = doc.paths[path]?.[method]?.responses?.['403']?.content?.['application/json'];
+      const examples = Object.values<{ value: Example }>(content?.examples ?? {}).map((example) => example.value);
+      return [
+        ...(content?.schema?.properties?.status?.properties?.errors?.example ?? []),
+        ...examples.flatMap((example) => example.status.errors),
+      ];
+    };
+    const own = {
+      code: 'FORBIDDEN',
+      message: 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.',
+      target: '__all__',
+      reason: 'WALLET_FROZEN',
+    };
+    const destination = (target: string) => ({
+      code: 'FORBIDDEN',
+      message: 'The destination wallet is frozen and cannot receive money.',
+      target,
+      reason: 'WALLET_FROZEN',
+    });
+    expect(forbidden('post', '/v1/wallets/deposit')).toEqual([own]);
+    expect(forbidden('post', '/v1/wallets/transfer')).toEqual(expect.arrayContaining([own, destination('destination')]));
+    expect(forbidden('post', '/v1/wallets/holds')).toEqual(expect.arrayContaining([own, destination('destination')]));
+    expect(forbidden('post', '/v1/holds/{id}/capture')).toEqual(
+      expect.arrayContaining([own, destination('__all__'), expect.objectContaining({ reason: 'HOLD_FORBIDDEN' })]),
+    );
+    // Voiding stays possible on a frozen wallet: its 403 is the hold's owner check only.
+    expect(forbidden('post', '/v1/holds/{id}/void').map((error) => error.reason)).toEqual(['HOLD_FORBIDDEN']);
+  });
+
   it('answers a value PostgreSQL refuses (SQLSTATE class 22, or a NUL in a statement) with 422, never 503 or 500', async () => {
     // The request validation refuses these first; this is the safety net behind it, fed real driver errors.
     const em = ctx.orm.em.fork();

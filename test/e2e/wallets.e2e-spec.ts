@@ -65,14 +65,14 @@ describe('wallets (contract part A)', () => {
         .expect(401, unauthorized);
     });
 
-    it("returns exactly {id, user_id, balance, available} of the caller's wallet, in snake_case", async () => {
+    it("returns exactly {id, user_id, balance, available, frozen} of the caller's wallet, in snake_case", async () => {
       const user = await ctx.registerUser();
       const response = await user.agent.get('/v1/wallets').expect(200);
       expect(response.body).toEqual({
         status: { success: true, errors: [] },
-        data: { id: user.walletId, user_id: user.id, balance: '0.00', available: '0.00' },
+        data: { id: user.walletId, user_id: user.id, balance: '0.00', available: '0.00', frozen: false },
       });
-      expect(Object.keys(response.body.data).sort()).toEqual(['available', 'balance', 'id', 'user_id']);
+      expect(Object.keys(response.body.data).sort()).toEqual(['available', 'balance', 'frozen', 'id', 'user_id']);
       expect(response.body.data.id).toMatch(UUID);
     });
 
@@ -91,7 +91,25 @@ describe('wallets (contract part A)', () => {
         user_id: bob.id,
         balance: '0.00',
         available: '0.00',
+        frozen: false,
       });
+    });
+
+    it('tells the owner their wallet is frozen (also with `at`), and that it is not once unfrozen', async () => {
+      const admin = await ctx.adminUser();
+      const user = await ctx.fundedUser('3.00');
+      await admin.agent.post(`/v1/admin/wallets/${user.walletId}/freeze`).send({ reason: 'review' }).expect(200);
+      expect((await user.agent.get('/v1/wallets').expect(200)).body.data).toEqual({
+        id: user.walletId,
+        user_id: user.id,
+        balance: '3.00',
+        available: '3.00',
+        frozen: true,
+      });
+      const at = new Date(Date.now() + 60_000).toISOString();
+      expect((await user.agent.get('/v1/wallets').query({ at }).expect(200)).body.data).toMatchObject({ frozen: true });
+      await admin.agent.post(`/v1/admin/wallets/${user.walletId}/unfreeze`).send({}).expect(200);
+      expect((await user.agent.get('/v1/wallets').expect(200)).body.data.frozen).toBe(false);
     });
 
     it('answers 404 "Wallet does not exist." when the caller has no wallet', async () => {

@@ -128,13 +128,18 @@ const NOWHERE = randomUUID();
 
 type Outcome = { status: number; body: unknown };
 
+/** The caller's own wallet is frozen (it pays, or a deposit credits it): the owner is told what to do. */
+const YOURS_FROZEN = 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
+const DESTINATION_FROZEN = 'The destination wallet is frozen and cannot receive money.';
+/** A user's own wallet, paying or credited by a deposit. */
+const ownWalletFrozen = () => failure(403, 'FORBIDDEN', 'WALLET_FROZEN', YOURS_FROZEN);
+/** The target is the request's `destination` field when it named the payee (a transfer, a hold), else `__all__`. */
+const destinationFrozen = (target = '__all__') => failure(403, 'FORBIDDEN', 'WALLET_FROZEN', DESTINATION_FROZEN, target);
+/** A reversal is the operator's: its refusals name the wallet by its part. */
 const payerFrozen = (walletId: string) =>
   failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
-/** The target is the request's `destination` field when it named the payee (a transfer, a hold), else `__all__`. */
-const destinationFrozen = (walletId: string, target = '__all__') =>
-  failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, target);
-/** A deposit credits the caller's own wallet, which its body does not name. */
-const ownWalletFrozen = (walletId: string) => failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Wallet ${walletId} is frozen.`);
+const payeeFrozen = (walletId: string) =>
+  failure(403, 'FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`);
 const CAPTURE_EXCEEDS_HOLD = failure(
   422,
   'UNPROCESSABLE_ENTITY',
@@ -179,16 +184,22 @@ const sameOutcome = (expected: Outcome, actual: Outcome) =>
 function paymentRefusal(
   s: State,
   wallets: string[],
-  payment: { payer: number | null; payee: number | null; affordable: boolean; payeeNamedBy?: 'destination' | 'own' },
+  payment: {
+    payer: number | null;
+    payee: number | null;
+    affordable: boolean;
+    payeeNamedBy?: 'destination' | 'own';
+    /** A reversal: the operator's movement, nobody's own. */
+    byOperator?: boolean;
+  },
 ): Outcome | null {
-  const { payer, payee, affordable, payeeNamedBy } = payment;
-  if (payer !== null && s.frozen[payer]) return payerFrozen(wallets[payer]);
+  const { payer, payee, affordable, payeeNamedBy, byOperator } = payment;
+  if (payer !== null && s.frozen[payer]) return byOperator ? payerFrozen(wallets[payer]) : ownWalletFrozen();
   if (!affordable) return INSUFFICIENT_FUNDS;
   if (payee === null) return DESTINATION_MISSING;
   if (s.frozen[payee]) {
-    return payeeNamedBy === 'own'
-      ? ownWalletFrozen(wallets[payee])
-      : destinationFrozen(wallets[payee], payeeNamedBy ?? '__all__');
+    if (byOperator) return payeeFrozen(wallets[payee]);
+    return payeeNamedBy === 'own' ? ownWalletFrozen() : destinationFrozen(payeeNamedBy ?? '__all__');
   }
   return null;
 }

@@ -172,12 +172,16 @@ const depositEntry = (id: string, user: number, amount: bigint): ModelEntry => (
   amount,
   reversed: 0n,
 });
-const payerFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
+/** The caller's own wallet is frozen (it pays, or a deposit credits it): the owner is told what to do. */
+const YOURS_FROZEN = 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
+const DESTINATION_FROZEN = 'The destination wallet is frozen and cannot receive money.';
+/** A user's own wallet, paying or credited by a deposit. */
+const ownWalletFrozen = () => failure('FORBIDDEN', 'WALLET_FROZEN', YOURS_FROZEN);
 /** The target is the request's `destination` field when it named the payee (a transfer, a hold), else `__all__`. */
-const destinationFrozen = (walletId: string, target = '__all__') =>
-  failure('FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`, target);
-/** A deposit credits the caller's own wallet, which its body does not name. */
-const ownWalletFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Wallet ${walletId} is frozen.`);
+const destinationFrozen = (target = '__all__') => failure('FORBIDDEN', 'WALLET_FROZEN', DESTINATION_FROZEN, target);
+/** A reversal is the operator's: its refusals name the wallet by its part. */
+const payerFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Paying wallet ${walletId} is frozen.`);
+const payeeFrozen = (walletId: string) => failure('FORBIDDEN', 'WALLET_FROZEN', `Destination wallet ${walletId} is frozen.`);
 const CLEAN_AUDIT = {
   balanced: true,
   total: '0.00',
@@ -216,11 +220,18 @@ function expectPaymentRefusal(
   model: Model,
   real: Real,
   response: Response,
-  payment: { payer: number | null; payee: number; affordable: boolean; payeeNamedBy?: 'destination' | 'own' },
+  payment: {
+    payer: number | null;
+    payee: number;
+    affordable: boolean;
+    payeeNamedBy?: 'destination' | 'own';
+    /** A reversal: the operator's movement, nobody's own. */
+    byOperator?: boolean;
+  },
 ): boolean {
-  const { payer, payee, affordable, payeeNamedBy } = payment;
+  const { payer, payee, affordable, payeeNamedBy, byOperator } = payment;
   if (payer !== null && model.frozen[payer]) {
-    expectAnswer(response, 403, payerFrozen(real.users[payer].walletId));
+    expectAnswer(response, 403, byOperator ? payerFrozen(real.users[payer].walletId) : ownWalletFrozen());
     stats.refusedFrozen++;
   } else if (!affordable) {
     expectAnswer(response, 400, INSUFFICIENT_FUNDS);
@@ -230,7 +241,11 @@ function expectPaymentRefusal(
     expectAnswer(
       response,
       403,
-      payeeNamedBy === 'own' ? ownWalletFrozen(walletId) : destinationFrozen(walletId, payeeNamedBy ?? '__all__'),
+      byOperator
+        ? payeeFrozen(walletId)
+        : payeeNamedBy === 'own'
+          ? ownWalletFrozen()
+          : destinationFrozen(payeeNamedBy ?? '__all__'),
     );
     stats.refusedFrozen++;
   } else {
@@ -1028,6 +1043,8 @@ async function expectFreezeAnswer(model: Model, real: Real, index: number, froze
       available: availableIsKnown(model, index) ? money(availableOf(model, index)) : expect.any(String),
       frozen,
       frozen_at: frozen ? expect.any(String) : null,
+      frozen_reason: frozen ? 'model' : null,
+      frozen_by: frozen ? real.admin.username : null,
       last_sequence: expect.any(Number),
     }),
   );

@@ -33,12 +33,14 @@ export {
   RequiredString,
   OptionalString,
   RequiredUuid,
+  OptionalUuid,
   RequiredAmount,
   OptionalAmount,
   OptionalOneOf,
+  OptionalListOf,
   OptionalIntInRange,
   OptionalTimestamp,
   OptionalCursor,
 } from './fields';
-export { ApiEnvelope, ApiErrors, ErrorDto, documentErrorReasons, errorReasons } from './swagger';
+export { ApiEnvelope, ApiErrors, type DocumentedFailure, ErrorDto, documentErrorReasons, errorReasons } from './swagger';
 export { encodeCursor, decodeCursor, WithMeta } from './cursor';

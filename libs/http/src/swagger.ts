@@ -1,5 +1,12 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiResponse,
+  type ApiResponseOptions,
+  getSchemaPath,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
 import { ERROR_CODES, type EnvelopeError, type ErrorCode } from './envelope';
 import { NON_DOMAIN_REASONS } from './error-response';
 import type { ErrorTable } from './error.table';
@@ -97,6 +104,10 @@ const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = 
       reason: 'AUTHENTICATION_REQUIRED',
     },
   },
+  403: {
+    description: 'A logged-in user without the admin role, on an admin route',
+    error: { code: 'FORBIDDEN', message: 'This route is for admins only.', target: '__all__', reason: 'ADMIN_REQUIRED' },
+  },
   404: {
     description: '"Wallet does not exist." or "Destination wallet does not exist."',
     error: {
@@ -161,14 +172,42 @@ const EXAMPLES: Record<number, { description: string; error: EnvelopeError }> = 
   },
 };
 
-/** Documents failure answers: the envelope with `data: null` and the errors. */
-export function ApiErrors(...statuses: number[]) {
+/**
+ * A failure documented with its own example, for a refusal a status's
+ * generic example does not describe (WALLET_FROZEN, HOLD_FORBIDDEN). Several
+ * may share a status: the response then lists each as a named example.
+ */
+export interface DocumentedFailure {
+  status: number;
+  description: string;
+  error: EnvelopeError;
+  /** The example's name when several share a status (default: its reason). */
+  name?: string;
+}
+
+const failureBody = (error: EnvelopeError) => ({ status: { success: false, errors: [error] }, data: null });
+
+/**
+ * Documents failure answers: the envelope with `data: null` and the errors.
+ * A status is given as a number (its generic example) or as a
+ * DocumentedFailure; failures of one status are merged into one response
+ * whose `examples` name each by its reason.
+ */
+export function ApiErrors(...failures: Array<number | DocumentedFailure>) {
+  const byStatus = new Map<number, DocumentedFailure[]>();
+  for (const failure of failures) {
+    const status = typeof failure === 'number' ? failure : failure.status;
+    const documented = typeof failure === 'number' ? (EXAMPLES[failure] && { status, ...EXAMPLES[failure] }) : failure;
+    const list = byStatus.get(status) ?? [];
+    if (documented) list.push(documented);
+    byStatus.set(status, list);
+  }
   return applyDecorators(
     ApiExtraModels(ErrorDto),
-    ...statuses.map((status) =>
+    ...[...byStatus].map(([status, documented]) =>
       ApiResponse({
         status,
-        description: EXAMPLES[status]?.description ?? 'Error',
+        description: documented.length > 0 ? documented.map((failure) => failure.description).join(' Or: ') : 'Error',
         ...(status === 429
           ? {
               headers: {
@@ -183,11 +222,21 @@ export function ApiErrors(...statuses: number[]) {
           type: 'object',
           required: ['status', 'data'],
           properties: {
-            status: statusSchema(false, EXAMPLES[status] ? [EXAMPLES[status].error] : []),
+            status: statusSchema(false, documented.length > 0 ? [documented[0].error] : []),
             data: { type: 'object', nullable: true, example: null },
           },
         },
-      }),
+        ...(documented.length > 1
+          ? {
+              examples: Object.fromEntries(
+                documented.map((failure) => [
+                  failure.name ?? failure.error.reason,
+                  { summary: failure.description, value: failureBody(failure.error) },
+                ]),
+              ),
+            }
+          : {}),
+      } as ApiResponseOptions),
     ),
   );
 }

@@ -12,6 +12,7 @@ export {
   type LedgerErrorCode,
 } from './domain/ledger.errors';
 export { LEDGER_ERRORS } from './http/ledger-error.table';
+export { OWN_WALLET_FROZEN, destinationWalletFrozen } from './http/ledger-failures.doc';
 export { GENESIS_HASH, operationHash, type HashedFields } from './domain/operation-hash';
 export { JournalRepository, type EntrySummary, type ReversedSoFar } from './persistence/journal.repository';
 export { PostingBatch, PostingService, type Leg, type Posting } from './application/posting.service';

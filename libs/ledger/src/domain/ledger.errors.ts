@@ -23,21 +23,35 @@ export class BalanceLimitExceededError extends DomainError<LedgerErrorCode> {
   }
 }
 
+/** What a wallet's owner is told: what a freeze means for them and what to do about it. */
+export const YOUR_WALLET_FROZEN =
+  'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
+export const DESTINATION_WALLET_FROZEN = 'The destination wallet is frozen and cannot receive money.';
+
 const FROZEN = {
-  source: (walletId: string) => `Paying wallet ${walletId} is frozen.`,
-  destination: (walletId: string) => `Destination wallet ${walletId} is frozen.`,
-  own: (walletId: string) => `Wallet ${walletId} is frozen.`,
+  /** The caller's own wallet: the one it pays from, or the one its deposit credits. */
+  own: () => YOUR_WALLET_FROZEN,
+  /** The wallet the caller pays (a transfer, a hold, a capture): not the caller's, so not named. */
+  destination: () => DESTINATION_WALLET_FROZEN,
+  /** A movement an operator posts (a reversal), which is nobody's own: the wallets are named for the operator. */
+  payer: (walletId: string) => `Paying wallet ${walletId} is frozen.`,
+  payee: (walletId: string) => `Destination wallet ${walletId} is frozen.`,
 };
 
 /**
  * A frozen wallet took part in a movement of money: it may neither pay nor be
- * paid. The message names the wallet by its part (the paying wallet, the
- * destination, or the caller's own wallet a deposit credits); `target` is
- * the request field that named it, `__all__` when no field did.
+ * paid. The message speaks to whoever asked: a user hears that their own
+ * wallet is frozen and what to do, or that the destination is; an operator
+ * (a reversal) hears which wallet, by its part. `target` is the request field
+ * that named the wallet, `__all__` when no field did.
  */
 export class WalletFrozenError extends DomainError<LedgerErrorCode> {
   readonly code = 'WALLET_FROZEN';
-  constructor(walletId: string, side: keyof typeof FROZEN, target: string = ALL_FIELDS) {
+  constructor(
+    readonly walletId: string,
+    side: keyof typeof FROZEN,
+    target: string = ALL_FIELDS,
+  ) {
     super(FROZEN[side](walletId), target);
   }
 }

@@ -14,6 +14,12 @@ export interface OperationPageQuery {
   afterSequence?: number;
   /** asc: operations at or after it; desc: at or before it (the original's meaning). */
   timestamp?: Date;
+  /** Only operations of these entry types (absent: every type). */
+  types?: readonly EntryType[];
+  /** Only operations at or after this moment (inclusive). */
+  from?: Date;
+  /** Only operations before this moment (exclusive). */
+  to?: Date;
 }
 
 export interface OperationPage {
@@ -36,6 +42,9 @@ interface OperationRow {
   reverses: string | null;
   reversed_amount: string | null;
 }
+
+const COLUMNS = `id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
+              amount::text as amount, sequence, balance_after::text as balance_after, timestamp`;
 
 function toOperation(row: OperationRow): Operation {
   return Object.assign(new Operation(), {
@@ -88,12 +97,21 @@ export class OperationRepository {
       conditions.push(`sequence ${asc ? '>=' : '<='} ?`);
       params.push(edge);
     }
+    // Filters of the admin reads: the walk stays on (wallet_id, sequence); a wallet's timestamps grow with its sequence.
+    if (query.types?.length) {
+      conditions.push(`type in (${query.types.map(() => '?').join(', ')})`);
+      params.push(...query.types);
+    }
+    if (query.from !== undefined) {
+      conditions.push('"timestamp" >= ?');
+      params.push(query.from);
+    }
+    if (query.to !== undefined) {
+      conditions.push('"timestamp" < ?');
+      params.push(query.to);
+    }
     const rows = await this.em.execute<OperationRow[]>(
-      `select id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
-              amount::text as amount, sequence, balance_after::text as balance_after, timestamp,
-              (select e.reverses_id from journal_entries e where e.id = o.transfer_id) as reverses,
-              (select r.reversed_total::text from journal_entries r
-                where r.reverses_id = o.transfer_id order by r.reversal_number desc limit 1) as reversed_amount
+      `select ${COLUMNS}
          from "operations" o
         where ${conditions.join(' and ')}
         order by sequence ${asc ? 'asc' : 'desc'}
@@ -101,6 +119,15 @@ export class OperationRepository {
       [...params, query.limit + 1],
     );
     return { operations: rows.slice(0, query.limit).map(toOperation), hasMore: rows.length > query.limit };
+  }
+
+  /** Every leg of one journal entry (operations_transfer_id_index), the paying leg first. */
+  async legsOf(transferId: string): Promise<Operation[]> {
+    const rows = await this.em.execute<OperationRow[]>(
+      `select ${COLUMNS} from "operations" o where transfer_id = ? order by amount asc, wallet_id asc`,
+      [transferId],
+    );
+    return rows.map(toOperation);
   }
 
   /** The balance_after of the wallet's last operation at or before `at` (null: none yet). One index seek. */

@@ -38,6 +38,7 @@ export class HoldsService {
       payer: source,
       payee: batch.wallet(destinationId),
       payeeNamedBy: 'destination',
+      caller: 'payer',
       amount,
       reserved: batch.reservedOn(source),
     });
@@ -62,6 +63,7 @@ export class HoldsService {
         payer: source,
         payee: batch.wallet(hold.destinationWalletId),
         amount: captured,
+        caller: 'payer',
         // The hold's own reservation is what pays for the capture.
         reserved: batch.reservedOn(source).minus(hold.amount),
         at: batch.now,
@@ -80,6 +82,17 @@ export class HoldsService {
   void(batch: LockedBatch, { userId, holdId }: CommandOf<'VOID_HOLD'>): Hold {
     const { hold, source } = this.pendingHoldOf(batch, userId, holdId);
     batch.holdReleased(source, hold.amount);
+    hold.status = HoldStatus.VOIDED;
+    hold.resolvedAt = batch.now;
+    return hold;
+  }
+
+  /** An operator's void: any wallet's pending hold (404 unknown, 409 not pending), with no owner check. */
+  voidByOperator(batch: LockedBatch, { holdId }: CommandOf<'OPERATOR_VOID_HOLD'>): Hold {
+    const hold = batch.hold(holdId);
+    if (!hold) throw new HoldNotFoundError();
+    this.assertPending(hold, batch.now);
+    batch.holdReleased(batch.wallet(hold.sourceWalletId)!, hold.amount);
     hold.status = HoldStatus.VOIDED;
     hold.resolvedAt = batch.now;
     return hold;

@@ -27,6 +27,8 @@ export type MoneyCommand =
   | { type: 'PLACE_HOLD'; userId: string; destinationId: string; amount: Money; expiresInSeconds: number }
   | { type: 'CAPTURE_HOLD'; userId: string; holdId: string; amount?: Money }
   | { type: 'VOID_HOLD'; userId: string; holdId: string }
+  /** An operator voids any wallet's pending hold (no owner check; possible on a frozen wallet, like the owner's void). */
+  | { type: 'OPERATOR_VOID_HOLD'; holdId: string }
   /** `amount` absent: whatever is left of the entry. */
   | { type: 'REVERSAL'; entryId: string; amount?: Money };
 
@@ -36,6 +38,7 @@ interface Results {
   PLACE_HOLD: Hold;
   CAPTURE_HOLD: Hold;
   VOID_HOLD: Hold;
+  OPERATOR_VOID_HOLD: Hold;
   REVERSAL: Reversal;
 }
 

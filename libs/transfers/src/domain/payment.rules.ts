@@ -32,6 +32,12 @@ export interface PaymentCheck {
    */
   payeeNamedBy?: 'destination' | 'own';
   /**
+   * Which side is the caller's own wallet, for a refusal worded to them: the
+   * payer (a transfer, a hold, a capture) or the payee (a deposit). Absent: a
+   * movement an operator posts (a reversal), whose refusals name the wallets.
+   */
+  caller?: 'payer' | 'payee';
+  /**
    * An operator's correction (a reversal): a freeze stops the wallet's user,
    * not the operator, so frozen wallets neither refuse it (a claw-back).
    */
@@ -48,8 +54,8 @@ export interface PaymentCheck {
  * Returns the payee.
  */
 export function checkPayment(payment: PaymentCheck, balances: BalanceCalculator): LedgerAccount {
-  const { payer, payee, amount, reserved, payeeNamedBy, byOperator, payerPart } = payment;
-  if (payer.frozen && !byOperator) throw new WalletFrozenError(payer.id, 'source');
+  const { payer, payee, amount, reserved, payeeNamedBy, caller, byOperator, payerPart } = payment;
+  if (payer.frozen && !byOperator) throw new WalletFrozenError(payer.id, caller === 'payer' ? 'own' : 'payer');
   if (!balances.canPay(payer, amount, reserved)) {
     if (!payerPart) throw new InsufficientFundsError();
     const available = balances.available(payer, reserved);
@@ -59,9 +65,8 @@ export function checkPayment(payment: PaymentCheck, balances: BalanceCalculator)
   }
   if (!payee) throw new DestinationWalletNotFoundError();
   if (payee.frozen && !byOperator) {
-    throw payeeNamedBy === 'own'
-      ? new WalletFrozenError(payee.id, 'own')
-      : new WalletFrozenError(payee.id, 'destination', payeeNamedBy ?? ALL_FIELDS);
+    const side = caller === 'payee' ? 'own' : caller === 'payer' ? 'destination' : 'payee';
+    throw new WalletFrozenError(payee.id, side, payeeNamedBy === 'destination' ? 'destination' : ALL_FIELDS);
   }
   return payee;
 }

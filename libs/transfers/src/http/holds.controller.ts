@@ -1,11 +1,23 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, UUID_PATTERN } from '@app/http';
+import { ApiEnvelope, ApiErrors, type DocumentedFailure, UUID_PATTERN } from '@app/http';
+import { destinationWalletFrozen, OWN_WALLET_FROZEN } from '@app/ledger';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { type Answer, GroupCommitter } from '../application/group-committer';
 import { HoldNotFoundError } from '../domain/transfers.errors';
 import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldRequest } from './holds.dto';
+
+const HOLD_FORBIDDEN: DocumentedFailure = {
+  status: 403,
+  description: "The hold is another user's: only the owner of the paying wallet may capture or void it",
+  error: {
+    code: 'FORBIDDEN',
+    message: 'Only the owner of the paying wallet may capture or void this hold.',
+    target: '__all__',
+    reason: 'HOLD_FORBIDDEN',
+  },
+};
 
 @ApiTags('holds')
 @Authenticated()
@@ -20,10 +32,11 @@ export class HoldsController {
     summary: "Reserve money on the caller's wallet for a destination (two-phase transfer)",
     description:
       'Checked like a transfer, against the available balance: 422 (bad UUID, bad amount, own wallet); ' +
-      '404 caller has no wallet; 400 "Insufficient funds."; 404 "Destination wallet does not exist."',
+      '404 caller has no wallet; 403 WALLET_FROZEN when the caller\'s wallet is frozen; 400 "Insufficient funds."; ' +
+      '404 "Destination wallet does not exist."; 403 WALLET_FROZEN when the destination is frozen.',
   })
   @ApiEnvelope(HoldResponse)
-  @ApiErrors(400, 401, 404, 409, 413, 422)
+  @ApiErrors(400, 401, OWN_WALLET_FROZEN, destinationWalletFrozen('destination'), 404, 409, 413, 422)
   place(
     @CurrentUser() user: SessionUser,
     @Body() body: PlaceHoldRequest,
@@ -47,11 +60,12 @@ export class HoldsController {
   @ApiOperation({
     summary: 'Capture a hold: posts a TRANSFER of `amount` (default: all) and releases the rest',
     description:
-      'Only the payer may capture; a hold is captured or voided at most once (409); an expired hold cannot be captured (409).',
+      'Only the payer may capture (403 HOLD_FORBIDDEN); a hold is captured or voided at most once (409); an expired hold ' +
+      'cannot be captured (409); 403 WALLET_FROZEN when either wallet is frozen.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiEnvelope(HoldResponse)
-  @ApiErrors(401, 403, 404, 409, 422)
+  @ApiErrors(401, HOLD_FORBIDDEN, OWN_WALLET_FROZEN, destinationWalletFrozen(), 404, 409, 422)
   capture(
     @CurrentUser() user: SessionUser,
     @Param('id') id: string,
@@ -67,10 +81,13 @@ export class HoldsController {
   @Post('holds/:id/void')
   @HttpCode(200)
   @Idempotent({ handlerClaims: true })
-  @ApiOperation({ summary: 'Void a hold: releases the reserved money; nothing is posted' })
+  @ApiOperation({
+    summary: 'Void a hold: releases the reserved money; nothing is posted',
+    description: 'Only the payer may void (403 HOLD_FORBIDDEN); possible on a frozen wallet (nothing moves).',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiEnvelope(HoldResponse)
-  @ApiErrors(401, 403, 404, 409)
+  @ApiErrors(401, HOLD_FORBIDDEN, 404, 409)
   void(
     @CurrentUser() user: SessionUser,
     @Param('id') id: string,

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors } from '@app/http';
+import { destinationWalletFrozen, OWN_WALLET_FROZEN } from '@app/ledger';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { OperationResponse } from '@app/wallets';
 import { type Answer, GroupCommitter } from '../application/group-committer';
@@ -16,9 +17,12 @@ export class TransfersController {
   @Post('deposit')
   @HttpCode(200)
   @Idempotent({ handlerClaims: true })
-  @ApiOperation({ summary: "Deposit into the caller's wallet (debits the system funding wallet)" })
+  @ApiOperation({
+    summary: "Deposit into the caller's wallet (debits the system funding wallet)",
+    description: '403 WALLET_FROZEN when an operator froze the wallet.',
+  })
   @ApiEnvelope(OperationResponse, { description: "The operation credited to the caller's wallet" })
-  @ApiErrors(401, 404, 409, 413, 422)
+  @ApiErrors(401, OWN_WALLET_FROZEN, 404, 409, 413, 422)
   deposit(
     @CurrentUser() user: SessionUser,
     @Body() body: DepositRequest,
@@ -37,10 +41,11 @@ export class TransfersController {
     summary: 'Transfer to another wallet',
     description:
       'Checked in this order: 401; 422 (bad UUID, bad amount, own wallet); 404 caller has no wallet; ' +
-      '400 "Insufficient funds."; 404 "Destination wallet does not exist."',
+      '403 WALLET_FROZEN when the caller\'s wallet is frozen; 400 "Insufficient funds."; ' +
+      '404 "Destination wallet does not exist."; 403 WALLET_FROZEN when the destination is frozen.',
   })
   @ApiEnvelope(OperationResponse, { description: "The operation debited from the caller's wallet (negative amount)" })
-  @ApiErrors(400, 401, 404, 409, 413, 422)
+  @ApiErrors(400, 401, OWN_WALLET_FROZEN, destinationWalletFrozen('destination'), 404, 409, 413, 422)
   transfer(
     @CurrentUser() user: SessionUser,
     @Body() body: TransferRequest,

@@ -26,6 +26,13 @@ export class WalletResponse {
   })
   available?: string;
 
+  @ApiProperty({
+    description:
+      'Whether an operator froze the wallet (now, also with `at`): a frozen wallet can neither send nor receive money, ' +
+      'and its money routes answer 403 WALLET_FROZEN until support unfreezes it',
+  })
+  frozen: boolean;
+
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'The moment asked for with `at`' })
   at?: string;
 
@@ -35,6 +42,7 @@ export class WalletResponse {
       user_id: view.wallet.userId,
       balance: view.balance.toFixed(),
       ...(view.available ? { available: view.available.toFixed() } : {}),
+      frozen: view.wallet.frozen,
       ...(at ? { at: at.toISOString() } : {}),
     });
   }
