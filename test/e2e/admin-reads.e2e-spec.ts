@@ -412,6 +412,8 @@ describe('admin reads (spec 17, section 2)', () => {
         target: alice.walletId,
         target_username: alice.username,
         reason: 'first look',
+        amount: null,
+        entry_id: null,
         created_at: expect.any(String),
         source_wallet_id: null,
         source_username: null,

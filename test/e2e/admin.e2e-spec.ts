@@ -605,7 +605,9 @@ describe('admin tools (contract part B)', () => {
       await freeze(alice.walletId).expect(200);
       await freeze(bob.walletId).expect(200);
       const send = bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
-      expect(await answerOf(send)).toEqual(walletFrozen(`Paying wallet ${bob.walletId} is frozen.`));
+      expect(await answerOf(send)).toEqual(
+        walletFrozen('Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.'),
+      );
       await reverse(sent.transfer_id, { amount: '2.00' }).expect(200);
       await unfreeze(bob.walletId).expect(200);
       await reverse(sent.transfer_id).expect(200);

@@ -43,8 +43,12 @@ interface OperationRow {
   reversed_amount: string | null;
 }
 
+/** An operation's columns and what reverses its entry (per row, by index: see \`page\`), read from "operations" o. */
 const COLUMNS = `id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
-              amount::text as amount, sequence, balance_after::text as balance_after, timestamp`;
+              amount::text as amount, sequence, balance_after::text as balance_after, timestamp,
+              (select e.reverses_id from journal_entries e where e.id = o.transfer_id) as reverses,
+              (select r.reversed_total::text from journal_entries r
+                where r.reverses_id = o.transfer_id order by r.reversal_number desc limit 1) as reversed_amount`;
 
 function toOperation(row: OperationRow): Operation {
   return Object.assign(new Operation(), {
