@@ -30,7 +30,7 @@ test-failover: install ## pg_auto_failover (monitor, two nodes) behind HAProxy: 
 test-container: ## build the image, run docker-compose.yml on rootful podman and walk the API (skipped, saying why, where podman cannot run)
 	scripts/test-container.sh
 
-bench: install ## measure the service against pgbench, a bare Express and the seed's design, with issue 10's targets (BENCH_QUICK=1: short run)
+bench: install ## measure the service against pgbench, a bare Express and the seed's design, with issue 18's targets (BENCH_QUICK=1: short run)
 	npm run --silent bench
 
 migrate: install build ## apply pending migrations to DATABASE_URL (or the embedded database)

@@ -7,6 +7,8 @@ export interface PgbenchResult {
   script: string;
   connections: number;
   transactionsPerSecond: number | null;
+  /** pgbench's "latency average" (ms per transaction, one client's view); null when there is no figure. */
+  latencyMs: number | null;
   /** Why there is no figure (pgbench missing or failed). */
   note?: string;
 }
@@ -35,7 +37,7 @@ export async function runPgbench(
 ): Promise<PgbenchResult> {
   const { script, connections } = options;
   const pgbench = findPgbench();
-  if (!pgbench) return { script, connections, transactionsPerSecond: null, note: 'pgbench not installed' };
+  if (!pgbench) return { script, connections, transactionsPerSecond: null, latencyMs: null, note: 'pgbench not installed' };
   try {
     const output = execFileSync(
       pgbench,
@@ -46,7 +48,7 @@ export async function runPgbench(
         '-c',
         String(connections),
         '-j',
-        '2',
+        String(Math.min(2, connections)),
         '-T',
         String(options.seconds),
         ...Object.entries(options.variables).flatMap(([name, value]) => ['-D', `${name}=${value}`]),
@@ -57,13 +59,20 @@ export async function runPgbench(
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const tps = /tps = ([0-9.]+) \(without initial connection time\)/.exec(output);
-    return { script, connections, transactionsPerSecond: tps ? Math.round(Number(tps[1])) : null };
+    const latency = /latency average = ([0-9.]+) ms/.exec(output);
+    return {
+      script,
+      connections,
+      transactionsPerSecond: tps ? Math.round(Number(tps[1])) : null,
+      latencyMs: latency ? Number(latency[1]) : null,
+    };
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     return {
       script,
       connections,
       transactionsPerSecond: null,
+      latencyMs: null,
       note: `pgbench failed: ${stderr.split('\n').slice(0, 3).join(' ')}`,
     };
   }
