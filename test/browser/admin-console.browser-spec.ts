@@ -78,7 +78,7 @@ describe('admin console at /admin', () => {
       .click();
     await expectText(ui.page.locator('#confirm-dialog #confirm-body'), new RegExp(mistaken));
     await confirmDialog('Customer sent it to the wrong account (ticket 4711)', 'Reverse 130.25');
-    await expectText(banner(), /reversed/);
+    await expectText(banner(), /Reversed 130\.25 of transfer \w{8} \(0\.00 left to reverse\)/);
     await expectText(ui.page.locator('#wallet-balance'), '1,230.25');
     await expectText(
       operationRow(mistaken, /TRANSFER OUT/)

@@ -9,8 +9,8 @@ import { initActions, resetActions, showActions } from './actions.js';
 import { initAudit, resetAudit } from './audit.js';
 import { byId, fill, show } from './dom.js';
 import { act, clearBanner, reportError, whenUnauthenticated } from './feedback.js';
-import { currentRoute, go, onRoute, reopen, stillHere, type Route } from './router.js';
-import { initSearch, markOpenWallet, openUser, resetSearch } from './search.js';
+import { currentRoute, go, onRoute, reopen, replace, stillHere, type Route } from './router.js';
+import { initSearch, markOpenWallet, resetSearch, routeOf } from './search.js';
 import { initTransfer, loadTransfer, resetTransfer } from './transfer.js';
 import { initWallets, loadWallet, resetWallets } from './wallets.js';
 
@@ -78,8 +78,8 @@ function open(route: Route): void {
       void openPane('transfer-panel', 'Could not open the transfer', () => loadTransfer(route.id));
       return;
     case 'user':
-      showPane(null, 'Opening…');
-      void openUser(route.id);
+      // A user (the action log links them) opens the user's wallet, whose address takes the user's place.
+      void openPane('wallet-panel', 'Could not open the user', async () => replace(await routeOf(route.id)));
       return;
     case 'actions':
       void showActions();

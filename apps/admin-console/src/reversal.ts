@@ -4,7 +4,7 @@
  * REVERSAL entry moves the money back; nothing is edited or deleted.
  */
 import { api, type OperationType } from './api.js';
-import { cents, leftToReverse } from './amounts.js';
+import { cents, leftToReverse, unsigned } from './amounts.js';
 import { grouped, h, money, time } from './dom.js';
 import { act, confirmWithReason, notify } from './feedback.js';
 
@@ -43,7 +43,7 @@ export async function reverseEntry(
   entry: ReversibleEntry,
   refresh: () => Promise<void>,
 ): Promise<void> {
-  const total = entry.amount.replace(/^-/, '');
+  const total = unsigned(entry.amount);
   const left = leftToReverse(entry.amount, entry.reversed_amount);
   const amountInput = h('input', {
     name: 'amount',
@@ -54,12 +54,21 @@ export async function reverseEntry(
     title: 'An amount such as 12.50, at most what is left',
   });
   const afterThis = h('span', { class: 'muted small', id: 'reversal-after' });
-  const confirmLabel = () => `Reverse ${grouped(amountInput.value.trim() || left)}`;
+  /** The amount typed, as two-decimal text when it is one; '' when empty (all that is left). */
+  const asked = () => {
+    const text = amountInput.value.trim();
+    return text && amountInput.checkValidity() ? toAmount(text) : text;
+  };
+  const confirmLabel = () => `Reverse ${grouped(asked() || left)}`;
   const describeAfter = () => {
-    const asked = amountInput.value.trim();
-    const valid = asked !== '' && amountInput.checkValidity();
-    const remains = valid ? leftToReverse(left, toAmount(asked)) : '0.00';
-    afterThis.textContent = valid && !remains.startsWith('-') ? `${grouped(remains)} will be left to reverse.` : '';
+    const amount = asked();
+    const remains = amount && amountInput.checkValidity() ? leftToReverse(left, amount) : null;
+    afterThis.textContent =
+      remains === null
+        ? ''
+        : remains.startsWith('-')
+          ? `More than the ${grouped(left)} left.`
+          : `${grouped(remains)} will be left to reverse.`;
   };
   const reason = await confirmWithReason({
     title: entry.type === 'DEPOSIT' ? 'Reverse this deposit (chargeback)?' : 'Reverse this transfer?',
@@ -107,11 +116,7 @@ export async function reverseEntry(
   });
   if (reason === null) return;
   await act(button, 'Nothing was reversed', async () => {
-    const reversal = await api.reverse(
-      entry.transfer_id,
-      reason,
-      amountInput.value.trim() && toAmount(amountInput.value.trim()),
-    );
+    const reversal = await api.reverse(entry.transfer_id, reason, asked());
     // Both wallets changed: read them again for the message.
     const touched = [...new Set(reversal.operations.map((leg) => leg.wallet_id))];
     const wallets = await Promise.all(touched.map((id) => api.wallet(id)));

@@ -7,7 +7,7 @@ import { api, type AdminUser, type AdminWallet } from './api.js';
 import { badge, byId, fill, h, money, show } from './dom.js';
 import { act } from './feedback.js';
 import { Pager } from './pager.js';
-import { go, linkTo, replace, UUID, type Route } from './router.js';
+import { go, linkTo, UUID, type Route } from './router.js';
 
 /** The prefix of the last search, null before the first. */
 let query: string | null = null;
@@ -47,16 +47,11 @@ async function search(text: string): Promise<void> {
 }
 
 /** Where an id leads: a user or a wallet opens the wallet, a transfer (any entry) the transfer view. */
-async function routeOf(id: string): Promise<Route> {
+export async function routeOf(id: string): Promise<Route> {
   const found = await api.lookup(id.toLowerCase());
   if (found.kind === 'transfer' && found.transfer_id) return { view: 'transfer', id: found.transfer_id };
   if (found.wallet_id) return { view: 'wallet', id: found.wallet_id };
   throw new Error(`User ${found.user_id ?? id} has no wallet.`);
-}
-
-/** #/users/<id> (a link of the action log): the user's wallet, in place of that address. */
-export function openUser(userId: string): Promise<void> {
-  return act(null, 'Could not open the user', async () => replace(await routeOf(userId)));
 }
 
 /** Marks the open wallet's row (or none) and keeps the row's figures in step with the wallet just read. */
