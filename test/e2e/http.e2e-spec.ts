@@ -36,6 +36,11 @@ const SESSION_ROUTES = [
   'POST /v1/admin/wallets/{id}/unfreeze',
   'GET /v1/admin/ledger/audit',
   'GET /v1/admin/actions',
+  'GET /v1/admin/wallets/{id}/operations.csv',
+  'GET /v1/admin/wallets/{id}/holds',
+  'POST /v1/admin/holds/{id}/void',
+  'GET /v1/admin/transfers/{transferId}',
+  'GET /v1/admin/lookup/{id}',
 ];
 /** Every route the application serves: the session routes and the public ones. */
 const SERVED_ROUTES = [

@@ -1,3 +1,4 @@
+import { ADMIN_ERRORS } from '@app/admin';
 import { AUTH_ERRORS } from '@app/auth';
 import { type ErrorSpec, type ErrorTranslator, HTTP_ERRORS, mergeErrorTables } from '@app/http';
 import { IDEMPOTENCY_ERRORS } from '@app/idempotency';
@@ -40,6 +41,7 @@ export const ERRORS = mergeErrorTables(
   WALLETS_ERRORS,
   LEDGER_ERRORS,
   TRANSFERS_ERRORS,
+  ADMIN_ERRORS,
 );
 
 export type DomainErrorReason = keyof typeof ERRORS;

@@ -6,12 +6,13 @@ import { AdminService } from './application/admin.service';
 import { AdminAction } from './domain/admin-action.entity';
 import { AdminController } from './http/admin.controller';
 import { AdminActionRepository } from './persistence/admin-action.repository';
+import { AdminReadsQuery } from './persistence/admin-reads.query';
 
 /** Operators' tools under /v1/admin/ (the auth guard requires the admin role there). */
 @Module({
   imports: [MikroOrmModule.forFeature([AdminAction]), WalletsModule, TransfersModule],
   controllers: [AdminController],
-  providers: [AdminService, AdminActionRepository],
+  providers: [AdminService, AdminActionRepository, AdminReadsQuery],
   exports: [AdminService],
 })
 export class AdminModule {}

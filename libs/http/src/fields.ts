@@ -71,6 +71,22 @@ export function RequiredUuid(): PropertyDecorator {
   };
 }
 
+/** Like RequiredUuid, but the field may be absent. */
+export function OptionalUuid(): PropertyDecorator {
+  const transform = Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value));
+  const validator = ValidateBy({
+    name: 'optionalUuid',
+    validator: {
+      validate: (value: unknown) => value === undefined || (typeof value === 'string' && UUID_PATTERN.test(value)),
+      defaultMessage: () => 'Not a valid UUID.',
+    },
+  });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
+}
+
 /**
  * A money amount by the contract's rules (Money.parseAmount): the field holds
  * a Money after validation. JSON numbers are judged on their source text.
@@ -119,6 +135,31 @@ export function OptionalOneOf(values: readonly string[]): PropertyDecorator {
       defaultMessage: () => `Must be one of: ${values.join(', ')}.`,
     },
   });
+}
+
+/**
+ * Optional comma-separated list of `values` in a query string (`type=DEPOSIT,REVERSAL`): the
+ * field holds the distinct values, in the order given. Empty items, unknown values or a
+ * parameter sent twice are refused.
+ */
+export function OptionalListOf(values: readonly string[]): PropertyDecorator {
+  const transform = Transform(({ value }) => {
+    if (value === undefined) return value;
+    const items = typeof value === 'string' ? value.split(',') : [];
+    // Anything else (a repeated parameter arrives as an array) stays a string, which validation refuses.
+    return items.length > 0 && items.every((item) => values.includes(item)) ? [...new Set(items)] : String(value);
+  });
+  const validator = ValidateBy({
+    name: 'optionalListOf',
+    validator: {
+      validate: (value: unknown) => value === undefined || Array.isArray(value),
+      defaultMessage: () => `Must be a comma-separated list of: ${values.join(', ')}.`,
+    },
+  });
+  return (target, key) => {
+    transform(target, key);
+    validator(target, key);
+  };
 }
 
 /** Optional integer in [min, max]: a query string of digits, or a JSON integer in a body. */

@@ -7,6 +7,7 @@ export {
   DestinationWalletNotFoundError,
   SameWalletTransferError,
   TransferNotFoundError,
+  HoldNotFoundError,
   type TransfersErrorCode,
 } from './domain/transfers.errors';
 export { TRANSFERS_ERRORS } from './http/transfers-error.table';

@@ -1,15 +1,75 @@
 import { Injectable } from '@nestjs/common';
 import { type AdminOutcome, AuthService, type SessionUser, type User } from '@app/auth';
-import { type LedgerAuditReport, LedgerAuditor } from '@app/ledger';
+import {
+  type EntryType,
+  type Hold,
+  type LedgerAuditReport,
+  LedgerAuditor,
+  type Operation,
+  OperationRepository,
+  WalletKind,
+} from '@app/ledger';
 import type { Money } from '@app/money';
 import { ReplicaReads, UnitOfWork } from '@app/persistence';
-import { type Answer, type CommandOf, GroupCommitter, type Reversal, type Submission } from '@app/transfers';
-import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } from '@app/wallets';
+import {
+  type Answer,
+  type CommandOf,
+  GroupCommitter,
+  HoldNotFoundError,
+  type Reversal,
+  type Submission,
+  TransferNotFoundError,
+} from '@app/transfers';
+import {
+  type HistoryPage,
+  type HistoryQuery,
+  type WalletView,
+  WalletNotFoundError,
+  WalletsService,
+} from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
+import { IdNotFoundError } from '../domain/admin.errors';
 import { AdminActionRepository, type LoggedAction, type LogPosition } from '../persistence/admin-action.repository';
+import {
+  type AdminHold,
+  AdminReadsQuery,
+  type EntryView,
+  type FreezeRecord,
+  type HoldPosition,
+  type Lookup,
+  type ReversalFacts,
+} from '../persistence/admin-reads.query';
 
-/** A wallet as operators see it: balances, state, and its owner's name (null for the funding wallet). */
-export type AdminWalletView = WalletView & { available: Money; username: string | null };
+/** A wallet as operators see it: balances, state, its owner's name (null for the funding wallet), and its freeze. */
+export type AdminWalletView = WalletView & { available: Money; username: string | null; freeze: FreezeRecord | null };
+
+/** A page of a wallet's operations with the usernames of every wallet on it. */
+export interface NamedHistoryPage extends HistoryPage {
+  usernames: Map<string, string | null>;
+}
+
+/** Filters of the operations export. */
+export interface OperationFilters {
+  types?: readonly EntryType[];
+  from?: Date;
+  to?: Date;
+}
+
+/** One operation of the export with what its row shows beside it. */
+export interface ExportedOperation {
+  operation: Operation;
+  usernames: ReadonlyMap<string, string | null>;
+  facts: ReversalFacts | undefined;
+}
+
+/** One journal entry for operators: its parties, reversals and legs. */
+export interface TransferView {
+  entry: EntryView;
+  legs: Operation[];
+}
+
+/** Rows per page of the operations export: what one read holds in memory at a time. */
+export const EXPORT_PAGE_SIZE = 1000;
 
 export interface UserWithWallet {
   user: User;
@@ -33,6 +93,8 @@ export class AdminService {
     private readonly auditor: LedgerAuditor,
     private readonly actions: AdminActionRepository,
     private readonly reads: ReplicaReads,
+    private readonly query: AdminReadsQuery,
+    private readonly operations: OperationRepository,
   ) {}
 
   /**
@@ -106,6 +168,31 @@ export class AdminService {
     );
   }
 
+  /**
+   * Voids any wallet's pending hold with the money movements' group commit,
+   * like the owner's void (allowed on a frozen wallet: nothing moves); the
+   * HOLD_VOID line commits with it. The destination's owner is read first
+   * (on the primary: the hold may be newer than any replica), so that the
+   * answer, recorded under an Idempotency-Key, is whole.
+   */
+  async voidHold<R>(
+    admin: SessionUser,
+    holdId: string,
+    reason: string | null,
+    request: { keyed?: Submission<CommandOf<'OPERATOR_VOID_HOLD'>, R>['keyed']; present: (hold: Hold, destinationUsername: string | null) => R },
+  ): Promise<Answer<R>> {
+    const found = await this.query.hold(holdId);
+    if (!found) throw new HoldNotFoundError();
+    return this.movements.submit(
+      { type: 'OPERATOR_VOID_HOLD', holdId },
+      {
+        keyed: request.keyed,
+        present: (hold) => request.present(hold, found.destinationUsername),
+        onAccepted: () => this.actions.add({ adminId: admin.id, action: AdminActionType.HOLD_VOID, target: holdId, reason }),
+      },
+    );
+  }
+
   /** Freezes (true) or unfreezes (false) a user wallet; answers the wallet as it is after. */
   async setFrozen(admin: SessionUser, walletId: string, frozen: boolean, reason: string | null): Promise<AdminWalletView> {
     await this.unitOfWork.run(async () => {
@@ -136,19 +223,88 @@ export class AdminService {
     return this.reads.read(async () => {
       const view = await this.wallets.walletById(walletId);
       const owner = view.wallet.userId ? await this.auth.findUser(view.wallet.userId) : null;
-      return { ...view, username: owner?.username ?? null };
+      const freeze = view.wallet.frozen ? await this.query.freezeOf(walletId) : null;
+      return { ...view, username: owner?.username ?? null, freeze };
     });
   }
 
-  history(walletId: string, query: HistoryQuery): Promise<HistoryPage> {
-    return this.reads.read(() => this.wallets.historyOfWalletId(walletId, query));
+  /** A page of any user wallet's operations, with every party's username (one statement for the page). */
+  history(walletId: string, query: HistoryQuery): Promise<NamedHistoryPage> {
+    return this.reads.read(async () => {
+      const page = await this.wallets.historyOfWalletId(walletId, query);
+      return { ...page, usernames: await this.query.usernamesOfWallets(partiesOf(page.operations)) };
+    });
+  }
+
+  /**
+   * Every operation of a user wallet that passes the filters, oldest first,
+   * in pages of EXPORT_PAGE_SIZE read one at a time (keyset by sequence, each
+   * page its own short read): memory stays bounded whatever the wallet's
+   * size, and no read holds a snapshot open while the client downloads. The
+   * first page is read before anything is yielded, so that an unknown wallet
+   * (404) or the funding wallet (422) fails before the caller answers.
+   */
+  async *exportOperations(walletId: string, filters: OperationFilters): AsyncGenerator<ExportedOperation[]> {
+    let after: HistoryQuery['after'];
+    do {
+      const page = await this.reads.read(async () => {
+        const read = await this.wallets.historyOfWalletId(walletId, {
+          ...filters,
+          order: 'asc',
+          limit: EXPORT_PAGE_SIZE,
+          after,
+        });
+        const [usernames, facts] = await Promise.all([
+          this.query.usernamesOfWallets(partiesOf(read.operations)),
+          this.query.reversalFacts(read.operations.map((operation) => operation.transferId)),
+        ]);
+        return { ...read, usernames, facts };
+      });
+      yield page.operations.map((operation) => ({
+        operation,
+        usernames: page.usernames,
+        facts: page.facts.get(operation.transferId),
+      }));
+      after = page.next ?? undefined;
+    } while (after);
+  }
+
+  /** The holds a wallet placed, newest first (404 for an unknown wallet). */
+  holds(walletId: string, after: HoldPosition | undefined, limit: number): Promise<AdminHold[]> {
+    return this.reads.read(async () => {
+      await this.wallets.walletById(walletId);
+      return this.query.holdsOf(walletId, after, limit);
+    });
+  }
+
+  /** One journal entry (any type) with its parties, reversals and legs; 404 when none has this id. */
+  transfer(transferId: string): Promise<TransferView> {
+    return this.reads.read(async () => {
+      const entry = await this.query.entry(transferId);
+      if (!entry) throw new TransferNotFoundError();
+      return { entry, legs: await this.operations.legsOf(transferId) };
+    });
+  }
+
+  /** What an id names (a user, a wallet, a journal entry); 404 when nothing. */
+  lookup(id: string): Promise<Lookup> {
+    return this.reads.read(async () => {
+      const found = await this.query.lookup(id);
+      if (!found) throw new IdNotFoundError();
+      return found;
+    });
   }
 
   audit(): Promise<LedgerAuditReport> {
     return this.auditor.run();
   }
 
-  log(after: LogPosition | undefined, limit: number): Promise<LoggedAction[]> {
-    return this.reads.read(() => this.actions.page(after, limit));
+  log(after: LogPosition | undefined, limit: number, target?: string): Promise<LoggedAction[]> {
+    return this.reads.read(() => this.actions.page(after, limit, target));
   }
+}
+
+/** Every wallet a page of operations names. */
+function partiesOf(operations: readonly Operation[]): string[] {
+  return operations.flatMap((operation) => [operation.sourceWalletId, operation.destinationWalletId]);
 }

@@ -10,6 +10,8 @@ export const AdminActionType = {
   REVERSAL: 'REVERSAL',
   FREEZE: 'FREEZE',
   UNFREEZE: 'UNFREEZE',
+  /** An operator voided a pending hold (target: the hold). */
+  HOLD_VOID: 'HOLD_VOID',
 } as const;
 export type AdminActionType = (typeof AdminActionType)[keyof typeof AdminActionType];
 
@@ -21,6 +23,7 @@ export type AdminActionType = (typeof AdminActionType)[keyof typeof AdminActionT
  */
 @Entity({ tableName: 'admin_actions' })
 @Index({ name: 'admin_actions_created_at_index', properties: ['createdAt', 'id'] })
+@Index({ name: 'admin_actions_target_index', properties: ['target', 'createdAt', 'id'] })
 export class AdminAction {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -40,7 +43,7 @@ export class AdminAction {
   @Enum({ items: () => AdminActionType })
   action: AdminActionType;
 
-  /** The user, wallet or journal entry acted on. */
+  /** The user, wallet, journal entry or hold acted on. */
   @Property({ type: 'uuid' })
   target: string;
 

@@ -1,23 +1,43 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, type EnvelopeError, ErrorDto, JsonBodyOnly, UUID_PATTERN, WithMeta } from '@app/http';
+import {
+  ApiEnvelope,
+  ApiErrors,
+  type EnvelopeError,
+  ErrorDto,
+  JsonBodyOnly,
+  RawResponse,
+  UUID_PATTERN,
+  WithMeta,
+} from '@app/http';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
-import { type Answer, TransferNotFoundError } from '@app/transfers';
-import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletNotFoundError } from '@app/wallets';
+import { type Answer, HoldNotFoundError, TransferNotFoundError } from '@app/transfers';
+import { cursorOf, PageMeta, WalletNotFoundError } from '@app/wallets';
 import { AdminService } from '../application/admin.service';
+import { IdNotFoundError } from '../domain/admin.errors';
 import {
   ActionsQuery,
   AdminActionResponse,
+  AdminHoldResponse,
+  AdminOperationResponse,
+  AdminOperationsQuery,
   AdminUserResponse,
   AdminWalletResponse,
   AuditResponse,
+  holdCursor,
+  HoldsQuery,
   logCursor,
+  LookupResponse,
+  OperationsCsvQuery,
   ReasonRequest,
   ReversalResponse,
+  TransferViewResponse,
   userCursor,
   UsersQuery,
 } from './admin.dto';
+import { OPERATIONS_CSV_HEADER, operationsCsvRows, writeRespectingBackpressure } from './operations.csv';
 
 const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role gets 403 FORBIDDEN.';
 
@@ -27,6 +47,8 @@ const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role g
 @JsonBodyOnly()
 @Controller('v1/admin')
 export class AdminController {
+  private readonly log = new Logger(AdminController.name);
+
   constructor(private readonly admin: AdminService) {}
 
   @Get('users')
@@ -47,7 +69,10 @@ export class AdminController {
   }
 
   @Get('wallets/:id')
-  @ApiOperation({ summary: 'Any wallet: balance, available balance, frozen state', description: FORBIDDEN })
+  @ApiOperation({
+    summary: 'Any wallet: balance, available balance, frozen state (with the reason, who froze it and when)',
+    description: FORBIDDEN,
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiEnvelope(AdminWalletResponse)
   @ApiErrors(401, 403, 404)
@@ -57,25 +82,160 @@ export class AdminController {
 
   @Get('wallets/:id/operations')
   @ApiOperation({
-    summary: "Any wallet's operations, with receipts; paged like GET /v1/wallets/operations",
-    description: FORBIDDEN,
+    summary: "Any wallet's operations, with receipts and both parties' usernames; paged like GET /v1/wallets/operations",
+    description:
+      'Filters `type` (comma-separated entry types), `from` (inclusive) and `to` (exclusive) combine with the ' +
+      'cursor, order and limit; an unknown type or a bad moment is 422. 422 for the system funding wallet, which ' +
+      `keeps no sequence to page by. ${FORBIDDEN}`,
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiEnvelope(OperationResponse, { isArray: true, meta: PageMeta })
+  @ApiEnvelope(AdminOperationResponse, { isArray: true, meta: PageMeta })
   @ApiErrors(401, 403, 404, 422)
   async operations(
     @Param('id') id: string,
-    @Query() query: OperationsQuery,
-  ): Promise<WithMeta<OperationResponse[], PageMeta>> {
+    @Query() query: AdminOperationsQuery,
+  ): Promise<WithMeta<AdminOperationResponse[], PageMeta>> {
     const page = await this.admin.history(walletId(id), {
       order: query.order ?? 'desc',
       limit: query.limit ?? 100,
       timestamp: query.timestamp,
       after: query.cursor,
+      types: query.type,
+      from: query.from,
+      to: query.to,
     });
-    return new WithMeta(page.operations.map(OperationResponse.of), {
-      next_cursor: page.next ? cursorOf(page.next) : null,
+    return new WithMeta(
+      page.operations.map((operation) => AdminOperationResponse.withNames(operation, page.usernames)),
+      { next_cursor: page.next ? cursorOf(page.next) : null },
+    );
+  }
+
+  @Get('wallets/:id/operations.csv')
+  @RawResponse()
+  @ApiOperation({
+    summary: "Download every operation of a wallet that passes the filters, as CSV, oldest first",
+    description:
+      'Columns: transfer_id, type, created_at, amount, balance_after, sequence, source_wallet_id, source_username, ' +
+      'destination_wallet_id, destination_username, reverses, reversed_amount (RFC 4180; a username a spreadsheet ' +
+      "would run as a formula is prefixed with '). Streamed in pages of 1000 rows, so any size downloads in " +
+      'bounded memory. Same filters as the operations route. Failures before the first byte answer in the JSON ' +
+      `envelope: 404 unknown wallet, 422 bad filter or the funding wallet. ${FORBIDDEN}`,
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse({
+    status: 200,
+    description: 'The CSV file (Content-Disposition: attachment; filename="wallet-<id>-operations.csv")',
+    content: {
+      'text/csv': {
+        schema: { type: 'string' },
+        example:
+          `${OPERATIONS_CSV_HEADER}` +
+          '3b1f0c52-8f7e-4a36-9a51-1c2d3e4f5a6b,TRANSFER,2026-11-24T17:40:00.123Z,-10.00,90.00,2,' +
+          '5f1c2d3e-0000-4000-8000-00000000000a,alice,7a8b9c0d-0000-4000-8000-00000000000b,bob,,3.00\r\n',
+      },
+    },
+  })
+  @ApiErrors(401, 403, 404, 422)
+  async operationsCsv(@Param('id') id: string, @Query() query: OperationsCsvQuery, @Res() response: Response): Promise<void> {
+    const wallet = walletId(id);
+    const pages = this.admin.exportOperations(wallet, { types: query.type, from: query.from, to: query.to });
+    // The first page decides the answer: an unknown wallet or the funding wallet fails here, in the envelope.
+    const first = await pages.next();
+    response.status(200);
+    response.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    response.setHeader('Content-Disposition', `attachment; filename="wallet-${wallet}-operations.csv"`);
+    response.setHeader('Cache-Control', 'no-store');
+    try {
+      if (!(await writeRespectingBackpressure(response, OPERATIONS_CSV_HEADER))) return void (await pages.return(undefined));
+      if (!first.done && !(await writeRespectingBackpressure(response, operationsCsvRows(first.value)))) {
+        return void (await pages.return(undefined));
+      }
+      // Each page is written (and the socket drained) before the next is read: one page in memory at a time.
+      for await (const page of pages) {
+        if (!(await writeRespectingBackpressure(response, operationsCsvRows(page)))) return;
+      }
+      response.end();
+    } catch (error) {
+      // The status line is gone: a failure now can only cut the download short, which the client sees.
+      this.log.error(`operations export of wallet ${wallet} failed: ${(error as Error).message}`);
+      response.destroy(error as Error);
+    }
+  }
+
+  @Get('wallets/:id/holds')
+  @ApiOperation({
+    summary: 'The holds a wallet placed, newest first, keyset paged',
+    description:
+      'Status as of now: a pending hold past its expiry reads EXPIRED. 404 for an unknown wallet; a cursor ' +
+      `is valid for the same wallet only. ${FORBIDDEN}`,
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(AdminHoldResponse, { isArray: true, meta: PageMeta })
+  @ApiErrors(401, 403, 404, 422)
+  async holds(@Param('id') id: string, @Query() query: HoldsQuery): Promise<WithMeta<AdminHoldResponse[], PageMeta>> {
+    const wallet = walletId(id);
+    const limit = query.limit ?? 100;
+    // A cursor of another wallet starts over rather than skipping holds.
+    const after = query.cursor?.walletId === wallet ? query.cursor : undefined;
+    const holds = await this.admin.holds(wallet, after, limit + 1);
+    const page = holds.slice(0, limit);
+    const last = page.at(-1);
+    return new WithMeta(page.map(AdminHoldResponse.of), {
+      next_cursor:
+        holds.length > limit && last ? holdCursor({ walletId: wallet, createdAt: last.createdAt, id: last.id }) : null,
     });
+  }
+
+  @Post('holds/:id/void')
+  @HttpCode(200)
+  @Idempotent({ handlerClaims: true })
+  @ApiOperation({
+    summary: "Void any wallet's pending hold: the reserved money is released, nothing is posted",
+    description:
+      'Through the same batch as the owner\'s void, and like it allowed on a frozen wallet. 409 when the hold is no ' +
+      'longer pending (HOLD_ALREADY_RESOLVED, HOLD_EXPIRED); 404 unknown hold. Logged as HOLD_VOID with its reason. ' +
+      FORBIDDEN,
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(AdminHoldResponse)
+  @ApiErrors(401, 403, 404, 409, 413, 422)
+  async voidHold(
+    @CurrentUser() admin: SessionUser,
+    @Param('id') id: string,
+    @Body() body: ReasonRequest,
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<AdminHoldResponse>> {
+    if (!UUID_PATTERN.test(id)) throw new HoldNotFoundError();
+    return this.admin.voidHold(admin, id.toLowerCase(), body.reason || null, {
+      keyed,
+      present: AdminHoldResponse.ofEntity,
+    });
+  }
+
+  @Get('transfers/:transferId')
+  @ApiOperation({
+    summary: 'One journal entry (deposit, transfer or reversal) with both parties, its legs and its reversals',
+    description: `404 for an unknown or malformed id. ${FORBIDDEN}`,
+  })
+  @ApiParam({ name: 'transferId', format: 'uuid' })
+  @ApiEnvelope(TransferViewResponse)
+  @ApiErrors(401, 403, 404)
+  async transfer(@Param('transferId') transferId: string): Promise<TransferViewResponse> {
+    if (!UUID_PATTERN.test(transferId)) throw new TransferNotFoundError();
+    return TransferViewResponse.of(await this.admin.transfer(transferId.toLowerCase()));
+  }
+
+  @Get('lookup/:id')
+  @ApiOperation({
+    summary: 'What an id names: a user, a wallet or a transfer (any journal entry), with the ids it resolves to',
+    description: `404 when nothing has this id (or it is no UUID). ${FORBIDDEN}`,
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiEnvelope(LookupResponse)
+  @ApiErrors(401, 403, 404)
+  async lookup(@Param('id') id: string): Promise<LookupResponse> {
+    if (!UUID_PATTERN.test(id)) throw new IdNotFoundError();
+    return LookupResponse.of(await this.admin.lookup(id.toLowerCase()));
   }
 
   @Post('transfers/:transferId/reversal')
@@ -167,12 +327,15 @@ export class AdminController {
   }
 
   @Get('actions')
-  @ApiOperation({ summary: 'The admin action log, newest first', description: FORBIDDEN })
+  @ApiOperation({
+    summary: 'The admin action log, newest first, with the usernames involved',
+    description: `\`target\`: only the actions on that id (a wallet, a user, a transfer, a hold). ${FORBIDDEN}`,
+  })
   @ApiEnvelope(AdminActionResponse, { isArray: true, meta: PageMeta })
   @ApiErrors(401, 403, 422)
   async actions(@Query() query: ActionsQuery): Promise<WithMeta<AdminActionResponse[], PageMeta>> {
     const limit = query.limit ?? 50;
-    const lines = await this.admin.log(query.cursor, limit + 1);
+    const lines = await this.admin.log(query.cursor, limit + 1, query.target);
     const page = lines.slice(0, limit);
     const last = page.at(-1);
     return new WithMeta(page.map(AdminActionResponse.of), {

@@ -1,11 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChainBreak, LedgerAuditReport } from '@app/ledger';
-import { OptionalCursor, OptionalIntInRange, OptionalString, UUID_PATTERN, encodeCursor } from '@app/http';
+import {
+  OptionalCursor,
+  OptionalIntInRange,
+  OptionalListOf,
+  OptionalString,
+  OptionalTimestamp,
+  OptionalUuid,
+  UUID_PATTERN,
+  encodeCursor,
+} from '@app/http';
+import { EntryType, type Hold, type Operation } from '@app/ledger';
 import type { Reversal } from '@app/transfers';
-import { OperationResponse } from '@app/wallets';
+import { OperationResponse, OperationsQuery } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
-import type { AdminWalletView, UserWithWallet } from '../application/admin.service';
+import type { AdminWalletView, TransferView, UserWithWallet } from '../application/admin.service';
 import type { LoggedAction, LogPosition } from '../persistence/admin-action.repository';
+import type { AdminHold, HoldPosition, Lookup } from '../persistence/admin-reads.query';
 
 export class ReasonRequest {
   @ApiPropertyOptional({
@@ -47,6 +58,14 @@ function readUserPosition(position: Record<string, unknown>): UserPosition | nul
 }
 
 export class ActionsQuery {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    description: 'Only the actions on this id: a wallet, a user, a transfer (journal entry) or a hold',
+  })
+  @OptionalUuid()
+  target?: string;
+
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
   @OptionalIntInRange(1, 100)
   limit?: number;
@@ -79,6 +98,262 @@ function readLogPosition(position: Record<string, unknown>): LogPosition | null 
     UUID_PATTERN.test(i)
     ? { createdAt: new Date(t), id: i.toLowerCase() }
     : null;
+}
+
+const ENTRY_TYPES = Object.values(EntryType);
+
+const TYPE_DOC = {
+  type: String,
+  example: 'TRANSFER,REVERSAL',
+  description: `Only these entry types, comma-separated (${ENTRY_TYPES.join(', ')}); an unknown one is 422`,
+};
+const FROM_DOC = {
+  type: String,
+  format: 'date-time',
+  description: 'Only operations at or after this moment (inclusive); without a zone, UTC',
+};
+const TO_DOC = {
+  type: String,
+  format: 'date-time',
+  description: 'Only operations before this moment (exclusive); without a zone, UTC',
+};
+
+/** GET /v1/admin/wallets/{id}/operations: the user route's paging, and filters. */
+export class AdminOperationsQuery extends OperationsQuery {
+  @ApiPropertyOptional(TYPE_DOC)
+  @OptionalListOf(ENTRY_TYPES)
+  type?: EntryType[];
+
+  @ApiPropertyOptional(FROM_DOC)
+  @OptionalTimestamp()
+  from?: Date;
+
+  @ApiPropertyOptional(TO_DOC)
+  @OptionalTimestamp()
+  to?: Date;
+}
+
+/** GET /v1/admin/wallets/{id}/operations.csv: the same filters, every matching operation. */
+export class OperationsCsvQuery {
+  @ApiPropertyOptional(TYPE_DOC)
+  @OptionalListOf(ENTRY_TYPES)
+  type?: EntryType[];
+
+  @ApiPropertyOptional(FROM_DOC)
+  @OptionalTimestamp()
+  from?: Date;
+
+  @ApiPropertyOptional(TO_DOC)
+  @OptionalTimestamp()
+  to?: Date;
+}
+
+/** An operation as operators see it: the user route's, with both parties' usernames. */
+export class AdminOperationResponse extends OperationResponse {
+  @ApiProperty({ type: String, nullable: true, description: "The paying wallet's owner; null for the funding wallet" })
+  source_username: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "The receiving wallet's owner; null for the funding wallet" })
+  destination_username: string | null;
+
+  static withNames(operation: Operation, usernames: ReadonlyMap<string, string | null>): AdminOperationResponse {
+    return Object.assign(new AdminOperationResponse(), OperationResponse.of(operation), {
+      source_username: usernames.get(operation.sourceWalletId) ?? null,
+      destination_username: usernames.get(operation.destinationWalletId) ?? null,
+    });
+  }
+}
+
+export class HoldsQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
+  @OptionalIntInRange(1, 1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: String, description: 'meta.next_cursor of the previous page; valid for the same wallet only' })
+  @OptionalCursor(readHoldPosition)
+  cursor?: HoldPosition;
+}
+
+export function holdCursor(position: HoldPosition): string {
+  return encodeCursor({ w: position.walletId, t: position.createdAt.getTime(), i: position.id });
+}
+
+function readHoldPosition(position: Record<string, unknown>): HoldPosition | null {
+  const { w, t, i } = position;
+  return typeof w === 'string' &&
+    UUID_PATTERN.test(w) &&
+    typeof t === 'number' &&
+    Number.isSafeInteger(t) &&
+    t >= FIRST_MOMENT &&
+    t <= LAST_MOMENT &&
+    typeof i === 'string' &&
+    UUID_PATTERN.test(i)
+    ? { walletId: w.toLowerCase(), createdAt: new Date(t), id: i.toLowerCase() }
+    : null;
+}
+
+export class AdminHoldResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The wallet that placed the hold (the payer)' })
+  source_wallet_id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  destination_wallet_id: string;
+
+  @ApiProperty({ type: String, nullable: true, description: "The destination wallet's owner" })
+  destination_username: string | null;
+
+  @ApiProperty({ type: String, example: '25.00', description: 'The held amount' })
+  amount: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '20.00', description: 'What a capture posted' })
+  captured_amount: string | null;
+
+  @ApiProperty({
+    enum: ['PENDING', 'CAPTURED', 'VOIDED', 'EXPIRED'],
+    description: 'A pending hold past its expiry reads EXPIRED (it reserves nothing)',
+  })
+  status: string;
+
+  @ApiProperty({ format: 'date-time' })
+  expires_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  static of(hold: AdminHold): AdminHoldResponse {
+    return Object.assign(new AdminHoldResponse(), {
+      id: hold.id,
+      source_wallet_id: hold.sourceWalletId,
+      destination_wallet_id: hold.destinationWalletId,
+      destination_username: hold.destinationUsername,
+      amount: hold.amount.toFixed(),
+      captured_amount: hold.capturedAmount?.toFixed() ?? null,
+      status: hold.status,
+      expires_at: hold.expiresAt.toISOString(),
+      created_at: hold.createdAt.toISOString(),
+    });
+  }
+
+  /** A hold a batch just resolved, with the destination's owner read before. */
+  static ofEntity(hold: Hold, destinationUsername: string | null): AdminHoldResponse {
+    return AdminHoldResponse.of({
+      id: hold.id,
+      sourceWalletId: hold.sourceWalletId,
+      destinationWalletId: hold.destinationWalletId,
+      destinationUsername,
+      amount: hold.amount,
+      capturedAmount: hold.capturedAmount,
+      status: hold.status,
+      expiresAt: hold.expiresAt,
+      createdAt: hold.createdAt!,
+    });
+  }
+}
+
+export class TransferReversalResponse {
+  @ApiProperty({ format: 'uuid', description: 'The REVERSAL entry' })
+  transfer_id: string;
+
+  @ApiProperty({ type: String, example: '3.00' })
+  amount: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+}
+
+export class TransferViewResponse {
+  @ApiProperty({ format: 'uuid' })
+  transfer_id: string;
+
+  @ApiProperty({ enum: ENTRY_TYPES })
+  type: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ type: String, example: '10.00', description: 'What the entry moved from source to destination' })
+  amount: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The paying wallet (the funding wallet for a deposit)' })
+  source_wallet_id: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'null for the funding wallet' })
+  source_username: string | null;
+
+  @ApiProperty({ format: 'uuid' })
+  destination_wallet_id: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'null for the funding wallet' })
+  destination_username: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'For a REVERSAL: the entry it corrects' })
+  reverses: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '3.00',
+    description: "The sum of this entry's reversals; null while nothing is reversed",
+  })
+  reversed_amount: string | null;
+
+  @ApiProperty({ type: [TransferReversalResponse], description: 'Its REVERSAL entries, oldest first' })
+  reversals: TransferReversalResponse[];
+
+  @ApiProperty({ type: [AdminOperationResponse], description: 'Its legs, the paying one first, with receipts' })
+  operations: AdminOperationResponse[];
+
+  static of(view: TransferView): TransferViewResponse {
+    const { entry, legs } = view;
+    const usernames = new Map([
+      [entry.sourceWalletId, entry.sourceUsername],
+      [entry.destinationWalletId, entry.destinationUsername],
+    ]);
+    return Object.assign(new TransferViewResponse(), {
+      transfer_id: entry.id,
+      type: entry.type,
+      created_at: entry.createdAt.toISOString(),
+      amount: entry.amount.toFixed(),
+      source_wallet_id: entry.sourceWalletId,
+      source_username: entry.sourceUsername,
+      destination_wallet_id: entry.destinationWalletId,
+      destination_username: entry.destinationUsername,
+      reverses: entry.reverses,
+      reversed_amount: entry.reversedAmount?.toFixed() ?? null,
+      reversals: entry.reversals.map((reversal) => ({
+        transfer_id: reversal.id,
+        amount: reversal.amount.toFixed(),
+        created_at: reversal.createdAt.toISOString(),
+      })),
+      operations: legs.map((leg) => AdminOperationResponse.withNames(leg, usernames)),
+    });
+  }
+}
+
+export class LookupResponse {
+  @ApiProperty({ enum: ['user', 'wallet', 'transfer'], description: 'What the id names' })
+  kind: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The user, or the wallet\'s owner' })
+  user_id: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The wallet, or the user\'s wallet' })
+  wallet_id: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The journal entry (any type)' })
+  transfer_id: string | null;
+
+  static of(found: Lookup): LookupResponse {
+    return Object.assign(new LookupResponse(), {
+      kind: found.kind,
+      user_id: found.userId,
+      wallet_id: found.walletId,
+      transfer_id: found.transferId,
+    });
+  }
 }
 
 export class AdminWalletSummary {
@@ -151,8 +426,18 @@ export class AdminWalletResponse {
   @ApiProperty({ description: 'A frozen wallet can neither send nor receive' })
   frozen: boolean;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When it was frozen; null when not frozen' })
   frozen_at: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The reason the freeze gave; null when not frozen' })
+  frozen_reason: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The username of the admin who froze it; null when not frozen (or frozen from the command line)',
+  })
+  frozen_by: string | null;
 
   @ApiProperty({ type: 'integer', nullable: true, description: 'Sequence of its newest operation (null: system wallet)' })
   last_sequence: number | null;
@@ -167,6 +452,8 @@ export class AdminWalletResponse {
       available: view.available.toFixed(),
       frozen: view.wallet.frozen,
       frozen_at: view.wallet.frozenAt?.toISOString() ?? null,
+      frozen_reason: view.wallet.frozen ? (view.freeze?.reason ?? null) : null,
+      frozen_by: view.wallet.frozen ? (view.freeze?.adminUsername ?? null) : null,
       last_sequence: view.wallet.lastSequence,
     });
   }
@@ -299,14 +586,36 @@ export class AdminActionResponse {
   @ApiProperty({ enum: Object.values(AdminActionType) })
   action: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The user (PROMOTE, DEMOTE, END_SESSIONS), transfer (REVERSAL) or wallet (FREEZE, UNFREEZE)' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The user (PROMOTE, DEMOTE, END_SESSIONS), transfer (REVERSAL), wallet (FREEZE, UNFREEZE) or hold (HOLD_VOID)',
+  })
   target: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The target's owner: the user, the wallet's owner, a hold's payer; null for a REVERSAL",
+  })
+  target_username: string | null;
 
   @ApiProperty({ type: String, nullable: true })
   reason: string | null;
 
   @ApiProperty({ format: 'date-time' })
   created_at: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: "A REVERSAL: the reversed entry's payer" })
+  source_wallet_id: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  source_username: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: "A REVERSAL: the reversed entry's payee" })
+  destination_wallet_id: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  destination_username: string | null;
 
   static of(line: LoggedAction): AdminActionResponse {
     return Object.assign(new AdminActionResponse(), {
@@ -315,8 +624,13 @@ export class AdminActionResponse {
       admin_username: line.adminUsername,
       action: line.action,
       target: line.target,
+      target_username: line.targetUsername,
       reason: line.reason,
       created_at: line.createdAt.toISOString(),
+      source_wallet_id: line.source?.walletId ?? null,
+      source_username: line.source?.username ?? null,
+      destination_wallet_id: line.destination?.walletId ?? null,
+      destination_username: line.destination?.username ?? null,
     });
   }
 }

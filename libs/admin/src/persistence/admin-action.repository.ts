@@ -12,6 +12,11 @@ export interface ActionRecord {
 export interface LoggedAction extends ActionRecord {
   id: string;
   adminUsername: string | null;
+  /** The owner of the target when it is a user or a wallet (a hold: its payer); null for a REVERSAL. */
+  targetUsername: string | null;
+  /** A REVERSAL's reversed entry: who paid whom (null for other actions). */
+  source: { walletId: string; username: string | null } | null;
+  destination: { walletId: string; username: string | null } | null;
   createdAt: Date;
 }
 
@@ -32,25 +37,42 @@ export class AdminActionRepository {
     return line;
   }
 
-  /** Newest first, after `after`, over admin_actions_created_at_index. */
-  async page(after: LogPosition | undefined, limit: number): Promise<LoggedAction[]> {
-    const rows = await this.em.execute<
-      {
-        id: string;
-        admin_id: string | null;
-        admin_username: string | null;
-        action: AdminActionType;
-        target: string;
-        reason: string | null;
-        created_at: Date;
-      }[]
-    >(
-      `select a.id, a.admin_id, u.username as admin_username, a.action, a.target, a.reason, a.created_at
-         from admin_actions a left join users u on u.id = a.admin_id
-        ${after ? 'where (a.created_at, a.id) < (?, ?)' : ''}
-        order by a.created_at desc, a.id desc
-        limit ?`,
-      after ? [after.createdAt, after.id, limit] : [limit],
+  /**
+   * Newest first, after `after`, every action or those on `target`
+   * (admin_actions_created_at_index, or admin_actions_target_index), with the
+   * names of the people involved: one statement per page.
+   */
+  async page(after: LogPosition | undefined, limit: number, target?: string): Promise<LoggedAction[]> {
+    const conditions = [
+      ...(target ? ['target = ?'] : []),
+      ...(after ? ['(created_at, id) < (?, ?)'] : []),
+    ];
+    const rows = await this.em.execute<LogRow[]>(
+      `select a.id, a.admin_id, adm.username as admin_username, a.action, a.target, a.reason, a.created_at,
+              case when a.action = 'REVERSAL' then null else coalesce(tu.username, twu.username, thu.username) end
+                as target_username,
+              leg.source_wallet_id, su.username as source_username,
+              leg.destination_wallet_id, du.username as destination_username
+         from (select * from admin_actions
+                ${conditions.length ? `where ${conditions.join(' and ')}` : ''}
+                order by created_at desc, id desc
+                limit ?) a
+         left join users adm on adm.id = a.admin_id
+         left join users tu on tu.id = a.target
+         left join wallets tw on tw.id = a.target
+         left join users twu on twu.id = tw.user_id
+         left join holds th on th.id = a.target
+         left join wallets thw on thw.id = th.source_wallet_id
+         left join users thu on thu.id = thw.user_id
+         left join lateral (select o.source_wallet_id, o.destination_wallet_id from operations o
+                             where a.action = 'REVERSAL' and o.transfer_id = a.target and o.amount > 0
+                             limit 1) leg on true
+         left join wallets sw on sw.id = leg.source_wallet_id
+         left join users su on su.id = sw.user_id
+         left join wallets dw on dw.id = leg.destination_wallet_id
+         left join users du on du.id = dw.user_id
+        order by a.created_at desc, a.id desc`,
+      [...(target ? [target] : []), ...(after ? [after.createdAt, after.id] : []), limit],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -59,7 +81,27 @@ export class AdminActionRepository {
       action: row.action,
       target: row.target,
       reason: row.reason,
+      targetUsername: row.target_username,
+      source: row.source_wallet_id ? { walletId: row.source_wallet_id, username: row.source_username } : null,
+      destination: row.destination_wallet_id
+        ? { walletId: row.destination_wallet_id, username: row.destination_username }
+        : null,
       createdAt: new Date(row.created_at),
     }));
   }
+}
+
+interface LogRow {
+  id: string;
+  admin_id: string | null;
+  admin_username: string | null;
+  action: AdminActionType;
+  target: string;
+  reason: string | null;
+  created_at: Date;
+  target_username: string | null;
+  source_wallet_id: string | null;
+  source_username: string | null;
+  destination_wallet_id: string | null;
+  destination_username: string | null;
 }

@@ -26,6 +26,7 @@ export type HoldStatus = (typeof HoldStatus)[keyof typeof HoldStatus];
  */
 @Entity({ tableName: 'holds' })
 @Index({ name: 'holds_source_status_index', properties: ['sourceWalletId', 'status'] })
+@Index({ name: 'holds_source_created_at_index', properties: ['sourceWalletId', 'createdAt', 'id'] })
 @Check({
   name: 'holds_amounts_check',
   expression: `amount > 0 and (captured_amount is null or (captured_amount > 0 and captured_amount <= amount))`,

@@ -14,6 +14,12 @@ export interface OperationPageQuery {
   afterSequence?: number;
   /** asc: operations at or after it; desc: at or before it (the original's meaning). */
   timestamp?: Date;
+  /** Only operations of these entry types (absent: every type). */
+  types?: readonly EntryType[];
+  /** Only operations at or after this moment (inclusive). */
+  from?: Date;
+  /** Only operations before this moment (exclusive). */
+  to?: Date;
 }
 
 export interface OperationPage {
@@ -34,6 +40,9 @@ interface OperationRow {
   balance_after: string | null;
   timestamp: Date;
 }
+
+const COLUMNS = `id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
+              amount::text as amount, sequence, balance_after::text as balance_after, timestamp`;
 
 function toOperation(row: OperationRow): Operation {
   return Object.assign(new Operation(), {
@@ -78,9 +87,21 @@ export class OperationRepository {
       conditions.push(`sequence ${asc ? '>=' : '<='} ?`);
       params.push(edge);
     }
+    // Filters of the admin reads: the walk stays on (wallet_id, sequence); a wallet's timestamps grow with its sequence.
+    if (query.types?.length) {
+      conditions.push(`type in (${query.types.map(() => '?').join(', ')})`);
+      params.push(...query.types);
+    }
+    if (query.from !== undefined) {
+      conditions.push('"timestamp" >= ?');
+      params.push(query.from);
+    }
+    if (query.to !== undefined) {
+      conditions.push('"timestamp" < ?');
+      params.push(query.to);
+    }
     const rows = await this.em.execute<OperationRow[]>(
-      `select id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
-              amount::text as amount, sequence, balance_after::text as balance_after, timestamp
+      `select ${COLUMNS}
          from "operations"
         where ${conditions.join(' and ')}
         order by sequence ${asc ? 'asc' : 'desc'}
@@ -88,6 +109,15 @@ export class OperationRepository {
       [...params, query.limit + 1],
     );
     return { operations: rows.slice(0, query.limit).map(toOperation), hasMore: rows.length > query.limit };
+  }
+
+  /** Every leg of one journal entry (operations_transfer_id_index), the paying leg first. */
+  async legsOf(transferId: string): Promise<Operation[]> {
+    const rows = await this.em.execute<OperationRow[]>(
+      `select ${COLUMNS} from "operations" where transfer_id = ? order by amount asc, wallet_id asc`,
+      [transferId],
+    );
+    return rows.map(toOperation);
   }
 
   /** The balance_after of the wallet's last operation at or before `at` (null: none yet). One index seek. */

@@ -87,6 +87,17 @@ export class HoldsService {
     return hold;
   }
 
+  /** An operator's void: any wallet's pending hold (404 unknown, 409 not pending), with no owner check. */
+  voidByOperator(batch: LockedBatch, { holdId }: CommandOf<'OPERATOR_VOID_HOLD'>): Hold {
+    const hold = batch.hold(holdId);
+    if (!hold) throw new HoldNotFoundError();
+    this.assertPending(hold, batch.now);
+    batch.holdReleased(batch.wallet(hold.sourceWalletId)!, hold.amount);
+    hold.status = HoldStatus.VOIDED;
+    hold.resolvedAt = batch.now;
+    return hold;
+  }
+
   /**
    * Marks up to `limit` holds past their expiry EXPIRED and takes them off
    * their wallets' pending-holds counters, in one unit of work. Locks holds

@@ -21,6 +21,8 @@ export type MoneyCommand =
   | { type: 'PLACE_HOLD'; userId: string; destinationId: string; amount: Money; expiresInSeconds: number }
   | { type: 'CAPTURE_HOLD'; userId: string; holdId: string; amount?: Money }
   | { type: 'VOID_HOLD'; userId: string; holdId: string }
+  /** An operator voids any wallet's pending hold (no owner check; possible on a frozen wallet, like the owner's void). */
+  | { type: 'OPERATOR_VOID_HOLD'; holdId: string }
   | { type: 'REVERSAL'; entryId: string };
 
 interface Results {
@@ -29,6 +31,7 @@ interface Results {
   PLACE_HOLD: Hold;
   CAPTURE_HOLD: Hold;
   VOID_HOLD: Hold;
+  OPERATOR_VOID_HOLD: Hold;
   REVERSAL: Reversal;
 }
 

@@ -111,7 +111,8 @@ export class MovementBatch {
     const entryIds = new Set<string>();
     for (const command of commands) {
       if (command.type === 'REVERSAL') entryIds.add(command.entryId);
-      else if (command.type === 'CAPTURE_HOLD' || command.type === 'VOID_HOLD') holdIds.add(command.holdId);
+      else if (command.type === 'CAPTURE_HOLD' || command.type === 'VOID_HOLD' || command.type === 'OPERATOR_VOID_HOLD')
+        holdIds.add(command.holdId);
       else userIds.add(command.userId);
       if (command.type === 'TRANSFER' || command.type === 'PLACE_HOLD') walletIds.add(command.destinationId);
     }
@@ -152,6 +153,8 @@ export class MovementBatch {
         return this.holdUseCases.capture(batch, command);
       case 'VOID_HOLD':
         return this.holdUseCases.void(batch, command);
+      case 'OPERATOR_VOID_HOLD':
+        return this.holdUseCases.voidByOperator(batch, command);
     }
   }
 }

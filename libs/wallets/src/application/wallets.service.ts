@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RegistrationListener } from '@app/auth';
-import { BalanceService, type Operation, OperationRepository, type SortOrder, WalletKind } from '@app/ledger';
+import { BalanceService, type EntryType, type Operation, OperationRepository, type SortOrder, WalletKind } from '@app/ledger';
 import type { Money } from '@app/money';
 import type { Wallet } from '../domain/wallet.entity';
 import { ReplicaReads, UnitOfWork } from '@app/persistence';
@@ -34,6 +34,10 @@ export interface HistoryQuery {
   limit: number;
   timestamp?: Date;
   after?: HistoryPosition;
+  /** Admin reads' filters: entry types, and [from, to) in time. */
+  types?: readonly EntryType[];
+  from?: Date;
+  to?: Date;
 }
 
 export interface HistoryPage {
@@ -136,6 +140,9 @@ export class WalletsService implements RegistrationListener {
       limit: query.limit,
       timestamp: query.timestamp,
       afterSequence: query.after?.sequence,
+      types: query.types,
+      from: query.from,
+      to: query.to,
     });
     const last = page.operations.at(-1);
     return {
