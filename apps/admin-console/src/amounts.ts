@@ -25,6 +25,6 @@ export function unsigned(amount: string): string {
 }
 
 /** What is left to reverse of an entry of `amount` (either sign) of which `reversed` (or nothing) is reversed. */
-export function leftToReverse(amount: string, reversed: string | null): string {
-  return fromCents(cents(unsigned(amount)) - (reversed === null ? 0n : cents(reversed)));
+export function leftToReverse(amount: string, reversed: string | null | undefined): string {
+  return fromCents(cents(unsigned(amount)) - (reversed ? cents(reversed) : 0n));
 }
