@@ -87,8 +87,10 @@ export async function expectText(locator: Locator, text: string | RegExp): Promi
   try {
     await locator.filter({ hasText: pattern }).first().waitFor({ timeout: 10_000 });
   } catch {
-    // Fail with what is shown, which says more than a timeout.
-    expect(await locator.first().innerText()).toMatch(pattern);
+    // Fail with what is shown (and what the banner says, if anything), which says more than a timeout.
+    const shown = await locator.first().innerText();
+    const said = (await banner(locator.page()).isVisible()) ? await banner(locator.page()).innerText() : '';
+    expect(said ? `${shown}\n[banner] ${said}` : shown).toMatch(pattern);
   }
 }
 
