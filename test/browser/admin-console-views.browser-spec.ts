@@ -19,6 +19,7 @@ import {
   search,
   useConsoleBrowser,
 } from './support/admin-console';
+import { outputPath } from './support/served-app';
 
 /** The console at phone width in the README, rewritten only with UPDATE_SCREENSHOTS=1 (as docs/admin-console.png). */
 const PHONE_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'admin-console-phone.png');
@@ -87,6 +88,7 @@ describe.each([
     expect(await legsText()).toContain(`${bob.username} 1 +25.00 25.00`);
     await expectText(page.locator('#transfer-reversed'), 'Not reversed');
     await expectNoSidewaysScroll(page);
+    await page.screenshot({ path: outputPath(`admin-console-transfer-${width}.png`), fullPage: true });
 
     // A wallet id (pasted in capitals) opens the wallet; a user id opens the user's wallet.
     await search(page, bob.walletId.toUpperCase());
@@ -291,9 +293,11 @@ describe.each([
     ]);
     expect(await page.locator('#holds-body tr').count()).toBe(2);
     await expectNoSidewaysScroll(page);
+    await page.screenshot({ path: outputPath(`admin-console-holds-${width}.png`), fullPage: true });
 
     await holdRow(big.id).getByRole('button', { name: 'Void…' }).click();
     await expectDialogUsable('Void 30.00');
+    await page.screenshot({ path: outputPath(`admin-console-void-${width}.png`) });
     await confirmDialog(page, 'Order cancelled by the merchant', 'Void 30.00');
     await expectText(banner(page), /Hold \w{8} voided: 30\.00 is available to the wallet again\./);
     await expectText(holdRow(big.id).locator('td').nth(5), 'VOIDED');

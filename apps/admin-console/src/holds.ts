@@ -40,6 +40,7 @@ const TONES: Record<HoldStatus, 'info' | 'ok' | 'neutral' | 'warn'> = {
 };
 
 function renderHolds(): void {
+  show(byId('holds-table'), holds.items.length > 0);
   show(byId('holds-empty'), holds.loaded && holds.items.length === 0);
   fill(
     byId('holds-body'),

@@ -92,10 +92,8 @@ function renderTransfer(entry: TransferDetail): void {
       ),
     ),
   );
-  // A reversal is not reversible: it has no reversals section.
-  show(byId('transfer-reversals-section'), entry.type !== 'REVERSAL');
-  show(byId('reversals-table'), entry.reversals.length > 0);
-  show(byId('transfer-reversals-empty'), entry.reversals.length === 0);
+  // The facts say "Not reversed"; the section lists the reversals when there are some.
+  show(byId('transfer-reversals-section'), entry.reversals.length > 0);
   fill(
     byId('transfer-reversals'),
     entry.reversals.map((reversal) =>

@@ -18,6 +18,7 @@ let wallet: AdminWallet | null = null;
 const actions = new Pager<AdminAction>(
   (cursor) => api.actions(wallet!.id, cursor, 10),
   () => {
+    show(byId('wallet-actions-table'), actions.items.length > 0);
     show(byId('wallet-actions-empty'), actions.loaded && actions.items.length === 0);
     fill(byId('wallet-actions-body'), actionRows(actions.items));
   },
