@@ -7,6 +7,7 @@ import { Migration20261127170000_hold_expiry } from './Migration20261127170000_h
 import { Migration20261127170500_usernames } from './Migration20261127170500_usernames';
 import { Migration20261128090000_rate_limits } from './Migration20261128090000_rate_limits';
 import { Migration20261203150000_admin_demote } from './Migration20261203150000_admin_demote';
+import { Migration20261203180000_partial_reversals } from './Migration20261203180000_partial_reversals';
 import { Migration20261203181000_admin_round_two } from './Migration20261203181000_admin_round_two';
 
 /**
@@ -23,5 +24,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127170500_usernames', class: Migration20261127170500_usernames },
   { name: 'Migration20261128090000_rate_limits', class: Migration20261128090000_rate_limits },
   { name: 'Migration20261203150000_admin_demote', class: Migration20261203150000_admin_demote },
+  { name: 'Migration20261203180000_partial_reversals', class: Migration20261203180000_partial_reversals },
   { name: 'Migration20261203181000_admin_round_two', class: Migration20261203181000_admin_round_two },
 ];

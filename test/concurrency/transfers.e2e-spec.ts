@@ -329,6 +329,7 @@ describe('concurrent money movements (contract part B)', () => {
       id: rows[0].wallet_id,
       user_id: rows[0].user_id,
       balance: '0.00',
+      frozen: false,
       available: '0.00',
     });
   });

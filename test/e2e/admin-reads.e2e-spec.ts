@@ -34,7 +34,10 @@ describe('admin reads (spec 17, section 2)', () => {
   const reverse = (transferId: string, body: object = {}) =>
     admin.agent.post(`/v1/admin/transfers/${transferId}/reversal`).send(body).expect(200);
   const freeze = (walletId: string, reason?: string) =>
-    admin.agent.post(`/v1/admin/wallets/${walletId}/freeze`).send(reason ? { reason } : {}).expect(200);
+    admin.agent
+      .post(`/v1/admin/wallets/${walletId}/freeze`)
+      .send(reason ? { reason } : {})
+      .expect(200);
 
   /** Parses the export's CSV (RFC 4180: quoted fields, doubled quotes, CRLF rows). */
   function parseCsv(text: string): string[][] {
@@ -45,15 +48,15 @@ describe('admin reads (spec 17, section 2)', () => {
     for (let i = 0; i < text.length; i++) {
       const c = text[i];
       if (quoted) {
-        if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+        if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
         else if (c === '"') quoted = false;
         else field += c;
       } else if (c === '"') quoted = true;
-      else if (c === ',') row.push(field), (field = '');
+      else if (c === ',') (row.push(field), (field = ''));
       else if (c === '\r' && text[i + 1] === '\n') {
         row.push(field);
         rows.push(row);
-        (row = []), (field = ''), i++;
+        ((row = []), (field = ''), i++);
       } else field += c;
     }
     expect(field).toBe('');
@@ -90,8 +93,66 @@ describe('admin reads (spec 17, section 2)', () => {
     });
   });
 
+  it('documents each new route in the OpenAPI document: summary, id parameter, envelope, failures', async () => {
+    const doc = (await request(ctx.server).get('/api/doc/openapi.json').expect(200)).body;
+    const routes: [string, string, string[]][] = [
+      ['get', '/v1/admin/wallets/{id}/operations', ['401', '403', '404', '422']],
+      ['get', '/v1/admin/wallets/{id}/operations.csv', ['401', '403', '404', '422']],
+      ['get', '/v1/admin/wallets/{id}/holds', ['401', '403', '404', '422']],
+      ['post', '/v1/admin/holds/{id}/void', ['401', '403', '404', '409', '422']],
+      ['get', '/v1/admin/transfers/{transferId}', ['401', '403', '404']],
+      ['get', '/v1/admin/lookup/{id}', ['401', '403', '404']],
+      ['get', '/v1/admin/actions', ['401', '403', '422']],
+    ];
+    for (const [method, path, failures] of routes) {
+      const operation = doc.paths[path]?.[method];
+      expect({ path, summary: typeof operation?.summary }).toEqual({ path, summary: 'string' });
+      expect({ path, statuses: Object.keys(operation.responses) }).toEqual({
+        path,
+        statuses: expect.arrayContaining(['200', ...failures]),
+      });
+      for (const status of failures) {
+        const schema = operation.responses[status].content['application/json'].schema;
+        expect({ path, status, required: schema.required }).toEqual({ path, status, required: ['status', 'data'] });
+      }
+      const idParameter = operation.parameters.find((parameter: Json) => parameter.in === 'path');
+      if (path.includes('{')) expect(idParameter).toMatchObject({ required: true, schema: { format: 'uuid' } });
+    }
+    const csv = doc.paths['/v1/admin/wallets/{id}/operations.csv'].get;
+    expect(csv.responses['200'].content['text/csv'].example).toMatch(new RegExp(`^${CSV_HEADER}\\r\\n`));
+    const queryNames = (path: string) =>
+      doc.paths[path].get.parameters
+        .filter((p: Json) => p.in === 'query')
+        .map((p: Json) => p.name)
+        .sort();
+    expect(queryNames('/v1/admin/wallets/{id}/operations.csv')).toEqual(['from', 'to', 'type']);
+    expect(queryNames('/v1/admin/wallets/{id}/operations')).toEqual([
+      'cursor',
+      'from',
+      'limit',
+      'order',
+      'timestamp',
+      'to',
+      'type',
+    ]);
+    expect(queryNames('/v1/admin/actions')).toEqual(['cursor', 'limit', 'target']);
+    const item = (name: string) => doc.components.schemas[name].properties;
+    expect(Object.keys(item('AdminHoldResponse')).sort()).toEqual([
+      'amount',
+      'captured_amount',
+      'created_at',
+      'destination_username',
+      'destination_wallet_id',
+      'expires_at',
+      'id',
+      'source_wallet_id',
+      'status',
+    ]);
+    expect(Object.keys(item('LookupResponse')).sort()).toEqual(['kind', 'transfer_id', 'user_id', 'wallet_id']);
+  });
+
   describe('GET /v1/admin/wallets/{id}/operations', () => {
-    it("names both parties of every operation (null for the funding wallet) and filters by type and time", async () => {
+    it('names both parties of every operation (null for the funding wallet) and filters by type and time', async () => {
       const alice = await ctx.fundedUser('100.00');
       const bob = await ctx.fundedUser('5.00');
       const first = await ctx.transfer(alice, bob.walletId, '10.00');
@@ -110,8 +171,14 @@ describe('admin reads (spec 17, section 2)', () => {
       expect(ops.map(({ source_username, destination_username, ...rest }) => rest)).toEqual(own);
 
       const ofType = async (type: string) =>
-        ((await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/operations`).query({ type, order: 'asc' }).expect(200))
-          .body.data as Json[]).map((op) => `${op.type} ${op.amount}`);
+        (
+          (
+            await admin.agent
+              .get(`/v1/admin/wallets/${alice.walletId}/operations`)
+              .query({ type, order: 'asc' })
+              .expect(200)
+          ).body.data as Json[]
+        ).map((op) => `${op.type} ${op.amount}`);
       expect(await ofType('DEPOSIT')).toEqual(['DEPOSIT 100.00']);
       expect(await ofType('TRANSFER,REVERSAL')).toEqual(['TRANSFER -10.00', 'TRANSFER 2.00', 'REVERSAL 10.00']);
       expect(await ofType('REVERSAL,REVERSAL')).toEqual(['REVERSAL 10.00']);
@@ -149,7 +216,10 @@ describe('admin reads (spec 17, section 2)', () => {
       expectError(await admin.agent.get(path).query({ type: 'DEPOSIT,' }), 422, typeError);
       expectError(await admin.agent.get(path).query({ type: '' }), 422, typeError);
       expectError(await admin.agent.get(`${path}?type=DEPOSIT&type=TRANSFER`), 422, typeError);
-      expectError(await admin.agent.get(path).query({ from: 'yesterday' }), 422, { target: 'from', message: 'Not a valid datetime.' });
+      expectError(await admin.agent.get(path).query({ from: 'yesterday' }), 422, {
+        target: 'from',
+        message: 'Not a valid datetime.',
+      });
       expectError(await admin.agent.get(path).query({ to: '2026-02-30T00:00:00Z' }), 422, { target: 'to' });
       expectError(await admin.agent.get(path).query({ to: '10000-01-01T00:00:00Z' }), 422, { target: 'to' });
     });
@@ -161,7 +231,8 @@ describe('admin reads (spec 17, section 2)', () => {
       const read = async (limit: number) => {
         let page: Json[] = [];
         const statements = await ctx.queriesDuring(async () => {
-          page = (await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/operations`).query({ limit }).expect(200)).body.data;
+          page = (await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/operations`).query({ limit }).expect(200))
+            .body.data;
         });
         return { page, statements };
       };
@@ -185,7 +256,10 @@ describe('admin reads (spec 17, section 2)', () => {
       await ctx.transfer(alice, formula.walletId, '1.00');
       await reverse(paid.transfer_id);
       // 1100 more deposits written straight in SQL: past one page of 1000 rows.
-      await ctx.depositsAtOneMoment(alice.walletId, Array.from({ length: 1100 }, (_, i) => BigInt(i + 1)));
+      await ctx.depositsAtOneMoment(
+        alice.walletId,
+        Array.from({ length: 1100 }, (_, i) => BigInt(i + 1)),
+      );
 
       const response = await admin.agent
         .get(`/v1/admin/wallets/${alice.walletId}/operations.csv`)
@@ -208,20 +282,57 @@ describe('admin reads (spec 17, section 2)', () => {
       expect(rows).toHaveLength(1104);
       expect(rows.map((row) => Number(row[5]))).toEqual(Array.from({ length: 1104 }, (_, i) => i + 1));
       // Every row is what the operations route answers for it.
-      const all = (await alice.agent.get('/v1/wallets/operations?order=asc&limit=1000').expect(200)).body.data as Json[];
+      const all = (await alice.agent.get('/v1/wallets/operations?order=asc&limit=1000').expect(200)).body
+        .data as Json[];
       expect(rows.slice(0, 1000).map((row) => [row[0], row[1], row[2], row[3], row[4]])).toEqual(
         all.map((op) => [op.transfer_id, op.type, op.timestamp, op.amount, op.balance_after]),
       );
       const byType = (type: string) => rows.filter((row) => row[1] === type);
       expect(byType('TRANSFER')).toEqual([
-        [paid.transfer_id, 'TRANSFER', paid.timestamp, '-3.00', '2.00', '2', alice.walletId, alice.username,
-          quoted.walletId, quoted.username, '', '3.00'],
-        [expect.any(String), 'TRANSFER', expect.any(String), '-1.00', '1.00', '3', alice.walletId, alice.username,
-          formula.walletId, `'${formula.username}`, '', ''],
+        [
+          paid.transfer_id,
+          'TRANSFER',
+          paid.timestamp,
+          '-3.00',
+          '2.00',
+          '2',
+          alice.walletId,
+          alice.username,
+          quoted.walletId,
+          quoted.username,
+          '',
+          '3.00',
+        ],
+        [
+          expect.any(String),
+          'TRANSFER',
+          expect.any(String),
+          '-1.00',
+          '1.00',
+          '3',
+          alice.walletId,
+          alice.username,
+          formula.walletId,
+          `'${formula.username}`,
+          '',
+          '',
+        ],
       ]);
       expect(byType('REVERSAL')).toEqual([
-        [expect.stringMatching(UUID), 'REVERSAL', expect.any(String), '3.00', '4.00', '4', quoted.walletId,
-          quoted.username, alice.walletId, alice.username, paid.transfer_id, ''],
+        [
+          expect.stringMatching(UUID),
+          'REVERSAL',
+          expect.any(String),
+          '3.00',
+          '4.00',
+          '4',
+          quoted.walletId,
+          quoted.username,
+          alice.walletId,
+          alice.username,
+          paid.transfer_id,
+          '',
+        ],
       ]);
       expect(rows[0].slice(6, 8)).toEqual([FUNDING_WALLET_ID, '']);
       expect(rows.at(-1)!.slice(1, 6)).toEqual(['DEPOSIT', expect.any(String), '11.00', expect.any(String), '1104']);
@@ -278,7 +389,7 @@ describe('admin reads (spec 17, section 2)', () => {
   });
 
   describe('GET /v1/admin/actions', () => {
-    it('filters to one target and names the admin, the target\'s owner and a reversal\'s parties', async () => {
+    it("filters to one target and names the admin, the target's owner and a reversal's parties", async () => {
       const alice = await ctx.fundedUser('10.00');
       const bob = await ctx.registerUser();
       const paid = await ctx.transfer(alice, bob.walletId, '4.00');
@@ -289,7 +400,10 @@ describe('admin reads (spec 17, section 2)', () => {
       await ctx.promote(promoted);
 
       const onAlice = (await admin.agent.get('/v1/admin/actions').query({ target: alice.walletId }).expect(200)).body;
-      expect(onAlice.data.map((line: Json) => `${line.action} ${line.reason}`)).toEqual(['UNFREEZE all clear', 'FREEZE first look']);
+      expect(onAlice.data.map((line: Json) => `${line.action} ${line.reason}`)).toEqual([
+        'UNFREEZE all clear',
+        'FREEZE first look',
+      ]);
       expect(onAlice.data[1]).toEqual({
         id: expect.stringMatching(UUID),
         admin_id: admin.id,
@@ -298,14 +412,17 @@ describe('admin reads (spec 17, section 2)', () => {
         target: alice.walletId,
         target_username: alice.username,
         reason: 'first look',
+        amount: null,
+        entry_id: null,
         created_at: expect.any(String),
         source_wallet_id: null,
         source_username: null,
         destination_wallet_id: null,
         destination_username: null,
       });
-      const onTransfer = (await admin.agent.get('/v1/admin/actions').query({ target: paid.transfer_id.toUpperCase() }).expect(200))
-        .body.data;
+      const onTransfer = (
+        await admin.agent.get('/v1/admin/actions').query({ target: paid.transfer_id.toUpperCase() }).expect(200)
+      ).body.data;
       expect(onTransfer).toEqual([
         expect.objectContaining({
           action: 'REVERSAL',
@@ -320,9 +437,16 @@ describe('admin reads (spec 17, section 2)', () => {
       ]);
       const onUser = (await admin.agent.get('/v1/admin/actions').query({ target: promoted.id }).expect(200)).body.data;
       expect(onUser).toEqual([
-        expect.objectContaining({ action: 'PROMOTE', admin_id: null, admin_username: null, target_username: promoted.username }),
+        expect.objectContaining({
+          action: 'PROMOTE',
+          admin_id: null,
+          admin_username: null,
+          target_username: promoted.username,
+        }),
       ]);
-      expect((await admin.agent.get('/v1/admin/actions').query({ target: randomUUID() }).expect(200)).body).toMatchObject({
+      expect(
+        (await admin.agent.get('/v1/admin/actions').query({ target: randomUUID() }).expect(200)).body,
+      ).toMatchObject({
         data: [],
         meta: { next_cursor: null },
       });
@@ -336,7 +460,10 @@ describe('admin reads (spec 17, section 2)', () => {
       const alice = await ctx.fundedUser('1.00');
       for (let i = 0; i < 3; i++) {
         await freeze(alice.walletId, `round ${i}`);
-        await admin.agent.post(`/v1/admin/wallets/${alice.walletId}/unfreeze`).send({ reason: `round ${i}` }).expect(200);
+        await admin.agent
+          .post(`/v1/admin/wallets/${alice.walletId}/unfreeze`)
+          .send({ reason: `round ${i}` })
+          .expect(200);
       }
       const first = await admin.agent.get('/v1/admin/actions').query({ target: alice.walletId, limit: 4 }).expect(200);
       const second = await admin.agent
@@ -364,7 +491,9 @@ describe('admin reads (spec 17, section 2)', () => {
       const voided = await placeHold(alice, bob.walletId, '3.00');
       await alice.agent.post(`/v1/holds/${voided.id}/void`).expect(200);
       const expired = await placeHold(alice, bob.walletId, '4.00');
-      await ctx.db.query(`update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1`, [expired.id]);
+      await ctx.db.query(`update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1`, [
+        expired.id,
+      ]);
       const pending = await placeHold(alice, bob.walletId, '6.00');
       // Another wallet's hold is listed there, not here.
       const bobs = await placeHold(bob, alice.walletId, '1.00');
@@ -398,9 +527,13 @@ describe('admin reads (spec 17, section 2)', () => {
       });
       const ofBob = (await admin.agent.get(`/v1/admin/wallets/${bob.walletId}/holds`).expect(200)).body.data;
       expect(ofBob.map((hold: Json) => [hold.id, hold.destination_username])).toEqual([[bobs.id, alice.username]]);
-      expectError(await admin.agent.get(`/v1/admin/wallets/${randomUUID()}/holds`), 404, { message: 'Wallet does not exist.' });
+      expectError(await admin.agent.get(`/v1/admin/wallets/${randomUUID()}/holds`), 404, {
+        message: 'Wallet does not exist.',
+      });
       expectError(await admin.agent.get('/v1/admin/wallets/nope/holds'), 404, { message: 'Wallet does not exist.' });
-      expectError(await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/holds?cursor=zzz`), 422, { target: 'cursor' });
+      expectError(await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/holds?cursor=zzz`), 422, {
+        target: 'cursor',
+      });
       expectError(
         await admin.agent
           .get(`/v1/admin/wallets/${alice.walletId}/holds`)
@@ -418,7 +551,10 @@ describe('admin reads (spec 17, section 2)', () => {
       await freeze(alice.walletId, 'fraud review');
       expect(await fundsOf(alice)).toEqual({ balance: '20.00', available: '12.50' });
 
-      const voided = await admin.agent.post(`/v1/admin/holds/${hold.id}/void`).send({ reason: 'merchant cancelled' }).expect(200);
+      const voided = await admin.agent
+        .post(`/v1/admin/holds/${hold.id}/void`)
+        .send({ reason: 'merchant cancelled' })
+        .expect(200);
       expect(voided.body.data).toEqual({
         id: hold.id,
         source_wallet_id: alice.walletId,
@@ -458,11 +594,19 @@ describe('admin reads (spec 17, section 2)', () => {
     it('answers 404 for an unknown or malformed hold, 409 HOLD_EXPIRED past expiry, and 422 for a bad reason', async () => {
       const alice = await ctx.fundedUser('10.00');
       const bob = await ctx.registerUser();
-      expectError(await admin.agent.post(`/v1/admin/holds/${randomUUID()}/void`).send({}), 404, { reason: 'HOLD_NOT_FOUND' });
-      expectError(await admin.agent.post('/v1/admin/holds/not-a-hold/void').send({}), 404, { reason: 'HOLD_NOT_FOUND' });
+      expectError(await admin.agent.post(`/v1/admin/holds/${randomUUID()}/void`).send({}), 404, {
+        reason: 'HOLD_NOT_FOUND',
+      });
+      expectError(await admin.agent.post('/v1/admin/holds/not-a-hold/void').send({}), 404, {
+        reason: 'HOLD_NOT_FOUND',
+      });
       const hold = await placeHold(alice, bob.walletId, '1.00');
-      expectError(await admin.agent.post(`/v1/admin/holds/${hold.id}/void`).send({ reason: 42 }), 422, { target: 'reason' });
-      await ctx.db.query(`update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1`, [hold.id]);
+      expectError(await admin.agent.post(`/v1/admin/holds/${hold.id}/void`).send({ reason: 42 }), 422, {
+        target: 'reason',
+      });
+      await ctx.db.query(`update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1`, [
+        hold.id,
+      ]);
       expectError(await admin.agent.post(`/v1/admin/holds/${hold.id}/void`).send({}), 409, { reason: 'HOLD_EXPIRED' });
       const { rows } = await ctx.db.query(`select count(*)::int as n from admin_actions where target = $1`, [hold.id]);
       expect(rows[0].n).toBe(0);
@@ -473,7 +617,8 @@ describe('admin reads (spec 17, section 2)', () => {
       const bob = await ctx.registerUser();
       const hold = await placeHold(alice, bob.walletId, '2.00');
       const key = `void-${randomUUID()}`;
-      const send = () => admin.agent.post(`/v1/admin/holds/${hold.id}/void`).set('Idempotency-Key', key).send({ reason: 'dup' });
+      const send = () =>
+        admin.agent.post(`/v1/admin/holds/${hold.id}/void`).set('Idempotency-Key', key).send({ reason: 'dup' });
       const first = await send().expect(200);
       const again = await send().expect(200);
       expect(again.body).toEqual(first.body);
@@ -492,7 +637,8 @@ describe('admin reads (spec 17, section 2)', () => {
       expect(untouched).toMatchObject({ reverses: null, reversed_amount: null, reversals: [] });
       const reversal = (await reverse(paid.transfer_id)).body.data;
 
-      const view = (await admin.agent.get(`/v1/admin/transfers/${paid.transfer_id.toUpperCase()}`).expect(200)).body.data;
+      const view = (await admin.agent.get(`/v1/admin/transfers/${paid.transfer_id.toUpperCase()}`).expect(200)).body
+        .data;
       expect(view).toEqual({
         transfer_id: paid.transfer_id,
         type: 'TRANSFER',
@@ -553,16 +699,35 @@ describe('admin reads (spec 17, section 2)', () => {
       const paid = await ctx.transfer(alice, bob.walletId, '1.00');
       const hold = await placeHold(alice, bob.walletId, '0.50');
       const lookup = async (id: string) => (await admin.agent.get(`/v1/admin/lookup/${id}`).expect(200)).body.data;
-      expect(await lookup(alice.id)).toEqual({ kind: 'user', user_id: alice.id, wallet_id: alice.walletId, transfer_id: null });
+      expect(await lookup(alice.id)).toEqual({
+        kind: 'user',
+        user_id: alice.id,
+        wallet_id: alice.walletId,
+        transfer_id: null,
+      });
       expect(await lookup(bob.walletId.toUpperCase())).toEqual({
         kind: 'wallet',
         user_id: bob.id,
         wallet_id: bob.walletId,
         transfer_id: null,
       });
-      expect(await lookup(FUNDING_WALLET_ID)).toEqual({ kind: 'wallet', user_id: null, wallet_id: FUNDING_WALLET_ID, transfer_id: null });
-      expect(await lookup(paid.transfer_id)).toEqual({ kind: 'transfer', user_id: null, wallet_id: null, transfer_id: paid.transfer_id });
-      const notFound = { code: 'NOT_FOUND', reason: 'ID_NOT_FOUND', message: 'No user, wallet or transfer has this id.' };
+      expect(await lookup(FUNDING_WALLET_ID)).toEqual({
+        kind: 'wallet',
+        user_id: null,
+        wallet_id: FUNDING_WALLET_ID,
+        transfer_id: null,
+      });
+      expect(await lookup(paid.transfer_id)).toEqual({
+        kind: 'transfer',
+        user_id: null,
+        wallet_id: null,
+        transfer_id: paid.transfer_id,
+      });
+      const notFound = {
+        code: 'NOT_FOUND',
+        reason: 'ID_NOT_FOUND',
+        message: 'No user, wallet or transfer has this id.',
+      };
       expectError(await admin.agent.get(`/v1/admin/lookup/${randomUUID()}`), 404, notFound);
       expectError(await admin.agent.get(`/v1/admin/lookup/${hold.id}`), 404, notFound);
       expectError(await admin.agent.get('/v1/admin/lookup/not-a-uuid'), 404, notFound);

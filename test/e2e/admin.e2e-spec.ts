@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { encodeCursor } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { useTestContext, balanceOf, placeHold, type RegisteredUser } from '@app/testing';
+import { GroupCommitter } from '@app/transfers';
+import { useTestContext, balanceOf, lockWaiters, placeHold, type RegisteredUser, until } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
 
 const YOURS_FROZEN = 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
@@ -103,6 +104,9 @@ describe('admin tools (contract part B)', () => {
         type: 'REVERSAL',
         reversed_transfer_id: paid.transfer_id,
         reason: 'sent to the wrong wallet',
+        amount: '30.25',
+        reversed_amount: '30.25',
+        remaining: '0.00',
         operations: [
           expect.objectContaining({
             transfer_id: reversal.id,
@@ -113,6 +117,8 @@ describe('admin tools (contract part B)', () => {
             amount: '-30.25',
             sequence: 2,
             balance_after: '0.00',
+            reverses: paid.transfer_id,
+            reversed_amount: null,
           }),
           expect.objectContaining({
             transfer_id: reversal.id,
@@ -121,6 +127,8 @@ describe('admin tools (contract part B)', () => {
             amount: '30.25',
             sequence: 3,
             balance_after: '100.00',
+            reverses: paid.transfer_id,
+            reversed_amount: null,
           }),
         ],
       });
@@ -140,8 +148,15 @@ describe('admin tools (contract part B)', () => {
           admin_username: admin.username,
           action: 'REVERSAL',
           target: paid.transfer_id,
+          target_username: null,
           reason: 'sent to the wrong wallet',
+          amount: '30.25',
+          entry_id: reversal.id,
           created_at: expect.any(String),
+          source_wallet_id: alice.walletId,
+          source_username: alice.username,
+          destination_wallet_id: bob.walletId,
+          destination_username: bob.username,
         },
       ]);
       await ctx.expectLedgerInvariants();
@@ -165,34 +180,53 @@ describe('admin tools (contract part B)', () => {
       await ctx.expectLedgerInvariants();
     });
 
-    it('refuses to reverse a reversal or a deposit (409), and answers 404 for an unknown or malformed id', async () => {
+    it('refuses to reverse a reversal, even a partial one (409 NOT_REVERSIBLE), and answers 404 for an unknown or malformed id', async () => {
       const alice = await ctx.fundedUser('10.00');
       const bob = await ctx.registerUser();
       const paid = await ctx.transfer(alice, bob.walletId, '4.00');
-      const reversal = (await reverse(paid.transfer_id).expect(200)).body.data;
-      expectError(await reverse(reversal.id), 409, 'CONFLICT', 'A reversal cannot be reversed; only transfers can.');
-      const deposit = (await alice.agent.get('/v1/wallets/operations?order=asc&limit=1').expect(200)).body.data[0];
-      expectError(await reverse(deposit.transfer_id), 409, 'CONFLICT', 'A deposit cannot be reversed; only transfers can.');
+      const reversal = (await reverse(paid.transfer_id, { amount: '1.00' }).expect(200)).body.data;
+      const refused = await reverse(reversal.id);
+      expectError(refused, 409, 'CONFLICT', /^A reversal cannot be reversed; only transfers and deposits can\.$/);
+      expect(refused.body.status.errors[0].reason).toBe('NOT_REVERSIBLE');
+      expectError(await reverse(reversal.id, { amount: '0.50' }), 409, 'CONFLICT', /^A reversal cannot be reversed/);
       expectError(await reverse(randomUUID()), 404, 'NOT_FOUND', 'Transfer does not exist.');
       expectError(await reverse('not-a-uuid'), 404, 'NOT_FOUND', 'Transfer does not exist.');
     });
 
-    it('answers 400 "Insufficient funds." when the receiver no longer holds the money, posting nothing', async () => {
+    it("answers 400 INSUFFICIENT_FUNDS naming the payee's wallet and what it has when the receiver no longer holds the money, posting nothing", async () => {
       const alice = await ctx.fundedUser('10.00');
       const bob = await ctx.registerUser();
       const carol = await ctx.registerUser();
       const paid = await ctx.transfer(alice, bob.walletId, '10.00');
       await ctx.transfer(bob, carol.walletId, '6.00');
-      expectError(await reverse(paid.transfer_id), 400, 'BAD_REQUEST', 'Insufficient funds.');
+      const refused = await reverse(paid.transfer_id);
+      expectError(
+        refused,
+        400,
+        'BAD_REQUEST',
+        `^Insufficient funds: the payee's wallet ${bob.walletId} has 4\\.00 available; the reversal needs 10\\.00\\.$`,
+      );
+      expect(refused.body.status.errors[0]).toMatchObject({ reason: 'INSUFFICIENT_FUNDS', target: '__all__' });
       expect(await balanceOf(bob)).toBe('4.00');
       // Money held for a hold is not the receiver's to give back either.
       await ctx.transfer(carol, bob.walletId, '6.00');
       await placeHold(bob, carol.walletId, '1.00');
-      expectError(await reverse(paid.transfer_id), 400, 'BAD_REQUEST', 'Insufficient funds.');
+      expectError(
+        await reverse(paid.transfer_id),
+        400,
+        'BAD_REQUEST',
+        `^Insufficient funds: the payee's wallet ${bob.walletId} has 9\\.00 available; the reversal needs 10\\.00\\.$`,
+      );
       const { rows } = await ctx.db.query(`select count(*)::int as n from journal_entries where reverses_id = $1`, [
         paid.transfer_id,
       ]);
       expect(rows[0].n).toBe(0);
+      // What it has is enough for a part of it.
+      expect((await reverse(paid.transfer_id, { amount: '9.00' }).expect(200)).body.data).toMatchObject({
+        amount: '9.00',
+        reversed_amount: '9.00',
+        remaining: '1.00',
+      });
     });
 
     it('replays a reversal sent again with its Idempotency-Key, posting once', async () => {
@@ -205,6 +239,280 @@ describe('admin tools (contract part B)', () => {
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(await balanceOf(alice)).toBe('10.00');
+    });
+  });
+
+  describe('partial reversals, deposit reversals and claw-backs', () => {
+    const errorOf = (response: request.Response) => response.body.status.errors[0];
+
+    it('reverses a transfer in parts that add up to its amount, then answers 409 ALREADY_REVERSED', async () => {
+      const alice = await ctx.fundedUser('50.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+      const first = (await reverse(paid.transfer_id, { amount: '2.50', reason: 'refund, item 1' }).expect(200)).body.data;
+      expect(first).toMatchObject({ amount: '2.50', reversed_amount: '2.50', remaining: '7.50', reason: 'refund, item 1' });
+      expect(first.operations.map((op: { wallet_id: string; amount: string }) => [op.wallet_id, op.amount])).toEqual([
+        [bob.walletId, '-2.50'],
+        [alice.walletId, '2.50'],
+      ]);
+      // A JSON number is an amount too.
+      const second = (await reverse(paid.transfer_id, { amount: 4 }).expect(200)).body.data;
+      expect(second).toMatchObject({ amount: '4.00', reversed_amount: '6.50', remaining: '3.50' });
+      // No amount: whatever is left.
+      const rest = (await reverse(paid.transfer_id).expect(200)).body.data;
+      expect(rest).toMatchObject({ amount: '3.50', reversed_amount: '10.00', remaining: '0.00' });
+      for (const body of [{}, { amount: '0.01' }]) {
+        const refused = await reverse(paid.transfer_id, body);
+        expectError(refused, 409, 'CONFLICT', /^This transfer was already reversed\.$/);
+        expect(errorOf(refused).reason).toBe('ALREADY_REVERSED');
+      }
+      expect(await balanceOf(alice)).toBe('50.00');
+      expect(await balanceOf(bob)).toBe('0.00');
+      const log = (await admin.agent.get('/v1/admin/actions?limit=3').expect(200)).body.data;
+      expect(log.map((line: { amount: string; entry_id: string; target: string }) => [line.amount, line.entry_id, line.target])).toEqual([
+        ['3.50', rest.id, paid.transfer_id],
+        ['4.00', second.id, paid.transfer_id],
+        ['2.50', first.id, paid.transfer_id],
+      ]);
+      await ctx.expectLedgerInvariants();
+    });
+
+    it('answers 409 REVERSAL_EXCEEDS_REMAINING naming what is left when asked for more, posting nothing', async () => {
+      const alice = await ctx.fundedUser('20.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+      await reverse(paid.transfer_id, { amount: '7.00' }).expect(200);
+      const refused = await reverse(paid.transfer_id, { amount: '3.01' });
+      expectError(refused, 409, 'CONFLICT', /^Only 3\.00 of this transfer's 10\.00 is left to reverse\.$/);
+      expect(errorOf(refused)).toMatchObject({ reason: 'REVERSAL_EXCEEDS_REMAINING', target: 'amount' });
+      expectError(
+        await reverse(paid.transfer_id, { amount: '10.00' }),
+        409,
+        'CONFLICT',
+        /^Only 3\.00 of this transfer's 10\.00 is left/,
+      );
+      expect(await balanceOf(bob)).toBe('3.00');
+      await reverse(paid.transfer_id, { amount: '3.00' }).expect(200);
+      expect(await balanceOf(alice)).toBe('20.00');
+    });
+
+    it('refuses a malformed or non-positive amount with 422 on `amount`, posting nothing', async () => {
+      const alice = await ctx.fundedUser('20.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+      for (const amount of ['0', '0.00', '-1.00', '1.001', '1e1', '', 'ten', null, true]) {
+        const refused = await reverse(paid.transfer_id, { amount });
+        expect({ amount, status: refused.status, target: errorOf(refused)?.target }).toEqual({
+          amount,
+          status: 422,
+          target: 'amount',
+        });
+      }
+      expect(await balanceOf(bob)).toBe('10.00');
+    });
+
+    it('lets exactly as many of 10 concurrent reversals of 3.00 through as fit in a 10.00 transfer (3), the rest 409', async () => {
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+      const answers = await Promise.all(Array.from({ length: 10 }, () => reverse(paid.transfer_id, { amount: '3.00' })));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 409, 409, 409, 409, 409, 409, 409]);
+      for (const answer of answers.filter((a) => a.status === 409)) {
+        expectError(answer, 409, 'CONFLICT', /^Only 1\.00 of this transfer's 10\.00 is left to reverse\.$/);
+      }
+      const totals = answers
+        .filter((a) => a.status === 200)
+        .map((a) => a.body.data.reversed_amount)
+        .sort();
+      expect(totals).toEqual(['3.00', '6.00', '9.00']);
+      const { rows } = await ctx.db.query(
+        `select count(*)::int as n, sum(reversed_total - coalesce((select p.reversed_total from journal_entries p
+            where p.reverses_id = r.reverses_id and p.reversal_number = r.reversal_number - 1), 0))::text as sum
+           from journal_entries r where reverses_id = $1`,
+        [paid.transfer_id],
+      );
+      expect(rows[0]).toEqual({ n: 3, sum: '9.00' });
+      expect(await balanceOf(alice)).toBe('9.00');
+      expect(await balanceOf(bob)).toBe('1.00');
+      await ctx.expectLedgerInvariants();
+    });
+
+    it('counts an earlier reversal of the same batch: three queued reversals of one transfer commit together, the third refused', async () => {
+      const alice = await ctx.fundedUser('10.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+      const committer = ctx.app.get(GroupCommitter);
+      // A first reversal holds the group committer on bob's wallet, locked here; three more queue behind it
+      // and make the next batch together: their entries go out in one statement.
+      const blocker = await ctx.connectDb();
+      try {
+        await blocker.query('begin');
+        await blocker.query('select 1 from wallets where id = $1 for update', [bob.walletId]);
+        const first = reverse(paid.transfer_id, { amount: '3.00' }).then((response) => response);
+        await until(async () => (await lockWaiters(blocker)) === 1, 'the first reversal waits on the lock');
+        const batch = [1, 2, 3].map(() => reverse(paid.transfer_id, { amount: '3.00' }).then((response) => response));
+        await until(() => committer.waiting === 3, 'three reversals queue in the group committer');
+        await blocker.query('commit');
+        expect((await first).body.data).toMatchObject({ reversed_amount: '3.00', remaining: '7.00' });
+        // In arrival order (which the three requests' sockets decide): two accepted, the last refused.
+        const answers = await Promise.all(batch);
+        expect(answers.map((answer) => `${answer.status} ${answer.body.data?.reversed_amount ?? '-'}`).sort()).toEqual([
+          '200 6.00',
+          '200 9.00',
+          '409 -',
+        ]);
+        expectError(answers.find((answer) => answer.status === 409)!, 409, 'CONFLICT', /^Only 1\.00 of this transfer's 10\.00 is left to reverse\.$/);
+      } finally {
+        await blocker.end();
+      }
+      const { rows } = await ctx.db.query(
+        `select reversal_number, reversed_total::text as total from journal_entries where reverses_id = $1 order by reversal_number`,
+        [paid.transfer_id],
+      );
+      expect(rows).toEqual([
+        { reversal_number: 1, total: '3.00' },
+        { reversal_number: 2, total: '6.00' },
+        { reversal_number: 3, total: '9.00' },
+      ]);
+      await ctx.expectLedgerInvariants();
+    });
+
+    it("reverses a deposit (a chargeback): the depositor's wallet pays the funding wallet back, in parts, once in all", async () => {
+      const alice = await ctx.registerUser();
+      const bob = await ctx.registerUser();
+      const deposit = await ctx.deposit(alice, '25.00');
+      await ctx.transfer(alice, bob.walletId, '20.00');
+      const refused = await reverse(deposit.transfer_id);
+      expectError(
+        refused,
+        400,
+        'BAD_REQUEST',
+        `^Insufficient funds: the depositor's wallet ${alice.walletId} has 5\\.00 available; the reversal needs 25\\.00\\.$`,
+      );
+      expect(errorOf(refused).reason).toBe('INSUFFICIENT_FUNDS');
+      const part = (await reverse(deposit.transfer_id, { amount: '5.00', reason: 'chargeback' }).expect(200)).body.data;
+      expect(part).toMatchObject({ reversed_transfer_id: deposit.transfer_id, amount: '5.00', reversed_amount: '5.00', remaining: '20.00' });
+      expect(part.operations).toEqual([
+        expect.objectContaining({
+          wallet_id: alice.walletId,
+          source_wallet_id: alice.walletId,
+          destination_wallet_id: FUNDING_WALLET_ID,
+          type: 'REVERSAL',
+          amount: '-5.00',
+          balance_after: '0.00',
+          reverses: deposit.transfer_id,
+        }),
+        expect.objectContaining({
+          wallet_id: FUNDING_WALLET_ID,
+          amount: '5.00',
+          sequence: null,
+          balance_after: null,
+          reverses: deposit.transfer_id,
+        }),
+      ]);
+      await ctx.transfer(bob, alice.walletId, '20.00');
+      expectError(
+        await reverse(deposit.transfer_id, { amount: '20.01' }),
+        409,
+        'CONFLICT',
+        /^Only 20\.00 of this deposit's 25\.00 is left to reverse\.$/,
+      );
+      await reverse(deposit.transfer_id).expect(200);
+      expectError(await reverse(deposit.transfer_id), 409, 'CONFLICT', /^This deposit was already reversed\.$/);
+      expect(await balanceOf(alice)).toBe('0.00');
+      await ctx.expectLedgerInvariants();
+    });
+
+    it('claws back from a frozen payee wallet (and pays a frozen payer back): a freeze stops the user, not the operator', async () => {
+      const alice = await ctx.fundedUser('40.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '30.00');
+      await admin.agent.post(`/v1/admin/wallets/${bob.walletId}/freeze`).send({ reason: 'fraud suspected' }).expect(200);
+      // The user stays blocked.
+      await bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' }).expect(403);
+      const clawed = await reverse(paid.transfer_id, { amount: '20.00', reason: 'claw-back: fraud confirmed' }).expect(200);
+      expect(clawed.body.data).toMatchObject({ amount: '20.00', remaining: '10.00', reason: 'claw-back: fraud confirmed' });
+      await admin.agent.post(`/v1/admin/wallets/${alice.walletId}/freeze`).send({}).expect(200);
+      await reverse(paid.transfer_id).expect(200);
+      expect(await balanceOf(alice)).toBe('40.00');
+      expect(await balanceOf(bob)).toBe('0.00');
+      const log = (await admin.agent.get('/v1/admin/actions?limit=3').expect(200)).body.data;
+      expect(log[2]).toMatchObject({
+        action: 'REVERSAL',
+        target: paid.transfer_id,
+        reason: 'claw-back: fraud confirmed',
+        amount: '20.00',
+        entry_id: clawed.body.data.id,
+      });
+      expect(log[1]).toMatchObject({ action: 'FREEZE', target: alice.walletId, amount: null, entry_id: null });
+      await ctx.expectLedgerInvariants();
+    });
+
+    it('documents the reversal in the OpenAPI document: the amount field, the answer fields, the 400 and 409 reasons', async () => {
+      const document = buildOpenApiDocument(ctx.app) as unknown as {
+        paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, unknown> }>>;
+        components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> };
+      };
+      const route = document.paths['/v1/admin/transfers/{transferId}/reversal'].post;
+      const schemaOf = (ref: string) => document.components.schemas[ref.replace('#/components/schemas/', '')];
+      const body = schemaOf(route.requestBody.content['application/json'].schema.$ref);
+      expect(Object.keys(body.properties).sort()).toEqual(['amount', 'reason']);
+      expect(Object.keys(document.components.schemas.ReversalResponse.properties)).toEqual(
+        expect.arrayContaining(['amount', 'reversed_amount', 'remaining']),
+      );
+      expect(Object.keys(document.components.schemas.OperationResponse.properties)).toEqual(
+        expect.arrayContaining(['reverses', 'reversed_amount']),
+      );
+      expect(Object.keys(document.components.schemas.AdminActionResponse.properties)).toEqual(
+        expect.arrayContaining(['amount', 'entry_id']),
+      );
+      expect(document.components.schemas.ErrorDto.properties.reason.enum).toEqual(
+        expect.arrayContaining(['REVERSAL_EXCEEDS_REMAINING', 'ALREADY_REVERSED', 'NOT_REVERSIBLE', 'INSUFFICIENT_FUNDS']),
+      );
+      const conflict = JSON.stringify(route.responses['409']);
+      for (const reason of ['REVERSAL_EXCEEDS_REMAINING', 'ALREADY_REVERSED', 'NOT_REVERSIBLE']) expect(conflict).toContain(reason);
+      expect(JSON.stringify(route.responses['400'])).toContain("the reversal needs");
+    });
+
+    it('shows on every operation what it reverses and how much of its entry was reversed, to users and admins', async () => {
+      const alice = await ctx.fundedUser('30.00');
+      const bob = await ctx.registerUser();
+      const paid = await ctx.transfer(alice, bob.walletId, '12.00');
+      const fresh = (await alice.agent.get('/v1/wallets/operations').expect(200)).body.data;
+      expect(fresh.map((op: { reverses: string; reversed_amount: string }) => [op.reverses, op.reversed_amount])).toEqual([
+        [null, null],
+        [null, null],
+      ]);
+      const first = (await reverse(paid.transfer_id, { amount: '2.00' }).expect(200)).body.data;
+      const second = (await reverse(paid.transfer_id, { amount: '3.00' }).expect(200)).body.data;
+      const view = (op: { type: string; transfer_id: string; amount: string; reverses: string; reversed_amount: string }) => [
+        op.type,
+        op.transfer_id,
+        op.amount,
+        op.reverses,
+        op.reversed_amount,
+      ];
+      const deposit = fresh[1].transfer_id;
+      const alices = [
+        ['REVERSAL', second.id, '3.00', paid.transfer_id, null],
+        ['REVERSAL', first.id, '2.00', paid.transfer_id, null],
+        ['TRANSFER', paid.transfer_id, '-12.00', null, '5.00'],
+        ['DEPOSIT', deposit, '30.00', null, null],
+      ];
+      expect((await alice.agent.get('/v1/wallets/operations').expect(200)).body.data.map(view)).toEqual(alices);
+      expect((await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/operations`).expect(200)).body.data.map(view)).toEqual(alices);
+      // Both legs of the reversed entry carry it; paged with a cursor too.
+      const page1 = (await bob.agent.get('/v1/wallets/operations?order=asc&limit=1').expect(200)).body;
+      expect(page1.data.map(view)).toEqual([['TRANSFER', paid.transfer_id, '12.00', null, '5.00']]);
+      const page2 = (await bob.agent.get(`/v1/wallets/operations?order=asc&limit=5&cursor=${page1.meta.next_cursor}`).expect(200)).body;
+      expect(page2.data.map(view)).toEqual([
+        ['REVERSAL', first.id, '-2.00', paid.transfer_id, null],
+        ['REVERSAL', second.id, '-3.00', paid.transfer_id, null],
+      ]);
+      // The answers of a transfer and a deposit carry the fields too.
+      const sent = await ctx.transfer(bob, alice.walletId, '1.00');
+      expect(sent).toMatchObject({ reverses: null, reversed_amount: null });
+      expect(await ctx.deposit(bob, '1.00')).toMatchObject({ reverses: null, reversed_amount: null });
     });
   });
 
@@ -236,6 +544,8 @@ describe('admin tools (contract part B)', () => {
         available: '95.00',
         frozen: true,
         frozen_at: expect.any(String),
+        frozen_reason: 'card reported stolen',
+        frozen_by: admin.username,
         last_sequence: 1,
       });
       // The owner is told what happened and what to do; a payer, that the destination cannot receive. The
@@ -288,19 +598,21 @@ describe('admin tools (contract part B)', () => {
       expect(await balanceOf(bob)).toBe('5.00');
     });
 
-    it('names the frozen wallet of a reversal on the request as a whole (a reversal has no wallet field)', async () => {
+    it('lets an admin reverse a transfer while either wallet is frozen (a claw-back); the users stay blocked', async () => {
       const alice = await ctx.fundedUser('20.00');
       const bob = await ctx.registerUser();
       const sent = await ctx.transfer(alice, bob.walletId, '5.00');
       await freeze(alice.walletId).expect(200);
-      // The reversal pays bob's money back to alice: alice is its destination.
-      expect(await answerOf(reverse(sent.transfer_id))).toEqual(walletFrozen(`Destination wallet ${alice.walletId} is frozen.`));
-      await unfreeze(alice.walletId).expect(200);
       await freeze(bob.walletId).expect(200);
-      expect(await answerOf(reverse(sent.transfer_id))).toEqual(walletFrozen(`Paying wallet ${bob.walletId} is frozen.`));
+      const send = bob.agent.post('/v1/wallets/transfer').send({ destination: alice.walletId, amount: '1.00' });
+      expect(await answerOf(send)).toEqual(
+        walletFrozen('Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.'),
+      );
+      await reverse(sent.transfer_id, { amount: '2.00' }).expect(200);
       await unfreeze(bob.walletId).expect(200);
       await reverse(sent.transfer_id).expect(200);
       expect(await balanceOf(alice)).toBe('20.00');
+      expect(await balanceOf(bob)).toBe('0.00');
     });
 
     it('refuses the funding wallet (422), unknown wallets (404) and answers the same wallet to GET', async () => {
@@ -395,7 +707,14 @@ describe('admin tools (contract part B)', () => {
       expect(next.body.data.map((op: { sequence: number }) => op.sequence)).toEqual([3]);
       expect(next.body.meta.next_cursor).toBeNull();
       const own = (await alice.agent.get('/v1/wallets/operations?order=asc').expect(200)).body.data;
-      expect(own).toEqual([...page.body.data, ...next.body.data]);
+      // The user route's fields, and the parties' usernames beside them.
+      const named = [...page.body.data, ...next.body.data];
+      expect(named.map(({ source_username, destination_username, ...rest }) => rest)).toEqual(own);
+      expect(named.map((op) => [op.source_username, op.destination_username])).toEqual([
+        [null, alice.username],
+        [alice.username, bob.username],
+        [alice.username, bob.username],
+      ]);
       expectError(await admin.agent.get(`/v1/admin/wallets/${randomUUID()}/operations`), 404, 'NOT_FOUND', 'Wallet does not exist.');
       expectError(
         await admin.agent.get(`/v1/admin/wallets/${FUNDING_WALLET_ID}/operations`),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { FUNDING_WALLET_ID, LedgerAuditor } from '@app/ledger';
-import { TestContext, until, useTestContext, type RegisteredUser } from '@app/testing';
+import { lockWaiters, TestContext, until, useTestContext, type RegisteredUser } from '@app/testing';
 
 const CLEAN = {
   balanced: true,
@@ -207,17 +207,91 @@ describe('ledger audit and tamper evidence (contract part B)', () => {
     expect(await audit()).toEqual(CLEAN);
   });
 
-  it('lets the database, not a read, refuse a second reversal of one transfer', async () => {
-    const reversal = randomUUID();
-    await ctx.db.query('begin');
-    try {
-      await ctx.db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [reversal, transferId]);
-      await expect(
-        ctx.db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [randomUUID(), transferId]),
-      ).rejects.toMatchObject({ code: '23505', constraint: 'journal_entries_reverses_id_unique' });
-    } finally {
-      await ctx.db.query('rollback');
+  describe("the database's own bound on what an entry's reversals add up to", () => {
+    /** A REVERSAL row of `transferId` (30.00) as SQL written past the service would insert it. */
+    const insertReversal = (db: typeof ctx.db, reversed: string, step: number, total: string, of = '30.00') =>
+      db.query(
+        `insert into journal_entries (id, type, reverses_id, reversal_number, reversed_total, reverses_amount)
+         values ($1, 'REVERSAL', $2, $3, $4, $5)`,
+        [randomUUID(), reversed, step, total, of],
+      );
+    /** Runs `insert` under a savepoint and answers how the database refused it (null: it did not). */
+    async function refusal(insert: () => Promise<unknown>) {
+      await ctx.db.query('savepoint attempt');
+      try {
+        await insert();
+        await ctx.db.query('release savepoint attempt');
+        return null;
+      } catch (error) {
+        await ctx.db.query('rollback to savepoint attempt');
+        const { code, constraint } = error as { code: string; constraint?: string };
+        return { code, constraint };
+      }
     }
+    const CHECK = { code: '23514', constraint: 'journal_entries_reversal_check' };
+
+    it('refuses, in SQL past the service, reversals adding up to more than the entry, a lie about its amount, a skipped or repeated step', async () => {
+      await ctx.db.query('begin');
+      try {
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 1, '30.01'))).toEqual(CHECK);
+        // Claiming the transfer was bigger than it is: the trigger reads its amount.
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 1, '31.00', '31.00'))).toEqual(CHECK);
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 2, '5.00'))).toEqual(CHECK); // no step 1
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 1, '20.00'))).toBeNull();
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 1, '25.00'))).toEqual({
+          code: '23505',
+          constraint: 'journal_entries_reversal_number_unique',
+        });
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 2, '20.00'))).toEqual(CHECK); // adds nothing
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 2, '30.01'))).toEqual(CHECK);
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 2, '30.00'))).toBeNull();
+        expect(await refusal(() => insertReversal(ctx.db, transferId, 3, '30.01', '30.00'))).toEqual(CHECK);
+        // A reversal is not reversible, nor is a row without a step.
+        const { rows } = await ctx.db.query(`select id from journal_entries where reverses_id = $1 and reversal_number = 2`, [
+          transferId,
+        ]);
+        expect(await refusal(() => insertReversal(ctx.db, rows[0].id, 1, '1.00'))).toEqual(CHECK);
+        expect(
+          await refusal(() =>
+            ctx.db.query(`insert into journal_entries (id, type, reverses_id) values ($1, 'REVERSAL', $2)`, [
+              randomUUID(),
+              transferId,
+            ]),
+          ),
+        ).toEqual(CHECK);
+      } finally {
+        await ctx.db.query('rollback');
+      }
+    });
+
+    it('lets only one of two concurrent transactions writing the same step commit, whatever each read', async () => {
+      const other = await ctx.connectDb();
+      const paid = await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '10.00' }).expect(200);
+      const reversed = paid.body.data.transfer_id;
+      try {
+        await ctx.db.query('begin');
+        await other.query('begin');
+        // Both saw nothing reversed yet; each reverses 8.00 of 10.00.
+        await insertReversal(ctx.db, reversed, 1, '8.00', '10.00');
+        const second = insertReversal(other, reversed, 1, '8.00', '10.00').then(
+          () => null,
+          (error: { code: string; constraint?: string }) => ({ code: error.code, constraint: error.constraint }),
+        );
+        await until(async () => (await lockWaiters(ctx.db)) === 1, 'the second writer waits on the first');
+        await ctx.db.query('commit');
+        expect(await second).toEqual({ code: '23505', constraint: 'journal_entries_reversal_number_unique' });
+        await other.query('rollback');
+        const { rows } = await ctx.db.query(
+          `select reversal_number, reversed_total::text as total from journal_entries where reverses_id = $1`,
+          [reversed],
+        );
+        expect(rows).toEqual([{ reversal_number: 1, total: '8.00' }]);
+      } finally {
+        await other.end();
+        // The committed row has no legs: take it out again, as a superuser could, so the ledger stays whole.
+        await tamper(`delete from journal_entries where reverses_id = $1`, [reversed]);
+      }
+    });
   });
 });
 

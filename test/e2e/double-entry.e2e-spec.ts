@@ -67,6 +67,8 @@ describe('double entry (contract part B)', () => {
           timestamp: expect.any(String),
           sequence: payer.amounts.length + 1,
           balance_after: money(payer.balance + amount),
+          reverses: null,
+          reversed_amount: null,
         });
         payer.balance += amount;
         payer.amounts.push(amount);
@@ -109,6 +111,8 @@ describe('double entry (contract part B)', () => {
         timestamp: expect.any(String),
         sequence: payer.amounts.length + 1,
         balance_after: money(payer.balance - amount),
+        reverses: null,
+        reversed_amount: null,
       });
       payer.balance -= amount;
       payee.balance += amount;

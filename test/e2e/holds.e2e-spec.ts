@@ -316,6 +316,8 @@ describe('holds (contract part B)', () => {
         timestamp: expect.stringMatching(ISO_UTC_MS),
         sequence: 2,
         balance_after: '69.75',
+        reverses: null,
+        reversed_amount: null,
       });
       expect(bobOps).toEqual([
         {
@@ -325,6 +327,8 @@ describe('holds (contract part B)', () => {
           amount: '30.25',
           sequence: 1,
           balance_after: '30.25',
+          reverses: null,
+          reversed_amount: null,
         },
       ]);
       expect(await legsOf(captured.transfer_id!)).toEqual({

@@ -39,6 +39,8 @@ describe('deposits and transfers (contract part A)', () => {
           timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
           sequence: 1,
           balance_after: '100.25',
+          reverses: null,
+          reversed_amount: null,
         },
       });
       expect(await operationsOf(user)).toEqual([response.body.data]);
@@ -103,6 +105,8 @@ describe('deposits and transfers (contract part A)', () => {
           timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
           sequence: 2,
           balance_after: '59.90',
+          reverses: null,
+          reversed_amount: null,
         },
       });
     });
@@ -125,6 +129,8 @@ describe('deposits and transfers (contract part A)', () => {
         timestamp: expect.any(String),
         sequence: 1,
         balance_after: '40.10',
+        reverses: null,
+        reversed_amount: null,
       });
       expect(credit.id).not.toEqual(debit.id);
       // The sender sees the debit, newest first, above its deposit.

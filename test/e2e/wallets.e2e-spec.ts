@@ -148,6 +148,8 @@ describe('wallets (contract part A)', () => {
           'amount',
           'balance_after',
           'sequence',
+          'reverses',
+          'reversed_amount',
           'destination_wallet_id',
           'id',
           'source_wallet_id',
@@ -168,6 +170,8 @@ describe('wallets (contract part A)', () => {
         timestamp: credit.timestamp,
         sequence: 1,
         balance_after: '12.50',
+        reverses: null,
+        reversed_amount: null,
       });
       expect(operation.id).toMatch(UUID);
       expect(operation.transfer_id).toMatch(UUID);

@@ -228,6 +228,8 @@ function step(s: State, command: Command, answer: Outcome, wallets: string[]): E
         type: 'DEPOSIT',
         amount: money(amount),
         balance_after: money(s.balances[to] + amount),
+        reverses: null,
+        reversed_amount: null,
       });
       return verdict(expected, () => {
         s.balances[to] += amount;
@@ -252,6 +254,8 @@ function step(s: State, command: Command, answer: Outcome, wallets: string[]): E
         type: 'TRANSFER',
         amount: money(-amount),
         balance_after: money(s.balances[from] - amount),
+        reverses: null,
+        reversed_amount: null,
       });
       return verdict(expected, () => {
         const id = String(data?.transfer_id);
@@ -320,18 +324,33 @@ function step(s: State, command: Command, answer: Outcome, wallets: string[]): E
       if (original.reversed) return verdict(ALREADY_REVERSED);
       // The money goes back: the original payee pays, out of its available balance.
       const [payer, payee, amount] = [original.payee, original.payer, original.amount];
-      const affordable = amount <= availableOf(s, payer);
-      const refused = paymentRefusal(s, wallets, { payer, payee, affordable, byOperator: true });
-      if (refused) return verdict(refused);
+      // An operator's correction: a frozen wallet does not refuse it (a claw-back); the refusal for funds
+      // names the paying wallet and what it has.
+      const available = availableOf(s, payer);
+      if (amount > available) {
+        return verdict(
+          failure(
+            400,
+            'BAD_REQUEST',
+            'INSUFFICIENT_FUNDS',
+            `Insufficient funds: the payee's wallet ${wallets[payer]} has ${money(available)} available; the reversal needs ${money(amount)}.`,
+          ),
+        );
+      }
       const leg = (user: number, signed: bigint) => ({
         wallet_id: wallets[user],
         type: 'REVERSAL',
         amount: money(signed),
         balance_after: money(s.balances[user] + signed),
+        reverses: command.transferId,
+        reversed_amount: null,
       });
       const expected = ok({
         type: 'REVERSAL',
         reversed_transfer_id: command.transferId,
+        amount: money(amount),
+        reversed_amount: money(amount),
+        remaining: '0.00',
         operations: [leg(payer, -amount), leg(payee, amount)],
       });
       return verdict(expected, () => {

@@ -8,7 +8,8 @@ import { type TestContext, useTestContext, type RegisteredUser, money, type Erro
 
 /**
  * A model-based test of the money contract (part A transfers and deposits,
- * part B holds, idempotency, and an admin's reversals and freezes): fast-check
+ * part B holds, idempotency, and an admin's freezes and reversals, whole or
+ * partial, of transfers and deposits, on frozen wallets too): fast-check
  * generates random sequences of commands over 3-4 fresh users; each command
  * runs against the real service over HTTP and against a tiny in-memory model
  * written with BigInt cents. After every step each user's balance and
@@ -47,17 +48,23 @@ interface ModelHold {
   expiresAt: string;
 }
 
-/** A TRANSFER journal entry (posted by a transfer or by a capture): what a reversal may undo, at most once. */
-interface ModelTransfer {
+/**
+ * A TRANSFER journal entry (posted by a transfer or by a capture) or a
+ * DEPOSIT (its payer the funding wallet: null): what reversals may undo, in
+ * parts that never add up to more than its amount.
+ */
+interface ModelEntry {
   id: string;
-  payer: number;
+  type: 'TRANSFER' | 'DEPOSIT';
+  payer: number | null;
   payee: number;
   amount: bigint;
-  reversed: boolean;
+  /** What its reversals added up to so far. */
+  reversed: bigint;
 }
 
 /** The entries that are never reversible. */
-type Unreversible = 'DEPOSIT' | 'REVERSAL';
+type Unreversible = 'REVERSAL';
 
 interface Model {
   users: number;
@@ -66,8 +73,9 @@ interface Model {
   frozen: boolean[];
   holds: ModelHold[];
   expiringPlaced: number;
-  transfers: ModelTransfer[];
-  /** Deposits and reversals, by transfer_id. */
+  /** Transfers, captures and deposits: the reversible entries. */
+  transfers: ModelEntry[];
+  /** Reversals, by transfer_id. */
   unreversible: { id: string; type: Unreversible }[];
 }
 
@@ -139,11 +147,31 @@ const RESOLVED: Record<Exclude<HoldStatus, 'PENDING'>, ReturnType<typeof failure
 };
 const WALLET_ALREADY_FROZEN = failure('CONFLICT', 'WALLET_ALREADY_FROZEN', 'Wallet is already frozen.');
 const WALLET_NOT_FROZEN = failure('CONFLICT', 'WALLET_NOT_FROZEN', 'Wallet is not frozen.');
-const ALREADY_REVERSED = failure('CONFLICT', 'ALREADY_REVERSED', 'This transfer was already reversed.');
-const NOT_REVERSIBLE: Record<Unreversible, ReturnType<typeof failure>> = {
-  DEPOSIT: failure('CONFLICT', 'NOT_REVERSIBLE', 'A deposit cannot be reversed; only transfers can.'),
-  REVERSAL: failure('CONFLICT', 'NOT_REVERSIBLE', 'A reversal cannot be reversed; only transfers can.'),
-};
+const alreadyReversed = (type: ModelEntry['type']) =>
+  failure('CONFLICT', 'ALREADY_REVERSED', `This ${type.toLowerCase()} was already reversed.`);
+const exceedsRemaining = (entry: ModelEntry) =>
+  failure(
+    'CONFLICT',
+    'REVERSAL_EXCEEDS_REMAINING',
+    `Only ${money(entry.amount - entry.reversed)} of this ${entry.type.toLowerCase()}'s ${money(entry.amount)} is left to reverse.`,
+    'amount',
+  );
+const NOT_REVERSIBLE = failure('CONFLICT', 'NOT_REVERSIBLE', 'A reversal cannot be reversed; only transfers and deposits can.');
+/** A reversal's payer (the entry's payee) cannot pay it back: the message names it and what it has. */
+const reversalUnaffordable = (entry: ModelEntry, walletId: string, available: bigint, amount: bigint) =>
+  failure(
+    'BAD_REQUEST',
+    'INSUFFICIENT_FUNDS',
+    `Insufficient funds: the ${entry.type === 'DEPOSIT' ? 'depositor' : 'payee'}'s wallet ${walletId} has ${money(available)} available; the reversal needs ${money(amount)}.`,
+  );
+const depositEntry = (id: string, user: number, amount: bigint): ModelEntry => ({
+  id,
+  type: 'DEPOSIT',
+  payer: null,
+  payee: user,
+  amount,
+  reversed: 0n,
+});
 /** The caller's own wallet is frozen (it pays, or a deposit credits it): the owner is told what to do. */
 const YOURS_FROZEN = 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.';
 const DESTINATION_FROZEN = 'The destination wallet is frozen and cannot receive money.';
@@ -246,9 +274,18 @@ const stats = {
   resolvedBeforeExpiry: 0,
   replays: 0,
   reversals: 0,
-  /** Reversals refused, for any reason: the next two, funds or a frozen wallet. */
+  /** Reversals of part of what is left of an entry. */
+  partialReversals: 0,
+  /** Reversals of (part of) a deposit: chargebacks. */
+  depositReversals: 0,
+  /** Reversals of (part of) a transfer or a capture. */
+  transferReversals: 0,
+  /** Reversals that went through while a wallet of theirs was frozen. */
+  clawBacks: 0,
+  /** Reversals refused, for any reason: the next three, or funds. */
   refusedReversals: 0,
   reversedAgain: 0,
+  exceedingRemaining: 0,
   notReversible: 0,
   freezes: 0,
   unfreezes: 0,
@@ -320,10 +357,12 @@ function expectDepositAnswer(model: Model, real: Real, response: Response, to: n
       // Receipts: gapless sequences are checked by the ledger invariants after each run.
       sequence: expect.any(Number),
       balance_after: money(model.balances[to] + cents),
+      reverses: null,
+      reversed_amount: null,
     }),
   );
   model.balances[to] += cents;
-  model.unreversible.push({ id: response.body.data.transfer_id, type: 'DEPOSIT' });
+  model.transfers.push(depositEntry(response.body.data.transfer_id, to, cents));
   stats.deposits++;
 }
 
@@ -379,11 +418,20 @@ function expectTransferAnswer(
       timestamp: expect.any(String),
       sequence: expect.any(Number),
       balance_after: money(model.balances[from] - amount),
+      reverses: null,
+      reversed_amount: null,
     }),
   );
   model.balances[from] -= amount;
   model.balances[to] += amount;
-  model.transfers.push({ id: response.body.data.transfer_id, payer: from, payee: to, amount, reversed: false });
+  model.transfers.push({
+    id: response.body.data.transfer_id,
+    type: 'TRANSFER',
+    payer: from,
+    payee: to,
+    amount,
+    reversed: 0n,
+  });
   stats.transfers++;
 }
 
@@ -533,10 +581,11 @@ class Capture extends Step {
     model.balances[hold.payee] += captured;
     model.transfers.push({
       id: response.body.data.transfer_id,
+      type: 'TRANSFER',
       payer: hold.payer,
       payee: hold.payee,
       amount: captured,
-      reversed: false,
+      reversed: 0n,
     });
     if (captured === hold.amount) stats.fullCaptures++;
     else stats.partialCaptures++;
@@ -718,10 +767,11 @@ class ResolveExpiring extends Step {
       model.balances[hold.payee] += hold.amount;
       model.transfers.push({
         id: response.body.data.transfer_id,
+        type: 'TRANSFER',
         payer: hold.payer,
         payee: hold.payee,
         amount: hold.amount,
-        reversed: false,
+        reversed: 0n,
       });
     } else {
       hold.status = 'VOIDED';
@@ -794,17 +844,21 @@ class IdempotentReplay extends Step {
 }
 
 /**
- * What a reversal is asked to undo: a transfer not reversed yet, whose payee's
- * available balance the model knows (it must pay the money back out of it);
- * a transfer already reversed (409); a deposit or a reversal (409, never
- * reversible).
+ * What a reversal is asked to undo: an entry (transfer, capture or deposit)
+ * with something left to reverse, whose payee's available balance the model
+ * knows (it pays the money back out of it); an entry with nothing left
+ * (409 ALREADY_REVERSED); a reversal (409, never reversible).
  */
-type ReverseTarget = 'transfer' | 'reversed' | Unreversible;
+type ReverseTarget = 'open' | 'reversed' | Unreversible;
+
+/** How much to reverse of what is left: all of it (no amount sent), a share, or more than is left (409). */
+type ReverseAmount = { kind: 'rest' } | { kind: 'part'; permille: number } | { kind: 'over'; extra: number };
 
 class Reverse extends Step {
   constructor(
     readonly pick: number,
     readonly target: ReverseTarget,
+    readonly spec: ReverseAmount,
     readonly reason: string | null,
   ) {
     super();
@@ -814,46 +868,80 @@ class Reverse extends Step {
   }
   candidates(model: Readonly<Model>): { id: string }[] {
     switch (this.target) {
-      case 'transfer':
-        return model.transfers.filter((entry) => !entry.reversed && availableIsKnown(model, entry.payee));
+      case 'open':
+        return model.transfers.filter((entry) => entry.reversed < entry.amount && availableIsKnown(model, entry.payee));
       case 'reversed':
-        return model.transfers.filter((entry) => entry.reversed);
+        return model.transfers.filter((entry) => entry.reversed === entry.amount);
       default:
-        return model.unreversible.filter((entry) => entry.type === this.target);
+        return model.unreversible;
+    }
+  }
+  /** The amount asked for (null: none sent, all that is left) out of `left`. */
+  asked(left: bigint): bigint | null {
+    switch (this.spec.kind) {
+      case 'rest':
+        return null;
+      case 'part': {
+        const share = (left * BigInt(this.spec.permille)) / 1000n;
+        return share > 0n ? share : 1n;
+      }
+      case 'over':
+        return left + BigInt(this.spec.extra);
     }
   }
   async apply(model: Model, real: Real) {
     const candidates = this.candidates(model);
-    const entry = candidates[this.pick % candidates.length];
+    const picked = candidates[this.pick % candidates.length];
+    const entry = this.target === 'REVERSAL' ? null : (picked as ModelEntry);
+    const left = entry ? entry.amount - entry.reversed : 0n;
+    const asked = this.asked(left > 0n ? left : 100n);
     const response = await real.admin.agent
-      .post(`/v1/admin/transfers/${entry.id}/reversal`)
-      .send(this.reason === null ? {} : { reason: this.reason });
-    if (this.target !== 'transfer') {
-      expectAnswer(response, 409, this.target === 'reversed' ? ALREADY_REVERSED : NOT_REVERSIBLE[this.target]);
-      if (this.target === 'reversed') stats.reversedAgain++;
-      else stats.notReversible++;
+      .post(`/v1/admin/transfers/${picked.id}/reversal`)
+      .send({ ...(this.reason === null ? {} : { reason: this.reason }), ...(asked === null ? {} : { amount: money(asked) }) });
+    if (!entry) {
+      expectAnswer(response, 409, NOT_REVERSIBLE);
+      stats.notReversible++;
       stats.refusedReversals++;
       return;
     }
-    // The money goes back: the original payee pays, out of its available balance, the original payer.
-    const transfer = entry as ModelTransfer;
-    const [payer, payee, amount] = [transfer.payee, transfer.payer, transfer.amount];
-    const affordable = amount <= availableOf(model, payer);
-    if (expectPaymentRefusal(model, real, response, { payer, payee, affordable, byOperator: true })) {
+    if (left === 0n) {
+      expectAnswer(response, 409, alreadyReversed(entry.type));
+      stats.reversedAgain++;
       stats.refusedReversals++;
       return;
     }
-    const leg = (wallet: number, signed: bigint) => ({
+    const amount = asked ?? left;
+    if (amount > left) {
+      expectAnswer(response, 409, exceedsRemaining(entry));
+      stats.exceedingRemaining++;
+      stats.refusedReversals++;
+      return;
+    }
+    // The money goes back: the entry's payee pays, out of its available balance, the entry's payer (the
+    // funding wallet, for a deposit). A frozen wallet does not refuse it: an operator's correction.
+    const payer = entry.payee;
+    const payee = entry.payer;
+    const available = availableOf(model, payer);
+    if (amount > available) {
+      expectAnswer(response, 400, reversalUnaffordable(entry, real.users[payer].walletId, available, amount));
+      stats.refusedForFunds++;
+      stats.refusedReversals++;
+      return;
+    }
+    const walletOf = (user: number | null) => (user === null ? FUNDING_WALLET_ID : real.users[user].walletId);
+    const leg = (wallet: number | null, signed: bigint) => ({
       id: expect.any(String),
       transfer_id: response.body.data?.id,
-      wallet_id: real.users[wallet].walletId,
-      source_wallet_id: real.users[payer].walletId,
-      destination_wallet_id: real.users[payee].walletId,
+      wallet_id: walletOf(wallet),
+      source_wallet_id: walletOf(payer),
+      destination_wallet_id: walletOf(payee),
       type: 'REVERSAL',
       amount: money(signed),
       timestamp: expect.any(String),
-      sequence: expect.any(Number),
-      balance_after: money(model.balances[wallet] + signed),
+      sequence: wallet === null ? null : expect.any(Number),
+      balance_after: wallet === null ? null : money(model.balances[wallet] + signed),
+      reverses: entry.id,
+      reversed_amount: null,
     });
     expectAnswer(
       response,
@@ -861,20 +949,33 @@ class Reverse extends Step {
       ok({
         id: expect.any(String),
         type: 'REVERSAL',
-        reversed_transfer_id: transfer.id,
+        reversed_transfer_id: entry.id,
         reason: this.reason,
+        amount: money(amount),
+        reversed_amount: money(entry.reversed + amount),
+        remaining: money(left - amount),
         operations: [leg(payer, -amount), leg(payee, amount)],
       }),
     );
+    if (model.frozen[payer] || (payee !== null && model.frozen[payee])) stats.clawBacks++;
     model.balances[payer] -= amount;
-    model.balances[payee] += amount;
-    transfer.reversed = true;
+    if (payee !== null) model.balances[payee] += amount;
+    entry.reversed += amount;
     model.unreversible.push({ id: response.body.data.id, type: 'REVERSAL' });
     stats.reversals++;
+    if (amount < left) stats.partialReversals++;
+    if (entry.type === 'DEPOSIT') stats.depositReversals++;
+    else stats.transferReversals++;
   }
   toString() {
-    const what = { transfer: 'transfer', reversed: 'reversed transfer', DEPOSIT: 'deposit', REVERSAL: 'reversal' };
-    return `Reverse(${what[this.target]} #${this.pick}${this.reason === null ? '' : `, reason ${JSON.stringify(this.reason)}`})`;
+    const what = { open: 'entry', reversed: 'reversed entry', REVERSAL: 'reversal' };
+    const amount =
+      this.spec.kind === 'rest'
+        ? 'all left'
+        : this.spec.kind === 'part'
+          ? `${this.spec.permille / 10}% of what is left`
+          : `what is left + ${money(BigInt(this.spec.extra))}`;
+    return `Reverse(${what[this.target]} #${this.pick}, ${amount}${this.reason === null ? '' : `, reason ${JSON.stringify(this.reason)}`})`;
   }
 }
 
@@ -942,6 +1043,8 @@ async function expectFreezeAnswer(model: Model, real: Real, index: number, froze
       available: availableIsKnown(model, index) ? money(availableOf(model, index)) : expect.any(String),
       frozen,
       frozen_at: frozen ? expect.any(String) : null,
+      frozen_reason: frozen ? 'model' : null,
+      frozen_by: frozen ? real.admin.username : null,
       last_sequence: expect.any(Number),
     }),
   );
@@ -1055,8 +1158,14 @@ const captureSpec: fc.Arbitrary<CaptureSpec> = fc.oneof(
 const pick = fc.nat({ max: 20 });
 const action = fc.constantFrom('capture' as const, 'void' as const);
 const reason = fc.option(fc.constantFrom('sent to the wrong wallet', 'ticket 4711'), { nil: null });
-/** What a reversal is refused for (409): an already reversed transfer as often as the other two together. */
-const refusedReverseTarget = fc.constantFrom<ReverseTarget>('reversed', 'reversed', 'DEPOSIT', 'REVERSAL');
+/** What a reversal is refused for (409): an entry with nothing left to reverse, more often than a reversal. */
+const refusedReverseTarget = fc.constantFrom<ReverseTarget>('reversed', 'reversed', 'REVERSAL');
+/** All that is left (no amount), a part of it, or more than is left (409). */
+const reverseAmount: fc.Arbitrary<ReverseAmount> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: 'rest' } as const) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 999 }).map((permille) => ({ kind: 'part', permille }) as const) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 500 }).map((extra) => ({ kind: 'over', extra }) as const) },
+);
 /** Mostly a frozen wallet is unfrozen; now and then one that is not. */
 const stray = fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 
@@ -1085,11 +1194,9 @@ const commandArbitraries: fc.Arbitrary<Command>[] = [
   fc
     .tuple(fc.constantFrom<ReplayKind>('deposit', 'transfer', 'hold'), userIndex, offset, amountSpec)
     .map(([k, u, o, s]) => new IdempotentReplay(k, u, o, s)),
-  fc.tuple(pick, reason).map(([p, r]) => new Reverse(p, 'transfer', r)),
-  fc.tuple(pick, reason).map(([p, r]) => new Reverse(p, 'transfer', r)),
-  fc.tuple(pick, reason).map(([p, r]) => new Reverse(p, 'transfer', r)),
-  fc.tuple(pick, refusedReverseTarget, reason).map(([p, k, r]) => new Reverse(p, k, r)),
-  fc.tuple(pick, refusedReverseTarget, reason).map(([p, k, r]) => new Reverse(p, k, r)),
+  fc.tuple(pick, reverseAmount, reason).map(([p, a, r]) => new Reverse(p, 'open', a, r)),
+  fc.tuple(pick, reverseAmount, reason).map(([p, a, r]) => new Reverse(p, 'open', a, r)),
+  fc.tuple(pick, refusedReverseTarget, reverseAmount, reason).map(([p, k, a, r]) => new Reverse(p, k, a, r)),
   userIndex.map((u) => new Freeze(u)),
   fc.tuple(pick, stray).map(([p, s]) => new Unfreeze(p, s)),
 ];
@@ -1134,7 +1241,7 @@ describe('the ledger against a model of the contract (fast-check)', () => {
                   .post('/v1/wallets/deposit')
                   .send({ amount: money(cents) })
                   .expect(200);
-                model.unreversible.push({ id: opening.body.data.transfer_id, type: 'DEPOSIT' });
+                model.transfers.push(depositEntry(opening.body.data.transfer_id, index, cents));
               }
             }
             const real: Real = { ctx, admin, users };

@@ -21,15 +21,15 @@ with locked as (select id, user_id, kind, balance::text as balance, last_sequenc
 
 -- connection 1, prepared as ledger_write_batch
 with entries as (
-  insert into journal_entries (id, type, created_at, reverses_id)
-  select * from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[])
+  insert into journal_entries (id, type, created_at, reverses_id, reversal_number, reversed_total, reverses_amount)
+  select * from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::integer[], $6::numeric[], $7::numeric[])
 ), legs as (
   insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
-  select * from unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::numeric[], $12::bigint[], $13::numeric[], $14::timestamptz[], $15::text[])
+  select * from unnest($8::uuid[], $9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::numeric[], $15::bigint[], $16::numeric[], $17::timestamptz[], $18::text[])
 ), accounts as (
   update wallets
      set balance = a.balance, last_sequence = a.last_sequence, chain_head = a.chain_head, pending_holds = a.pending_holds
-    from unnest($16::uuid[], $17::numeric[], $18::bigint[], $19::text[], $20::integer[])
+    from unnest($19::uuid[], $20::numeric[], $21::bigint[], $22::text[], $23::integer[])
          as a (id, balance, last_sequence, chain_head, pending_holds)
    where wallets.id = a.id
 )

@@ -5,6 +5,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { migrationsList } from '../../migrations';
 import { startEmbeddedPostgres } from '../../libs/persistence/src/embedded-postgres';
+import { validateConstraints } from '../../libs/persistence/src/migrate';
 import { ormOptions } from '../../libs/persistence/src/orm.options';
 import { ensurePgBouncer, startPgBouncer } from '../../libs/testing/src/pgbouncer';
 import { buildAdminConsole } from './admin-console-build';
@@ -40,6 +41,8 @@ export default async function globalSetup(): Promise<void> {
   url.pathname = `/${template}`;
   const orm = await MikroORM.init(ormOptions({ url: url.toString(), poolSize: 1, debug: false, migrationsList }));
   await orm.getMigrator().up();
+  // As migrateUnderLock does after the migrations commit: the template is what production runs on.
+  await validateConstraints(orm);
   await orm.close();
 
   if (process.env.TEST_PGBOUNCER === '1') {

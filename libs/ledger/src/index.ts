@@ -1,6 +1,6 @@
 export { LedgerModule, ledgerAuditOptions } from './ledger.module';
 export { BalanceCalculator } from './domain/balance.calculator';
-export { JournalEntry, EntryType } from './domain/journal-entry.entity';
+export { JournalEntry, EntryType, type ReversalStep } from './domain/journal-entry.entity';
 export { Operation } from './domain/operation.entity';
 export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledger-account';
 export {
@@ -14,7 +14,7 @@ export {
 export { LEDGER_ERRORS } from './http/ledger-error.table';
 export { OWN_WALLET_FROZEN, destinationWalletFrozen } from './http/ledger-failures.doc';
 export { GENESIS_HASH, operationHash, type HashedFields } from './domain/operation-hash';
-export { JournalRepository, type EntrySummary } from './persistence/journal.repository';
+export { JournalRepository, type EntrySummary, type ReversedSoFar } from './persistence/journal.repository';
 export { PostingBatch, PostingService, type Leg, type Posting } from './application/posting.service';
 export { PostingObserver } from './application/posting.observer';
 export { BalanceService } from './application/balance.service';

@@ -141,7 +141,7 @@ async function setServiceTimeouts(lock: Client, serviceRole: string | undefined,
 }
 
 /** Every constraint of the public schema left NOT VALID, validated one by one (each in its own transaction). */
-async function validateConstraints(orm: MikroORM): Promise<void> {
+export async function validateConstraints(orm: MikroORM): Promise<void> {
   const connection = orm.em.getConnection();
   const pending = await connection.execute<{ table_name: string; constraint_name: string }[]>(
     `select c.conrelid::regclass::text as table_name, c.conname as constraint_name

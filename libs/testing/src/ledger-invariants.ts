@@ -54,6 +54,8 @@ export interface LedgerSnapshot {
   /** Operations of each wallet, in sequence order (system wallets: insertion order is meaningless). */
   byWallet: Map<string, OperationRow[]>;
   byEntry: Map<string, OperationRow[]>;
+  /** Each REVERSAL entry's id to the id of the entry it reverses. */
+  reverses: Map<string, string>;
 }
 
 export async function connectDb(url: string): Promise<Client> {
@@ -76,13 +78,22 @@ export async function readLedger(db: Client): Promise<LedgerSnapshot> {
               (extract(epoch from "timestamp") * 1000)::bigint::text as "timestampMs"
          from operations order by wallet_id, sequence nulls last, id`,
     );
+    const reversals = await db.query<{ id: string; reverses_id: string }>(
+      `select id, reverses_id from journal_entries where reverses_id is not null`,
+    );
     const byWallet = new Map<string, OperationRow[]>();
     const byEntry = new Map<string, OperationRow[]>();
     for (const op of operations.rows) {
       byWallet.set(op.walletId, [...(byWallet.get(op.walletId) ?? []), op]);
       byEntry.set(op.transferId, [...(byEntry.get(op.transferId) ?? []), op]);
     }
-    return { wallets: new Map(wallets.rows.map((w) => [w.id, w])), operations: operations.rows, byWallet, byEntry };
+    return {
+      wallets: new Map(wallets.rows.map((w) => [w.id, w])),
+      operations: operations.rows,
+      byWallet,
+      byEntry,
+      reverses: new Map(reversals.rows.map((row) => [row.id, row.reverses_id])),
+    };
   } finally {
     await db.query('commit');
   }
@@ -173,14 +184,48 @@ export function ledgerViolations(ledger: LedgerSnapshot): string[] {
       problems.push(`wallet ${wallet.id}: last_sequence ${wallet.lastSequence}, ${ops.length} operations`);
   }
 
-  // The funding wallet takes part in deposits only, as their negation.
+  // A REVERSAL moves (part of) a TRANSFER or a DEPOSIT back, from its destination to its source; an entry's
+  // reversals never add up to more than it.
+  const reversedSoFar = new Map<string, bigint>();
+  for (const [reversal, reversed] of ledger.reverses) {
+    const legs = ledger.byEntry.get(reversal) ?? [];
+    const original = ledger.byEntry.get(reversed) ?? [];
+    const [first] = legs;
+    if (!first || first.type !== 'REVERSAL') {
+      problems.push(`reversal ${reversal} has no REVERSAL legs`);
+      continue;
+    }
+    if (!['DEPOSIT', 'TRANSFER'].includes(original[0]?.type)) problems.push(`reversal ${reversal} reverses a ${original[0]?.type}`);
+    if (first.sourceWalletId !== original[0]?.destinationWalletId || first.destinationWalletId !== original[0]?.sourceWalletId) {
+      problems.push(`reversal ${reversal} does not move ${reversed}'s money back`);
+    }
+    const moved = legs.filter((op) => cents(op.amount) > 0n).reduce((sum, op) => sum + cents(op.amount), 0n);
+    reversedSoFar.set(reversed, (reversedSoFar.get(reversed) ?? 0n) + moved);
+  }
+  for (const [reversed, total] of reversedSoFar) {
+    const amount = (ledger.byEntry.get(reversed) ?? [])
+      .filter((op) => cents(op.amount) > 0n)
+      .reduce((sum, op) => sum + cents(op.amount), 0n);
+    if (total > amount) problems.push(`entry ${reversed} of ${money(amount)} was reversed ${money(total)}`);
+  }
+
+  // The funding wallet takes part in deposits, as their negation, and in their reversals (chargebacks) only.
   const funding = ledger.byWallet.get(FUNDING_WALLET_ID) ?? [];
   const depositCredits = ledger.operations.filter((op) => op.type === 'DEPOSIT' && op.walletId !== FUNDING_WALLET_ID);
-  if (funding.some((op) => op.type !== 'DEPOSIT')) problems.push('the funding wallet has non-deposit operations');
+  const chargebacks = ledger.operations.filter(
+    (op) => op.type === 'REVERSAL' && op.destinationWalletId === FUNDING_WALLET_ID && op.walletId !== FUNDING_WALLET_ID,
+  );
+  if (funding.some((op) => op.type !== 'DEPOSIT' && !(op.type === 'REVERSAL' && op.destinationWalletId === FUNDING_WALLET_ID))) {
+    problems.push('the funding wallet has operations other than deposits and their reversals');
+  }
   const fundingSum = funding.reduce((sum, op) => sum + cents(op.amount), 0n);
   const depositSum = depositCredits.reduce((sum, op) => sum + cents(op.amount), 0n);
-  if (fundingSum !== -depositSum)
-    problems.push(`funding wallet sums to ${money(fundingSum)}, deposits to ${money(depositSum)}`);
+  const chargebackSum = chargebacks.reduce((sum, op) => sum + cents(op.amount), 0n);
+  if (fundingSum !== -(depositSum + chargebackSum)) {
+    problems.push(
+      `funding wallet sums to ${money(fundingSum)}, deposits to ${money(depositSum)}, their reversals to ${money(chargebackSum)}`,
+    );
+  }
   return problems;
 }
 

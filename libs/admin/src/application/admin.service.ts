@@ -7,7 +7,6 @@ import {
   LedgerAuditor,
   type Operation,
   OperationRepository,
-  WalletKind,
 } from '@app/ledger';
 import type { Money } from '@app/money';
 import { ReplicaReads, UnitOfWork } from '@app/persistence';
@@ -20,13 +19,7 @@ import {
   type Submission,
   TransferNotFoundError,
 } from '@app/transfers';
-import {
-  type HistoryPage,
-  type HistoryQuery,
-  type WalletView,
-  WalletNotFoundError,
-  WalletsService,
-} from '@app/wallets';
+import { type HistoryPage, type HistoryQuery, type WalletView, WalletsService } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
 import { IdNotFoundError } from '../domain/admin.errors';
 import { AdminActionRepository, type LoggedAction, type LogPosition } from '../persistence/admin-action.repository';
@@ -151,19 +144,29 @@ export class AdminService {
     });
   }
 
-  /** Reverses a transfer with the money movements' group commit; the action log line commits with the reversal. */
+  /**
+   * Reverses a transfer or a deposit (`amount`, or all that is left of it) with the money movements' group
+   * commit; the action log line, with the reversal's amount and entry, commits with the reversal.
+   */
   reverse<R>(
     admin: SessionUser,
     transferId: string,
-    reason: string | null,
+    { reason, amount }: { reason: string | null; amount?: Money },
     request: Omit<Submission<CommandOf<'REVERSAL'>, R>, 'onAccepted'>,
   ): Promise<Answer<R>> {
     return this.movements.submit(
-      { type: 'REVERSAL', entryId: transferId },
+      { type: 'REVERSAL', entryId: transferId, amount },
       {
         ...request,
-        onAccepted: () =>
-          this.actions.add({ adminId: admin.id, action: AdminActionType.REVERSAL, target: transferId, reason }),
+        onAccepted: (reversal) =>
+          this.actions.add({
+            adminId: admin.id,
+            action: AdminActionType.REVERSAL,
+            target: transferId,
+            reason,
+            amount: reversal.amount,
+            entryId: reversal.id,
+          }),
       },
     );
   }

@@ -1,5 +1,7 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { Money } from '@app/money';
+import { MoneyType } from '@app/persistence';
 
 export const AdminActionType = {
   PROMOTE: 'PROMOTE',
@@ -49,6 +51,22 @@ export class AdminAction {
 
   @Property({ type: 'text', nullable: true })
   reason: string | null = null;
+
+  /** A REVERSAL's amount; null for other actions. */
+  @Property({ type: MoneyType, nullable: true })
+  amount: Money | null = null;
+
+  /** A REVERSAL's own journal entry (the target is the entry it reversed); null for other actions. */
+  @ManyToOne({
+    entity: 'JournalEntry',
+    mapToPk: true,
+    nullable: true,
+    fieldName: 'entry_id',
+    foreignKeyName: 'admin_actions_entry_id_foreign',
+    updateRule: 'no action',
+    deleteRule: 'no action',
+  })
+  entryId: string | null = null;
 
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', defaultRaw: 'clock_timestamp()' })
   createdAt?: Date;

@@ -5,6 +5,7 @@ import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import {
   ApiEnvelope,
   ApiErrors,
+  describeUnexpectedError,
   type EnvelopeError,
   ErrorDto,
   JsonBodyOnly,
@@ -32,12 +33,13 @@ import {
   LookupResponse,
   OperationsCsvQuery,
   ReasonRequest,
+  ReversalRequest,
   ReversalResponse,
   TransferViewResponse,
   userCursor,
   UsersQuery,
 } from './admin.dto';
-import { OPERATIONS_CSV_HEADER, operationsCsvRows, writeRespectingBackpressure } from './operations.csv';
+import { OPERATIONS_CSV_HEADER, writeOperationsCsv } from './operations.csv';
 
 const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role gets 403 FORBIDDEN.';
 
@@ -146,18 +148,10 @@ export class AdminController {
     response.setHeader('Content-Disposition', `attachment; filename="wallet-${wallet}-operations.csv"`);
     response.setHeader('Cache-Control', 'no-store');
     try {
-      if (!(await writeRespectingBackpressure(response, OPERATIONS_CSV_HEADER))) return void (await pages.return(undefined));
-      if (!first.done && !(await writeRespectingBackpressure(response, operationsCsvRows(first.value)))) {
-        return void (await pages.return(undefined));
-      }
-      // Each page is written (and the socket drained) before the next is read: one page in memory at a time.
-      for await (const page of pages) {
-        if (!(await writeRespectingBackpressure(response, operationsCsvRows(page)))) return;
-      }
-      response.end();
+      await writeOperationsCsv(response, first, pages);
     } catch (error) {
       // The status line is gone: a failure now can only cut the download short, which the client sees.
-      this.log.error(`operations export of wallet ${wallet} failed: ${(error as Error).message}`);
+      this.log.error(`operations export of wallet ${wallet} failed: ${describeUnexpectedError(error)}`);
       response.destroy(error as Error);
     }
   }
@@ -242,24 +236,55 @@ export class AdminController {
   @HttpCode(200)
   @Idempotent({ handlerClaims: true })
   @ApiOperation({
-    summary: 'Reverse a transfer: one compensating REVERSAL entry restores both balances',
+    summary: 'Reverse a transfer or a deposit, in full or in part: one compensating REVERSAL entry moves the money back',
     description:
-      'At most once per transfer (409 ALREADY_REVERSED); deposits and reversals are not reversible (409 NOT_REVERSIBLE); ' +
-      '400 "Insufficient funds." when the receiver no longer holds the money; 403 WALLET_FROZEN when either wallet is frozen; ' +
-      `404 for an unknown transfer. Logged in the admin action log. ${FORBIDDEN}`,
+      'A transfer: its payee pays its payer back. A deposit (a chargeback): the depositor\'s wallet pays the funding ' +
+      'wallet back. `amount` (a partial reversal) or, absent, all that is left of the entry; an entry\'s reversals ' +
+      'never add up to more than its amount (the database refuses it too). 409 ALREADY_REVERSED when nothing is left; ' +
+      '409 REVERSAL_EXCEEDS_REMAINING when `amount` is more than what is left (the message says how much is); ' +
+      '409 NOT_REVERSIBLE for a reversal; 400 INSUFFICIENT_FUNDS when the paying wallet does not have the amount ' +
+      'available (the message names the wallet and what it has); 422 for a malformed `amount`; 404 for an unknown ' +
+      'entry. A frozen wallet does not refuse it (a claw-back: a freeze stops the user, not the operator). Logged in ' +
+      `the admin action log with its amount and entry. ${FORBIDDEN}`,
   })
-  @ApiParam({ name: 'transferId', format: 'uuid', description: 'The transfer_id of the transfer to reverse' })
+  @ApiParam({ name: 'transferId', format: 'uuid', description: 'The transfer_id of the transfer or deposit to reverse' })
   @ApiEnvelope(ReversalResponse)
-  @ApiErrors(400, 401, 403, 404, 409, 413, 422)
+  @ApiErrors(401, 403, 404, 413, 422)
+  @ApiFailure(
+    400,
+    'INSUFFICIENT_FUNDS: the paying wallet (the payee\'s, or the depositor\'s for a deposit) does not have the amount ' +
+      'available (its balance less what its pending holds reserve); the message names the wallet and what it has. Nothing posted.',
+    {
+      code: 'BAD_REQUEST',
+      message:
+        "Insufficient funds: the payee's wallet 5f1c2a7e-0b7d-4f43-9d55-2b4c8e1f3a90 has 3.00 available; the reversal needs 10.00.",
+      target: '__all__',
+      reason: 'INSUFFICIENT_FUNDS',
+    },
+  )
+  @ApiFailure(
+    409,
+    'Nothing posted. REVERSAL_EXCEEDS_REMAINING (target `amount`): more than what is left of the entry, the message says ' +
+      'how much is ("Only 3.00 of this transfer\'s 10.00 is left to reverse."); ALREADY_REVERSED: nothing is left ' +
+      '("This transfer was already reversed."); NOT_REVERSIBLE: the entry is itself a reversal ' +
+      '("A reversal cannot be reversed; only transfers and deposits can."); CONCURRENT_CONFLICT: conflicted with ' +
+      'concurrent requests after bounded retries, safe to retry.',
+    {
+      code: 'CONFLICT',
+      message: "Only 3.00 of this transfer's 10.00 is left to reverse.",
+      target: 'amount',
+      reason: 'REVERSAL_EXCEEDS_REMAINING',
+    },
+  )
   async reverse(
     @CurrentUser() admin: SessionUser,
     @Param('transferId') transferId: string,
-    @Body() body: ReasonRequest,
+    @Body() body: ReversalRequest,
     @KeyedBy() keyed?: KeyedRequest,
   ): Promise<Answer<ReversalResponse>> {
     if (!UUID_PATTERN.test(transferId)) throw new TransferNotFoundError();
     const reason = body.reason || null;
-    return this.admin.reverse(admin, transferId.toLowerCase(), reason, {
+    return this.admin.reverse(admin, transferId.toLowerCase(), { reason, amount: body.amount }, {
       keyed,
       present: (reversal) => ReversalResponse.of(reversal, reason),
     });
@@ -309,14 +334,14 @@ export class AdminController {
   })
   @ApiEnvelope(AuditResponse)
   @ApiErrors(401, 403)
-  @ApiAuditFailure(409, 'Another instance is running the audit; the message says since when. Try again when it ends.', {
+  @ApiFailure(409, 'Another instance is running the audit; the message says since when. Try again when it ends.', {
     code: 'CONFLICT',
     message:
       'A ledger audit is already running on another instance (started at 2026-11-28T09:00:00.000Z); try again when it has ended.',
     target: '__all__',
     reason: 'AUDIT_IN_PROGRESS',
   })
-  @ApiAuditFailure(503, 'The audit ran past its time limit (AUDIT_TIMEOUT_SECONDS) and was abandoned; nothing is reported.', {
+  @ApiFailure(503, 'The audit ran past its time limit (AUDIT_TIMEOUT_SECONDS) and was abandoned; nothing is reported.', {
     code: 'SERVICE_UNAVAILABLE',
     message: 'The ledger audit did not finish within its time limit of 600 s and was abandoned.',
     target: '__all__',
@@ -344,8 +369,8 @@ export class AdminController {
   }
 }
 
-/** A failure of the audit route, documented with its own example (ApiErrors' examples are the money routes'). */
-function ApiAuditFailure(status: 409 | 503, description: string, error: EnvelopeError) {
+/** A failure documented with its own example (ApiErrors' examples are the money routes'). */
+function ApiFailure(status: 400 | 409 | 503, description: string, error: EnvelopeError) {
   return ApiResponse({
     status,
     description,

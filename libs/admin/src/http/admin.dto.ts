@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChainBreak, LedgerAuditReport } from '@app/ledger';
 import {
+  OptionalAmount,
   OptionalCursor,
   OptionalIntInRange,
   OptionalListOf,
@@ -11,6 +12,7 @@ import {
   encodeCursor,
 } from '@app/http';
 import { EntryType, type Hold, type Operation } from '@app/ledger';
+import type { Money } from '@app/money';
 import type { Reversal } from '@app/transfers';
 import { OperationResponse, OperationsQuery } from '@app/wallets';
 import { AdminActionType } from '../domain/admin-action.entity';
@@ -26,6 +28,19 @@ export class ReasonRequest {
   })
   @OptionalString({ maxLength: 500, multiline: true })
   reason?: string | null;
+}
+
+export class ReversalRequest extends ReasonRequest {
+  @ApiPropertyOptional({
+    type: String,
+    example: '12.34',
+    description:
+      'A partial reversal (a refund): at most what is left of the entry (409 REVERSAL_EXCEEDS_REMAINING otherwise); ' +
+      'default: all that is left. A decimal string (a JSON number is accepted too) matching ^[0-9]{1,13}(\\.[0-9]{1,2})?$, ' +
+      'from 0.01 to 9999999999999.99; more than two fraction digits, exponents, signs and spaces are refused (422), never rounded.',
+  })
+  @OptionalAmount()
+  amount?: Money;
 }
 
 /** Users after this name, for the same query. */
@@ -472,9 +487,24 @@ export class ReversalResponse {
   @ApiProperty({ type: String, nullable: true })
   reason: string | null;
 
+  @ApiProperty({ type: String, example: '3.00', description: 'What this reversal moved back' })
+  amount: string;
+
+  @ApiProperty({
+    type: String,
+    example: '7.00',
+    description: "What the reversed entry's reversals add up to, this one included (never more than its amount)",
+  })
+  reversed_amount: string;
+
+  @ApiProperty({ type: String, example: '3.00', description: 'What is left to reverse of the entry ("0.00": nothing)' })
+  remaining: string;
+
   @ApiProperty({
     type: [OperationResponse],
-    description: "Its legs: the original payee's debit, then the original payer's credit (with receipts)",
+    description:
+      "Its legs: the original payee's debit, then the original payer's credit (with receipts); for a deposit, " +
+      "the depositor's debit, then the funding wallet's credit",
   })
   operations: OperationResponse[];
 
@@ -484,6 +514,9 @@ export class ReversalResponse {
       type: 'REVERSAL' as const,
       reversed_transfer_id: reversal.reverses,
       reason,
+      amount: reversal.amount.toFixed(),
+      reversed_amount: reversal.reversedTotal.toFixed(),
+      remaining: reversal.remaining.toFixed(),
       operations: reversal.operations.map(OperationResponse.of),
     });
   }
@@ -602,6 +635,17 @@ export class AdminActionResponse {
   @ApiProperty({ type: String, nullable: true })
   reason: string | null;
 
+  @ApiProperty({ type: String, nullable: true, example: '3.00', description: "A REVERSAL's amount; null for other actions" })
+  amount: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: "A REVERSAL's own journal entry (the target is the entry it reversed); null for other actions",
+  })
+  entry_id: string | null;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -626,6 +670,8 @@ export class AdminActionResponse {
       target: line.target,
       target_username: line.targetUsername,
       reason: line.reason,
+      amount: line.amount?.toFixed() ?? null,
+      entry_id: line.entryId,
       created_at: line.createdAt.toISOString(),
       source_wallet_id: line.source?.walletId ?? null,
       source_username: line.source?.username ?? null,

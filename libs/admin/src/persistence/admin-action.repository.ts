@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { Money } from '@app/money';
 import { AdminAction, type AdminActionType } from '../domain/admin-action.entity';
 
 export interface ActionRecord {
@@ -7,10 +8,15 @@ export interface ActionRecord {
   action: AdminActionType;
   target: string;
   reason: string | null;
+  /** A REVERSAL's amount and its own journal entry (absent: null). */
+  amount?: Money | null;
+  entryId?: string | null;
 }
 
 export interface LoggedAction extends ActionRecord {
   id: string;
+  amount: Money | null;
+  entryId: string | null;
   adminUsername: string | null;
   /** The owner of the target when it is a user or a wallet (a hold: its payer); null for a REVERSAL. */
   targetUsername: string | null;
@@ -48,7 +54,8 @@ export class AdminActionRepository {
       ...(after ? ['(created_at, id) < (?, ?)'] : []),
     ];
     const rows = await this.em.execute<LogRow[]>(
-      `select a.id, a.admin_id, adm.username as admin_username, a.action, a.target, a.reason, a.created_at,
+      `select a.id, a.admin_id, adm.username as admin_username, a.action, a.target, a.reason,
+              a.amount::text as amount, a.entry_id, a.created_at,
               case when a.action = 'REVERSAL' then null else coalesce(tu.username, twu.username, thu.username) end
                 as target_username,
               leg.source_wallet_id, su.username as source_username,
@@ -81,6 +88,8 @@ export class AdminActionRepository {
       action: row.action,
       target: row.target,
       reason: row.reason,
+      amount: row.amount === null ? null : Money.of(row.amount),
+      entryId: row.entry_id,
       targetUsername: row.target_username,
       source: row.source_wallet_id ? { walletId: row.source_wallet_id, username: row.source_username } : null,
       destination: row.destination_wallet_id
@@ -98,6 +107,8 @@ interface LogRow {
   action: AdminActionType;
   target: string;
   reason: string | null;
+  amount: string | null;
+  entry_id: string | null;
   created_at: Date;
   target_username: string | null;
   source_wallet_id: string | null;

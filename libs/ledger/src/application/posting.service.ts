@@ -2,7 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Money } from '@app/money';
 import { BalanceCalculator } from '../domain/balance.calculator';
-import type { EntryType } from '../domain/journal-entry.entity';
+import type { EntryType, ReversalStep } from '../domain/journal-entry.entity';
 import { type LedgerAccount, WalletKind } from '../domain/ledger-account';
 import { UnbalancedEntryError } from '../domain/ledger.errors';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
@@ -26,8 +26,8 @@ export interface Posting {
    * locked, so that within a wallet time never runs backwards along the sequence.
    */
   at: Date;
-  /** For a REVERSAL: the entry it reverses. */
-  reverses?: string;
+  /** For a REVERSAL: the entry it reverses, and its step in that entry's chain of reversals. */
+  reversal?: ReversalStep;
 }
 
 /**
@@ -82,6 +82,7 @@ export class PostingService {
       operation.type = posting.type;
       operation.amount = leg.amount;
       operation.timestamp = posting.at;
+      operation.reverses = posting.reversal?.reverses ?? null;
       const balanceAfter = balancesAfter[index];
       if (balanceAfter) {
         operation.balanceAfter = balanceAfter;
@@ -107,7 +108,7 @@ export class PostingService {
       id: entryId,
       type: posting.type,
       at: posting.at,
-      reverses: posting.reverses ?? null,
+      reversal: posting.reversal ?? null,
       operations,
     });
     return operations;

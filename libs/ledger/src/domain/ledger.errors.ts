@@ -8,10 +8,11 @@ export type LedgerErrorCode =
   | 'AUDIT_IN_PROGRESS'
   | 'AUDIT_TIMED_OUT';
 
+/** The payer cannot pay out of its available balance; the message may say whose wallet and how much it holds. */
 export class InsufficientFundsError extends DomainError<LedgerErrorCode> {
   readonly code = 'INSUFFICIENT_FUNDS';
-  constructor() {
-    super('Insufficient funds.');
+  constructor(message = 'Insufficient funds.') {
+    super(message);
   }
 }
 

@@ -88,4 +88,12 @@ export class Operation {
    */
   @Property({ type: 'string', length: 64 })
   hash: string;
+
+  // Read along with the operation, not columns of its own (no decorator: MikroORM maps neither).
+
+  /** On a REVERSAL's legs: the entry it corrects (journal_entries.reverses_id); else null. */
+  reverses: string | null = null;
+
+  /** What this operation's entry has had reversed so far (its reversals' total); null while nothing. */
+  reversedAmount: Money | null = null;
 }

@@ -10,8 +10,20 @@ export interface EntrySummary {
   destinationWalletId: string;
   /** What the entry moved from source to destination (its positive leg). */
   amount: Money;
-  /** The REVERSAL entry that reversed it, if any: null as read, set by the caller from `reversalsOf` under its locks. */
-  reversedBy: string | null;
+  /**
+   * What its reversals add up to so far, and how many there are (the last
+   * step of its chain of reversals): zero as read, set by the caller from
+   * `reversedSoFar` under its locks, and moved on as the batch reverses it.
+   */
+  reversed: ReversedSoFar;
+}
+
+/** The last step of an entry's chain of reversals (journal_entries.reversal_number, reversed_total). */
+export interface ReversedSoFar {
+  /** How many reversals it has (0: none). */
+  count: number;
+  /** What they add up to. */
+  total: Money;
 }
 
 interface EntryRow {
@@ -31,9 +43,13 @@ const FIND_ENTRIES = statement(
  where e.id = any($1::uuid[])`,
 );
 
-const REVERSALS_OF = statement(
-  'journal_reversals_of',
-  `select id, reverses_id from journal_entries where reverses_id = any($1::uuid[])`,
+/** The last step of each entry's chain of reversals: one seek each on journal_entries_reversal_number_unique. */
+const REVERSED_SO_FAR = statement(
+  'journal_reversed_so_far',
+  `select distinct on (reverses_id) reverses_id, reversal_number, reversed_total::text as reversed_total
+  from journal_entries
+ where reverses_id = any($1::uuid[])
+ order by reverses_id, reversal_number desc`,
 );
 
 /** Reads of whole journal entries. */
@@ -50,10 +66,15 @@ export class JournalRepository {
     return new Map(rows.map((row) => [row.id, toSummary(row)]));
   }
 
-  /** The committed REVERSAL entries of `ids`: reversed id to reversal id (journal_entries_reverses_id_unique). */
-  async reversalsOf(ids: readonly string[]): Promise<Map<string, string>> {
-    const rows = await this.statements.run<{ id: string; reverses_id: string }>(REVERSALS_OF, [ids]);
-    return new Map(rows.map((row) => [row.reverses_id, row.id]));
+  /** What the committed reversals of `ids` add up to (absent: none). */
+  async reversedSoFar(ids: readonly string[]): Promise<Map<string, ReversedSoFar>> {
+    const rows = await this.statements.run<{ reverses_id: string; reversal_number: number; reversed_total: string }>(
+      REVERSED_SO_FAR,
+      [ids],
+    );
+    return new Map(
+      rows.map((row) => [row.reverses_id, { count: row.reversal_number, total: Money.of(row.reversed_total) }]),
+    );
   }
 }
 
@@ -64,6 +85,6 @@ function toSummary(row: EntryRow): EntrySummary {
     sourceWalletId: row.source_wallet_id,
     destinationWalletId: row.destination_wallet_id,
     amount: Money.of(row.amount),
-    reversedBy: null,
+    reversed: { count: 0, total: Money.ZERO },
   };
 }

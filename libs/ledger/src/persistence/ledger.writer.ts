@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { statement, Statements } from '@app/persistence';
-import type { EntryType } from '../domain/journal-entry.entity';
+import type { EntryType, ReversalStep } from '../domain/journal-entry.entity';
 import type { LedgerAccount } from '../domain/ledger-account';
 import type { Operation } from '../domain/operation.entity';
 
@@ -10,7 +10,8 @@ export interface EntryDraft {
   type: EntryType;
   /** The entry's moment, carried by every leg (see Posting.at). */
   at: Date;
-  reverses: string | null;
+  /** For a REVERSAL: what it reverses and its step in that entry's chain of reversals. */
+  reversal: ReversalStep | null;
   operations: Operation[];
 }
 
@@ -23,15 +24,15 @@ export interface EntryDraft {
 const WRITE_BATCH = statement(
   'ledger_write_batch',
   `with entries as (
-  insert into journal_entries (id, type, created_at, reverses_id)
-  select * from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[])
+  insert into journal_entries (id, type, created_at, reverses_id, reversal_number, reversed_total, reverses_amount)
+  select * from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::integer[], $6::numeric[], $7::numeric[])
 ), legs as (
   insert into operations (id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type, amount, sequence, balance_after, timestamp, hash)
-  select * from unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::numeric[], $12::bigint[], $13::numeric[], $14::timestamptz[], $15::text[])
+  select * from unnest($8::uuid[], $9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::numeric[], $15::bigint[], $16::numeric[], $17::timestamptz[], $18::text[])
 ), accounts as (
   update wallets
      set balance = a.balance, last_sequence = a.last_sequence, chain_head = a.chain_head, pending_holds = a.pending_holds
-    from unnest($16::uuid[], $17::numeric[], $18::bigint[], $19::text[], $20::integer[])
+    from unnest($19::uuid[], $20::numeric[], $21::bigint[], $22::text[], $23::integer[])
          as a (id, balance, last_sequence, chain_head, pending_holds)
    where wallets.id = a.id
 )
@@ -50,13 +51,22 @@ export class LedgerWriter {
 
   async write(entries: readonly EntryDraft[], accounts: Iterable<LedgerAccount>): Promise<void> {
     const columns = {
-      entries: [[], [], [], []] as unknown[][],
+      entries: [[], [], [], [], [], [], []] as unknown[][],
       legs: [[], [], [], [], [], [], [], [], [], [], []] as unknown[][],
       accounts: [[], [], [], [], []] as unknown[][],
     };
     const push = (into: unknown[][], row: unknown[]) => row.forEach((value, index) => into[index].push(value));
     for (const entry of entries) {
-      push(columns.entries, [entry.id, entry.type, entry.at, entry.reverses]);
+      const { reversal } = entry;
+      push(columns.entries, [
+        entry.id,
+        entry.type,
+        entry.at,
+        reversal?.reverses ?? null,
+        reversal?.number ?? null,
+        reversal?.total.toFixed() ?? null,
+        reversal?.of.toFixed() ?? null,
+      ]);
       for (const leg of entry.operations) {
         push(columns.legs, [
           leg.id,

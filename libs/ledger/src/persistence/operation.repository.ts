@@ -39,10 +39,16 @@ interface OperationRow {
   sequence: string | null;
   balance_after: string | null;
   timestamp: Date;
+  reverses: string | null;
+  reversed_amount: string | null;
 }
 
+/** An operation's columns and what reverses its entry (per row, by index: see \`page\`), read from "operations" o. */
 const COLUMNS = `id, transfer_id, wallet_id, source_wallet_id, destination_wallet_id, type,
-              amount::text as amount, sequence, balance_after::text as balance_after, timestamp`;
+              amount::text as amount, sequence, balance_after::text as balance_after, timestamp,
+              (select e.reverses_id from journal_entries e where e.id = o.transfer_id) as reverses,
+              (select r.reversed_total::text from journal_entries r
+                where r.reverses_id = o.transfer_id order by r.reversal_number desc limit 1) as reversed_amount`;
 
 function toOperation(row: OperationRow): Operation {
   return Object.assign(new Operation(), {
@@ -56,6 +62,8 @@ function toOperation(row: OperationRow): Operation {
     sequence: row.sequence === null ? null : Number(row.sequence),
     balanceAfter: row.balance_after === null ? null : Money.of(row.balance_after),
     timestamp: new Date(row.timestamp),
+    reverses: row.reverses,
+    reversedAmount: row.reversed_amount === null ? null : Money.of(row.reversed_amount),
   });
 }
 
@@ -71,7 +79,13 @@ export class OperationRepository {
 
   /**
    * One page, read as plain rows (a page is read-only; hydrating managed
-   * entities into the identity map only cost memory and time).
+   * entities into the identity map only cost memory and time). Each row of
+   * the page (only those: the subqueries run as the index walk yields rows,
+   * under the limit) looks up, in the same statement, what its entry reverses
+   * (its journal entry, by primary key) and what its entry has had reversed
+   * so far (the last step of the entry's reversals, one backward seek on
+   * journal_entries_reversal_number_unique). No join: the walk of
+   * operations_wallet_sequence_unique stays a walk, with no sort.
    */
   async page(query: OperationPageQuery): Promise<OperationPage> {
     const asc = query.order === 'asc';
@@ -102,7 +116,7 @@ export class OperationRepository {
     }
     const rows = await this.em.execute<OperationRow[]>(
       `select ${COLUMNS}
-         from "operations"
+         from "operations" o
         where ${conditions.join(' and ')}
         order by sequence ${asc ? 'asc' : 'desc'}
         limit ?`,
@@ -114,7 +128,7 @@ export class OperationRepository {
   /** Every leg of one journal entry (operations_transfer_id_index), the paying leg first. */
   async legsOf(transferId: string): Promise<Operation[]> {
     const rows = await this.em.execute<OperationRow[]>(
-      `select ${COLUMNS} from "operations" where transfer_id = ? order by amount asc, wallet_id asc`,
+      `select ${COLUMNS} from "operations" o where transfer_id = ? order by amount asc, wallet_id asc`,
       [transferId],
     );
     return rows.map(toOperation);

@@ -20,7 +20,7 @@ export class LockedBatch {
     readonly now: Date,
     wallets: readonly LockedWallet[],
     holds: readonly Hold[],
-    /** Reversal targets, with the reversal each already has (re-read under the locks). */
+    /** Reversal targets, with what their reversals add up to (re-read under the locks). */
     private readonly entries: Map<string, EntrySummary>,
     /** What active holds reserve on each locked wallet (absent: nothing). */
     private readonly reserved: Map<string, Money>,

@@ -1,12 +1,18 @@
 import type { Hold, Operation } from '@app/ledger';
 import type { Money } from '@app/money';
 
-/** A journal entry that reversed a transfer. */
+/** A journal entry that reversed (part of) a transfer or a deposit. */
 export interface Reversal {
   /** The REVERSAL journal entry. */
   id: string;
   reverses: string;
-  /** Its legs: the original payee's debit first, then the original payer's credit. */
+  /** What this reversal moved back. */
+  amount: Money;
+  /** What the reversed entry's reversals add up to, this one included. */
+  reversedTotal: Money;
+  /** What is left to reverse of the entry. */
+  remaining: Money;
+  /** Its legs: the original payee's debit first, then the original payer's credit (the funding wallet's, for a deposit). */
   operations: Operation[];
 }
 
@@ -23,7 +29,8 @@ export type MoneyCommand =
   | { type: 'VOID_HOLD'; userId: string; holdId: string }
   /** An operator voids any wallet's pending hold (no owner check; possible on a frozen wallet, like the owner's void). */
   | { type: 'OPERATOR_VOID_HOLD'; holdId: string }
-  | { type: 'REVERSAL'; entryId: string };
+  /** `amount` absent: whatever is left of the entry. */
+  | { type: 'REVERSAL'; entryId: string; amount?: Money };
 
 interface Results {
   DEPOSIT: Operation;

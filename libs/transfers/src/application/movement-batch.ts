@@ -127,9 +127,10 @@ export class MovementBatch {
         ? await this.wallets.lockForBatch([...userIds], [...walletIds])
         : { wallets: [], now: null };
     if (entries.size > 0) {
-      // Under the wallets' locks: a reversal another batch committed meanwhile is seen now.
-      for (const [reversed, reversal] of await this.journal.reversalsOf([...entries.keys()])) {
-        entries.get(reversed)!.reversedBy = reversal;
+      // Under the wallets' locks (every reversal of an entry locks its payee's wallet): a reversal another
+      // batch committed meanwhile is seen now.
+      for (const [reversed, soFar] of await this.journal.reversedSoFar([...entries.keys()])) {
+        entries.get(reversed)!.reversed = soFar;
       }
     }
     const withHolds = wallets.filter((wallet) => wallet.pendingHolds > 0).map((wallet) => wallet.id);

@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { BalanceCalculator, type EntryType, type Operation, type PostingBatch, PostingService } from '@app/ledger';
+import {
+  BalanceCalculator,
+  type EntryType,
+  type Operation,
+  type PostingBatch,
+  PostingService,
+  type ReversalStep,
+} from '@app/ledger';
 import { checkPayment, type PaymentCheck } from '../domain/payment.rules';
 
 export interface Payment extends PaymentCheck {
   type: EntryType;
   /** PostgreSQL's clock, read once the wallets were locked. */
   at: Date;
-  /** For a REVERSAL: the entry it reverses. */
-  reverses?: string;
+  /** For a REVERSAL: the entry it reverses and its step among that entry's reversals. */
+  reversal?: ReversalStep;
 }
 
 /**
@@ -38,7 +45,7 @@ export class PaymentsService {
         sourceWalletId: payment.payer.id,
         destinationWalletId: payee.id,
         at: payment.at,
-        reverses: payment.reverses,
+        reversal: payment.reversal,
         legs: [
           { account: payment.payer, amount: payment.amount.negated() },
           { account: payee, amount: payment.amount },

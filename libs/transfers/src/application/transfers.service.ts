@@ -3,7 +3,12 @@ import { EntryType, FUNDING_WALLET_ID, type LedgerAccount, type Operation, Walle
 import { Money } from '@app/money';
 import { WalletNotFoundError } from '@app/wallets';
 import { payerOf } from '../domain/payment.rules';
-import { AlreadyReversedError, NotReversibleError, TransferNotFoundError } from '../domain/transfers.errors';
+import {
+  AlreadyReversedError,
+  NotReversibleError,
+  ReversalExceedsRemainingError,
+  TransferNotFoundError,
+} from '../domain/transfers.errors';
 import type { LockedBatch } from './locked-batch';
 import type { CommandOf, Reversal } from './money-commands';
 import { PaymentsService } from './payments.service';
@@ -79,33 +84,53 @@ export class TransfersService {
   }
 
   /**
-   * Posts a REVERSAL: the transfer's amount moves back from its payee to its
-   * payer, through the same path and checks as a transfer (the payee must
-   * still hold the money; neither wallet may be frozen). At most once per
-   * transfer: the batch read each target's reversal under the wallets' locks
-   * (a reversal committed by another batch is seen), an earlier reversal in
-   * this batch marks it, and the unique index on journal_entries.reverses_id
-   * stands behind both.
+   * Posts a REVERSAL of a TRANSFER (its payee pays its payer back) or of a
+   * DEPOSIT (a chargeback: the depositor's wallet pays the funding wallet
+   * back): `amount`, or whatever is left of the entry, through the same path
+   * as a transfer. The payer must hold the money (its available balance);
+   * a frozen wallet does not refuse it: an operator's correction (a claw-back).
+   *
+   * An entry's reversals never add up to more than it. Decided here against
+   * what the batch read under the wallets' locks (a reversal another batch
+   * committed is seen; an earlier one of this batch moved `entry.reversed`
+   * on), and bounded by the database behind it: each REVERSAL row carries its
+   * step and the running total, checked against the entry's amount (see
+   * JournalEntry).
    */
-  reverse(batch: LockedBatch, { entryId }: CommandOf<'REVERSAL'>): Reversal {
+  reverse(batch: LockedBatch, { entryId, amount }: CommandOf<'REVERSAL'>): Reversal {
     const entry = batch.entry(entryId);
     if (!entry) throw new TransferNotFoundError();
-    if (entry.type !== EntryType.TRANSFER) throw new NotReversibleError(entry.type);
-    if (entry.reversedBy) throw new AlreadyReversedError();
+    if (entry.type !== EntryType.TRANSFER && entry.type !== EntryType.DEPOSIT) throw new NotReversibleError(entry.type);
+    const remaining = entry.amount.minus(entry.reversed.total);
+    if (!remaining.greaterThan(Money.ZERO)) throw new AlreadyReversedError(entry.type);
+    const reversing = amount ?? remaining;
+    if (reversing.greaterThan(remaining)) throw new ReversalExceedsRemainingError(entry.type, remaining, entry.amount);
+
+    const deposit = entry.type === EntryType.DEPOSIT;
     const payer = batch.wallet(entry.destinationWalletId)!;
+    const total = entry.reversed.total.plus(reversing);
     const operations = this.payments.pay(
       {
         type: EntryType.REVERSAL,
         payer,
-        payee: batch.wallet(entry.sourceWalletId),
-        amount: entry.amount,
+        payee: deposit ? FUNDING_ACCOUNT : batch.wallet(entry.sourceWalletId),
+        amount: reversing,
         reserved: batch.reservedOn(payer),
         at: batch.now,
-        reverses: entry.id,
+        byOperator: true,
+        payerPart: deposit ? "the depositor's wallet" : "the payee's wallet",
+        reversal: { reverses: entry.id, number: entry.reversed.count + 1, total, of: entry.amount },
       },
       batch.postings,
     );
-    entry.reversedBy = operations[0].transferId;
-    return { id: operations[0].transferId, reverses: entry.id, operations };
+    entry.reversed = { count: entry.reversed.count + 1, total };
+    return {
+      id: operations[0].transferId,
+      reverses: entry.id,
+      amount: reversing,
+      reversedTotal: total,
+      remaining: entry.amount.minus(total),
+      operations,
+    };
   }
 }

@@ -37,20 +37,34 @@ export interface PaymentCheck {
    * movement an operator posts (a reversal), whose refusals name the wallets.
    */
   caller?: 'payer' | 'payee';
+  /**
+   * An operator's correction (a reversal): a freeze stops the wallet's user,
+   * not the operator, so frozen wallets neither refuse it (a claw-back).
+   */
+  byOperator?: boolean;
+  /** How the payer is named when it cannot pay (e.g. "the payee's wallet"): the refusal then says what it has. */
+  payerPart?: string;
 }
 
 /**
  * The checks of every movement of money between two wallets, under their
  * locks, in the contract's order: the payer is not frozen (403), it can pay
  * out of its available balance (400), the destination exists (404) and is
- * not frozen (403). Returns the payee.
+ * not frozen (403). An operator's correction skips both frozen checks.
+ * Returns the payee.
  */
 export function checkPayment(payment: PaymentCheck, balances: BalanceCalculator): LedgerAccount {
-  const { payer, payee, amount, reserved, payeeNamedBy, caller } = payment;
-  if (payer.frozen) throw new WalletFrozenError(payer.id, caller === 'payer' ? 'own' : 'payer');
-  if (!balances.canPay(payer, amount, reserved)) throw new InsufficientFundsError();
+  const { payer, payee, amount, reserved, payeeNamedBy, caller, byOperator, payerPart } = payment;
+  if (payer.frozen && !byOperator) throw new WalletFrozenError(payer.id, caller === 'payer' ? 'own' : 'payer');
+  if (!balances.canPay(payer, amount, reserved)) {
+    if (!payerPart) throw new InsufficientFundsError();
+    const available = balances.available(payer, reserved);
+    throw new InsufficientFundsError(
+      `Insufficient funds: ${payerPart} ${payer.id} has ${available.toFixed()} available; the reversal needs ${amount.toFixed()}.`,
+    );
+  }
   if (!payee) throw new DestinationWalletNotFoundError();
-  if (payee.frozen) {
+  if (payee.frozen && !byOperator) {
     const side = caller === 'payee' ? 'own' : caller === 'payer' ? 'destination' : 'payee';
     throw new WalletFrozenError(payee.id, side, payeeNamedBy === 'destination' ? 'destination' : ALL_FIELDS);
   }

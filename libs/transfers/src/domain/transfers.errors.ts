@@ -1,4 +1,5 @@
 import { DomainError } from '@app/errors';
+import type { Money } from '@app/money';
 
 /** Codes of the failures transfers and holds raise; each has its HTTP spec in http/transfers-error.table.ts. */
 export type TransfersErrorCode =
@@ -11,7 +12,8 @@ export type TransfersErrorCode =
   | 'CAPTURE_EXCEEDS_HOLD'
   | 'TRANSFER_NOT_FOUND'
   | 'NOT_REVERSIBLE'
-  | 'ALREADY_REVERSED';
+  | 'ALREADY_REVERSED'
+  | 'REVERSAL_EXCEEDS_REMAINING';
 
 export class DestinationWalletNotFoundError extends DomainError<TransfersErrorCode> {
   readonly code = 'DESTINATION_WALLET_NOT_FOUND';
@@ -69,17 +71,26 @@ export class TransferNotFoundError extends DomainError<TransfersErrorCode> {
   }
 }
 
-/** Only transfers are reversed: a deposit is not, nor is a reversal (post a new transfer instead). */
+/** Transfers and deposits are reversed; a reversal is not (post a new transfer instead). */
 export class NotReversibleError extends DomainError<TransfersErrorCode> {
   readonly code = 'NOT_REVERSIBLE';
   constructor(type: string) {
-    super(`A ${type.toLowerCase()} cannot be reversed; only transfers can.`);
+    super(`A ${type.toLowerCase()} cannot be reversed; only transfers and deposits can.`);
   }
 }
 
+/** Nothing is left to reverse: the entry's reversals add up to its whole amount. */
 export class AlreadyReversedError extends DomainError<TransfersErrorCode> {
   readonly code = 'ALREADY_REVERSED';
-  constructor() {
-    super('This transfer was already reversed.');
+  constructor(type: string) {
+    super(`This ${type.toLowerCase()} was already reversed.`);
+  }
+}
+
+/** A partial reversal asked for more than what is left of the entry. */
+export class ReversalExceedsRemainingError extends DomainError<TransfersErrorCode> {
+  readonly code = 'REVERSAL_EXCEEDS_REMAINING';
+  constructor(type: string, remaining: Money, amount: Money) {
+    super(`Only ${remaining.toFixed()} of this ${type.toLowerCase()}'s ${amount.toFixed()} is left to reverse.`, 'amount');
   }
 }

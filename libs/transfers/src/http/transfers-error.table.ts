@@ -13,4 +13,5 @@ export const TRANSFERS_ERRORS = {
   TRANSFER_NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
   NOT_REVERSIBLE: { status: 409, code: 'CONFLICT' },
   ALREADY_REVERSED: { status: 409, code: 'CONFLICT' },
+  REVERSAL_EXCEEDS_REMAINING: { status: 409, code: 'CONFLICT' },
 } satisfies Record<TransfersErrorCode, ErrorSpec>;

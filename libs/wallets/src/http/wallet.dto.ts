@@ -104,6 +104,24 @@ export class OperationResponse {
   })
   balance_after: string | null;
 
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'On the legs of a REVERSAL: the transfer_id of the entry it corrects; else null',
+  })
+  reverses: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '3.00',
+    description:
+      "How much of this operation's entry has been reversed so far (a positive amount, on every leg of the entry); " +
+      'null while nothing is',
+  })
+  reversed_amount: string | null;
+
   static of(operation: Operation): OperationResponse {
     return Object.assign(new OperationResponse(), {
       id: operation.id,
@@ -116,6 +134,8 @@ export class OperationResponse {
       timestamp: operation.timestamp!.toISOString(),
       sequence: operation.sequence,
       balance_after: operation.balanceAfter?.toFixed() ?? null,
+      reverses: operation.reverses ?? null,
+      reversed_amount: operation.reversedAmount?.toFixed() ?? null,
     });
   }
 }
