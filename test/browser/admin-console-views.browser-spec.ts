@@ -169,14 +169,14 @@ describe.each([
     await expectText(newest.locator('td').nth(6), bob.username);
     await expectText(newest.locator('td').nth(7), `Reverses ${sent.slice(0, 8)}`);
     await expectNoSidewaysScroll(page);
-    if (process.env.UPDATE_SCREENSHOTS === '1' && width === PHONE) {
-      await page.screenshot({ path: PHONE_SCREENSHOT });
-    }
 
     // "Reversed 3.00 of 10.00" opens the transfer, which can still be reversed for what is left.
     await row.getByRole('link', { name: 'Reversed 3.00 of 10.00' }).click();
     await expectText(page.locator('#transfer-reversed'), 'Reversed 3.00 of 10.00 · 7.00 left');
     expect(await page.locator('#transfer-reversals tr').count()).toBe(1);
+    if (process.env.UPDATE_SCREENSHOTS === '1' && width === PHONE) {
+      await page.screenshot({ path: PHONE_SCREENSHOT });
+    }
     await page.locator('#transfer-reverse').click();
     await expectText(dialog(page).locator('#reversal-left'), '7.00');
     await confirmDialog(page, 'too much', 'Reverse 8.00', { amount: '8.00' });
