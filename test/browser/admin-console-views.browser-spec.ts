@@ -310,6 +310,7 @@ describe.each([
     await page.locator('#tabs').getByRole('button', { name: 'Action log' }).click();
     const line = page.locator('#actions-body tr').first();
     await expectText(line.locator('td').nth(2), 'HOLD_VOID');
+    await expectText(line.locator('td').nth(3), `hold ${big.id.slice(0, 8)} (${alice.username})`);
     await expectText(line.locator('td').nth(5), 'Order cancelled by the merchant');
   });
 

@@ -89,7 +89,13 @@ function target(action: AdminAction): Node {
         ? linkTo({ view: 'user', id }, title, name)
         : kind === 'transfer'
           ? transferLink(id)
-          : h('span', title, name);
+          : // A hold: its id, then whose it is (the payer, which is what target_username names for HOLD_VOID).
+            h(
+              'span',
+              title,
+              h('code', { class: 'id' }, id.slice(0, 8)),
+              action.target_username ? ` (${action.target_username})` : null,
+            );
   return h('span', {}, h('span', { class: 'muted' }, `${kind} `), link);
 }
 
