@@ -1,9 +1,16 @@
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import request from 'supertest';
 import { uniqueUsername, useTestContext, type RegisteredUser } from '@app/testing';
-import { launchBrowser } from './support/browser';
-import { baseUrlOf, outputPath } from './support/served-app';
+import * as consolePage from './support/admin-console';
+import {
+  expectNoSidewaysScroll,
+  expectOnScreen,
+  expectText,
+  newAdmin as makeAdmin,
+  useConsoleBrowser,
+} from './support/admin-console';
+import { outputPath } from './support/served-app';
 
 /**
  * The console's picture in the README (the wallet view with its operations),
@@ -18,81 +25,17 @@ const README_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'admin-console.png
  */
 describe('admin console at /admin', () => {
   const ctx = useTestContext({ listen: true });
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  /** Messages the page logged as errors (a script that failed to load or threw, a CSP violation). */
-  let pageErrors: string[];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1360, height: 820 } });
-    page = await context.newPage();
-    pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      // A 4xx answer the console shows to the operator is logged by Chromium too; that is expected.
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(message.text());
-    });
-  });
-  afterEach(async () => {
-    await context?.close();
-    expect(pageErrors).toEqual([]);
-  });
-
-  /** An admin made the way the command line makes one (`make admin`). */
-  async function newAdmin(): Promise<RegisteredUser> {
-    const admin = await ctx.registerUser({ username: uniqueUsername('ops') });
-    await ctx.promote(admin);
-    return admin;
-  }
-
-  async function logIn(user: RegisteredUser): Promise<void> {
-    await page.goto(`${baseUrlOf(ctx)}/admin`);
-    const form = page.locator('#login-form');
-    await form.getByLabel('Username').fill(user.username);
-    await form.getByLabel('Password').fill(user.password);
-    await form.getByRole('button', { name: 'Log in' }).click();
-  }
+  const ui = useConsoleBrowser();
+  const newAdmin = () => makeAdmin(ctx);
+  const logIn = (user: RegisteredUser) => consolePage.logIn(ui.page, ctx, user);
+  const banner = () => consolePage.banner(ui.page);
+  const operationRow = (transferId: string, type: RegExp) => consolePage.operationRow(ui.page, transferId, type);
+  const openUser = (user: RegisteredUser) => consolePage.openUser(ui.page, user);
+  const confirmDialog = (reason: string, confirmLabel: string | RegExp) =>
+    consolePage.confirmDialog(ui.page, reason, confirmLabel);
 
   async function transfer(from: RegisteredUser, to: RegisteredUser, amount: string): Promise<string> {
     return (await ctx.transfer(from, to.walletId, amount)).transfer_id;
-  }
-
-  /** Waits until the element's whole text is `text` (the page updates after its requests answer). */
-  async function expectText(locator: Locator, text: string | RegExp): Promise<void> {
-    const pattern =
-      typeof text === 'string' ? new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : text;
-    try {
-      await locator.filter({ hasText: pattern }).first().waitFor({ timeout: 10_000 });
-    } catch {
-      // Fail with what is shown, which says more than a timeout.
-      expect(await locator.first().innerText()).toMatch(pattern);
-    }
-  }
-
-  const banner = () => page.locator('#banner');
-  const operationRow = (transferId: string, type: RegExp) =>
-    page.locator(`#operations-body tr[data-transfer-id="${transferId}"]`).filter({ hasText: type });
-
-  async function openUser(user: RegisteredUser): Promise<void> {
-    await page.locator('#user-search input[name=query]').fill(user.username);
-    await page.locator('#user-search').getByRole('button', { name: 'Find' }).click();
-    await page.locator('#users-body').getByRole('button', { name: user.username, exact: true }).click();
-    await expectText(page.locator('#wallet-title'), user.username);
-  }
-
-  async function confirmDialog(reason: string, confirmLabel: string | RegExp): Promise<void> {
-    const dialog = page.locator('#confirm-dialog');
-    await dialog.waitFor();
-    await dialog.getByLabel(/Reason/).fill(reason);
-    await dialog.getByRole('button', { name: confirmLabel }).click();
-    await dialog.waitFor({ state: 'hidden' });
   }
 
   it('lets an admin reverse a transfer, freeze a wallet and read the action log', async () => {
@@ -107,14 +50,14 @@ describe('admin console at /admin', () => {
     await transfer(alice, carol, '7.35');
 
     await logIn(admin);
-    await expectText(page.locator('#who-name'), admin.username);
+    await expectText(ui.page.locator('#who-name'), admin.username);
 
     // Find alice and open her wallet: figures and operations, newest first.
     await openUser(alice);
-    await expectText(page.locator('#wallet-balance'), '1,100.00');
-    await expectText(page.locator('#wallet-available'), '1,100.00');
-    await expectText(page.locator('#wallet-status'), 'ACTIVE');
-    const rows = page.locator('#operations-body tr');
+    await expectText(ui.page.locator('#wallet-balance'), '1,100.00');
+    await expectText(ui.page.locator('#wallet-available'), '1,100.00');
+    await expectText(ui.page.locator('#wallet-status'), 'ACTIVE');
+    const rows = ui.page.locator('#operations-body tr');
     expect(await rows.count()).toBe(5);
     const firstCells = await rows.first().locator('td').allInnerTexts();
     expect(firstCells.slice(0, 5).map((cell) => cell.trim())).toEqual([
@@ -133,10 +76,10 @@ describe('admin console at /admin', () => {
     await operationRow(mistaken, /TRANSFER OUT/)
       .getByRole('button', { name: 'Reverse…' })
       .click();
-    await expectText(page.locator('#confirm-dialog #confirm-body'), new RegExp(mistaken));
+    await expectText(ui.page.locator('#confirm-dialog #confirm-body'), new RegExp(mistaken));
     await confirmDialog('Customer sent it to the wrong account (ticket 4711)', 'Reverse 130.25');
-    await expectText(banner(), /reversed/);
-    await expectText(page.locator('#wallet-balance'), '1,230.25');
+    await expectText(banner(), /Reversed 130\.25 of transfer \w{8} \(0\.00 left to reverse\)/);
+    await expectText(ui.page.locator('#wallet-balance'), '1,230.25');
     await expectText(
       operationRow(mistaken, /TRANSFER OUT/)
         .locator('td')
@@ -155,34 +98,31 @@ describe('admin console at /admin', () => {
     expect(await ctx.balanceOf(bob)).toBe('0.00');
 
     // The counterpart link opens bob's wallet, where the money is gone again.
-    await rows.first().locator('td').nth(6).getByRole('button').click();
-    await expectText(page.locator('#wallet-id'), bob.walletId);
-    await expectText(page.locator('#wallet-balance'), '0.00');
-    await expectText(page.locator('#operations-body tr').first().locator('td').nth(2), 'REVERSAL');
+    await rows.first().locator('td').nth(6).getByRole('link', { name: bob.username }).click();
+    await expectText(ui.page.locator('#wallet-id'), bob.walletId);
+    await expectText(ui.page.locator('#wallet-balance'), '0.00');
+    await expectText(ui.page.locator('#operations-body tr').first().locator('td').nth(2), 'REVERSAL');
 
-    // Reversing it twice is refused; the server's message and reason are shown.
+    // Fully reversed: the row says so, links to the transfer, and offers no second reversal.
     await openUser(alice);
-    await operationRow(mistaken, /TRANSFER OUT/)
-      .getByRole('button', { name: 'Reverse…' })
-      .click();
-    await confirmDialog('double click', 'Reverse 130.25');
-    await expectText(banner(), /This transfer was already reversed\./);
-    await expectText(banner().locator('.error-reason'), 'ALREADY_REVERSED');
-    await expectText(page.locator('#wallet-balance'), '1,230.25');
+    const reversedRow = operationRow(mistaken, /TRANSFER OUT/);
+    await expectText(reversedRow.locator('td').nth(7), 'Reversed 130.25 of 130.25');
+    expect(await reversedRow.getByRole('button', { name: 'Reverse…' }).count()).toBe(0);
+    await expectText(ui.page.locator('#wallet-balance'), '1,230.25');
 
     // Freeze alice's wallet: the console says FROZEN and her own transfer is refused.
-    await page.getByRole('button', { name: 'Freeze wallet…' }).click();
+    await ui.page.getByRole('button', { name: 'Freeze wallet…' }).click();
     await confirmDialog('Suspected account takeover (ticket 4712)', 'Freeze wallet');
-    await expectText(page.locator('#wallet-status'), /FROZEN/);
-    await expectText(page.locator('#users-body tr.selected td').nth(3), 'FROZEN');
+    await expectText(ui.page.locator('#wallet-status'), /FROZEN/);
+    await expectText(ui.page.locator('#users-body tr.selected td').nth(3), 'FROZEN');
     if (process.env.UPDATE_SCREENSHOTS === '1') {
-      const view = (await page.locator('#wallets-view').boundingBox())!;
-      await page.screenshot({
+      const view = (await ui.page.locator('#wallets-view').boundingBox())!;
+      await ui.page.screenshot({
         path: README_SCREENSHOT,
         clip: { x: 0, y: 0, width: 1360, height: view.y + view.height + 12 },
       });
     }
-    await page.screenshot({ path: outputPath('admin-console-wallet.png'), fullPage: true });
+    await ui.page.screenshot({ path: outputPath('admin-console-wallet.png'), fullPage: true });
 
     const refused = await alice.agent
       .post('/v1/wallets/transfer')
@@ -191,15 +131,15 @@ describe('admin console at /admin', () => {
     expect(refused.body.status.errors).toEqual([
       {
         code: 'FORBIDDEN',
-        message: `Paying wallet ${alice.walletId} is frozen.`,
+        message: 'Your wallet is frozen: it cannot send or receive money. Contact support to have it reviewed.',
         target: '__all__',
         reason: 'WALLET_FROZEN',
       },
     ]);
 
-    // The action log: newest first, with who did it and why.
-    await page.getByRole('button', { name: 'Action log' }).click();
-    const log = page.locator('#actions-body tr');
+    // The action log: newest first, with who did it, to whom, and why.
+    await ui.page.getByRole('button', { name: 'Action log' }).click();
+    const log = ui.page.locator('#actions-body tr');
     await log.first().waitFor();
     const lines = await Promise.all(
       [0, 1, 2].map(async (i) => (await log.nth(i).locator('td').allInnerTexts()).map((text) => text.trim())),
@@ -209,7 +149,8 @@ describe('admin console at /admin', () => {
         expect.any(String),
         admin.username,
         'FREEZE',
-        `wallet ${alice.walletId.slice(0, 8)}`,
+        `wallet ${alice.username}`,
+        '',
         'Suspected account takeover (ticket 4712)',
       ],
       [
@@ -217,25 +158,34 @@ describe('admin console at /admin', () => {
         admin.username,
         'REVERSAL',
         `transfer ${mistaken.slice(0, 8)}`,
+        `130.25 from ${bob.username} back to ${alice.username}`,
         'Customer sent it to the wrong account (ticket 4711)',
       ],
-      [expect.any(String), expect.any(String), 'PROMOTE', expect.stringMatching(/^user /), expect.any(String)],
+      [expect.any(String), 'command line', 'PROMOTE', `user ${admin.username}`, '', expect.any(String)],
     ]);
-    await page.screenshot({ path: outputPath('admin-console-actions.png') });
+    // Its targets are links: the reversed transfer opens the transfer view.
+    await log
+      .nth(1)
+      .getByRole('link', { name: mistaken.slice(0, 8) })
+      .click();
+    await expectText(ui.page.locator('#transfer-id'), mistaken);
+    await ui.page.goBack();
+    await log.first().waitFor();
+    await ui.page.screenshot({ path: outputPath('admin-console-actions.png') });
 
     // The audit finds the ledger sound after all of it.
-    await page.getByRole('button', { name: 'Ledger audit' }).click();
-    await page.getByRole('button', { name: 'Run ledger audit' }).click();
-    await expectText(page.locator('.audit-headline'), /BALANCED.*CHAIN OK/s);
-    await expectText(page.locator('#audit-total'), '0.00');
-    await page.screenshot({ path: outputPath('admin-console-audit.png') });
+    await ui.page.getByRole('button', { name: 'Ledger audit' }).click();
+    await ui.page.getByRole('button', { name: 'Run ledger audit' }).click();
+    await expectText(ui.page.locator('.audit-headline'), /BALANCED.*CHAIN OK/s);
+    await expectText(ui.page.locator('#audit-total'), '0.00');
+    await ui.page.screenshot({ path: outputPath('admin-console-audit.png') });
 
     await ctx.expectLedgerInvariants();
 
     // Logging out leads back to the login form; the session is gone on the server too.
-    await page.getByRole('button', { name: 'Log out' }).click();
-    await page.locator('#login-form').waitFor();
-    const me = await page.evaluate(() => fetch('/v1/auth/me').then((r) => r.status));
+    await ui.page.getByRole('button', { name: 'Log out' }).click();
+    await ui.page.locator('#login-form').waitFor();
+    const me = await ui.page.evaluate(() => fetch('/v1/auth/me').then((r) => r.status));
     expect(me).toBe(401);
   });
 
@@ -262,10 +212,10 @@ describe('admin console at /admin', () => {
     await tamper('-3.00');
     try {
       await logIn(admin);
-      await page.getByRole('button', { name: 'Ledger audit' }).click();
-      await page.getByRole('button', { name: 'Run ledger audit' }).click();
-      await expectText(page.locator('.audit-headline'), /NOT BALANCED.*CHAIN BROKEN.*1 BALANCE MISMATCH\b/s);
-      const facts = page.locator('#audit-first-break dd');
+      await ui.page.getByRole('button', { name: 'Ledger audit' }).click();
+      await ui.page.getByRole('button', { name: 'Run ledger audit' }).click();
+      await expectText(ui.page.locator('.audit-headline'), /NOT BALANCED.*CHAIN BROKEN.*1 BALANCE MISMATCH\b/s);
+      const facts = ui.page.locator('#audit-first-break dd');
       expect((await facts.allInnerTexts()).map((text) => text.trim())).toEqual([
         payer.walletId,
         rows[0].id,
@@ -274,10 +224,10 @@ describe('admin console at /admin', () => {
         '77.00',
         '50.00',
       ]);
-      await page.screenshot({ path: outputPath('admin-console-audit-break.png') });
+      await ui.page.screenshot({ path: outputPath('admin-console-audit-break.png') });
       // The broken wallet is one click away.
-      await page.locator('#audit-first-break').getByRole('button', { name: payer.walletId }).click();
-      await expectText(page.locator('#wallet-id'), payer.walletId);
+      await ui.page.locator('#audit-first-break').getByRole('link', { name: payer.walletId }).click();
+      await expectText(ui.page.locator('#wallet-id'), payer.walletId);
     } finally {
       await tamper('-30.00');
     }
@@ -297,38 +247,38 @@ describe('admin console at /admin', () => {
     );
 
     await logIn(admin);
-    await page.locator('#user-search input[name=query]').fill(prefix);
-    await page.locator('#user-search').getByRole('button', { name: 'Find' }).click();
-    const userRows = page.locator('#users-body tr');
+    await ui.page.locator('#user-search input[name=query]').fill(prefix);
+    await ui.page.locator('#user-search').getByRole('button', { name: 'Find' }).click();
+    const userRows = ui.page.locator('#users-body tr');
     await userRows.nth(19).waitFor();
     expect(await userRows.count()).toBe(20);
-    await page.getByRole('button', { name: 'More users' }).click();
+    await ui.page.getByRole('button', { name: 'More users' }).click();
     await userRows.nth(20).waitFor();
     expect(await userRows.count()).toBe(21);
-    expect(await page.getByRole('button', { name: 'More users' }).isHidden()).toBe(true);
+    expect(await ui.page.getByRole('button', { name: 'More users' }).isHidden()).toBe(true);
     expect((await userRows.locator('td:first-child').allInnerTexts()).map((name) => name.trim())).toEqual(
       users.map((user) => user.username),
     );
 
-    await page.locator('#users-body').getByRole('button', { name: users[0].username, exact: true }).click();
-    const operationRows = page.locator('#operations-body tr');
+    await ui.page.locator('#users-body').getByRole('link', { name: users[0].username, exact: true }).click();
+    const operationRows = ui.page.locator('#operations-body tr');
     await operationRows.nth(49).waitFor();
     expect(await operationRows.count()).toBe(50);
-    await page.getByRole('button', { name: 'More operations' }).click();
+    await ui.page.getByRole('button', { name: 'More operations' }).click();
     await operationRows.nth(50).waitFor();
     expect(await operationRows.locator('td:first-child').allInnerTexts()).toEqual(
       Array.from({ length: 51 }, (_, i) => String(51 - i)),
     );
-    expect(await page.getByRole('button', { name: 'More operations' }).isHidden()).toBe(true);
-    await expectText(page.locator('#wallet-balance'), '13.26');
+    expect(await ui.page.getByRole('button', { name: 'More operations' }).isHidden()).toBe(true);
+    await expectText(ui.page.locator('#wallet-balance'), '13.26');
   });
 
   it('tells a user who is not an admin that the console is for admins, and logs them out', async () => {
     const user = await ctx.registerUser();
     await logIn(user);
     await expectText(banner(), /is not an admin/);
-    await page.locator('#login-form').waitFor();
-    expect(await page.locator('#wallets-view').isHidden()).toBe(true);
+    await ui.page.locator('#login-form').waitFor();
+    expect(await ui.page.locator('#wallets-view').isHidden()).toBe(true);
   });
 
   it("works at phone width (390 px and 360 px): no sideways scroll, the tabs on screen, the dialog's button in view", async () => {
@@ -338,45 +288,35 @@ describe('admin console at /admin', () => {
     await ctx.deposit(alice, '1234567.89');
     const sent = await transfer(alice, bob, '1000.00');
     for (const width of [390, 360]) {
-      await context.close();
-      context = await browser.newContext({ viewport: { width, height: 780 }, isMobile: true, hasTouch: true });
-      page = await context.newPage();
-      const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
-      /** Wholly inside the viewport, horizontally and vertically. */
-      const onScreen = async (locator: Locator) => {
-        const box = await locator.boundingBox();
-        expect(box).not.toBeNull();
-        expect(box!.x).toBeGreaterThanOrEqual(0);
-        expect(box!.x + box!.width).toBeLessThanOrEqual(width);
-        expect(box!.y).toBeGreaterThanOrEqual(0);
-        expect(box!.y + box!.height).toBeLessThanOrEqual(780);
-      };
+      await ui.open(width);
+      const onScreen = (locator: Locator) => expectOnScreen(ui.page, locator);
+      const noSidewaysScroll = () => expectNoSidewaysScroll(ui.page);
 
       await logIn(admin);
-      await expectText(page.locator('#who-name'), admin.username);
+      await expectText(ui.page.locator('#who-name'), admin.username);
       for (const tab of ['Users & wallets', 'Ledger audit', 'Action log']) {
-        await onScreen(page.locator('#tabs').getByRole('button', { name: tab }));
+        await onScreen(ui.page.locator('#tabs').getByRole('button', { name: tab }));
       }
-      await onScreen(page.locator('#logout'));
+      await onScreen(ui.page.locator('#logout'));
       await openUser(alice);
-      await expectText(page.locator('#wallet-balance'), '1,233,567.89');
-      expect(await pageWidth()).toBeLessThanOrEqual(width);
+      await expectText(ui.page.locator('#wallet-balance'), '1,233,567.89');
+      await noSidewaysScroll();
 
       await operationRow(sent, /TRANSFER OUT/)
         .getByRole('button', { name: 'Reverse…' })
         .click();
-      const dialog = page.locator('#confirm-dialog');
+      const dialog = ui.page.locator('#confirm-dialog');
       await dialog.waitFor();
       await onScreen(dialog.getByRole('button', { name: 'Reverse 1,000.00' }));
       await onScreen(dialog.getByRole('button', { name: 'Cancel' }));
-      expect(await pageWidth()).toBeLessThanOrEqual(width);
+      await noSidewaysScroll();
       await dialog.getByRole('button', { name: 'Cancel' }).click();
 
-      await page.locator('#tabs').getByRole('button', { name: 'Action log' }).click();
-      await page.locator('#actions-view').waitFor();
-      expect(await pageWidth()).toBeLessThanOrEqual(width);
+      await ui.page.locator('#tabs').getByRole('button', { name: 'Action log' }).click();
+      await ui.page.locator('#actions-view').waitFor();
+      await noSidewaysScroll();
     }
-    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: outputPath('admin-console-phone.png') });
+    if (process.env.UPDATE_SCREENSHOTS) await ui.page.screenshot({ path: outputPath('admin-console-phone.png') });
   });
 
   it('shows a wrong password as the server words it', async () => {

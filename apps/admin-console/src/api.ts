@@ -66,6 +66,10 @@ export interface AdminWallet {
   available: string;
   frozen: boolean;
   frozen_at: string | null;
+  /** From the freeze that froze it; null when not frozen. */
+  frozen_reason: string | null;
+  /** The admin's username; null when not frozen (or frozen from the command line). */
+  frozen_by: string | null;
   last_sequence: number | null;
 }
 
@@ -83,6 +87,13 @@ export interface Operation {
   timestamp: string;
   sequence: number | null;
   balance_after: string | null;
+  /** On a REVERSAL's legs: the transfer_id of the entry it corrects. */
+  reverses: string | null;
+  /** How much of this operation's entry has been reversed so far (positive); null while nothing is. */
+  reversed_amount: string | null;
+  /** Admin routes only; null for the funding wallet. */
+  source_username?: string | null;
+  destination_username?: string | null;
 }
 
 export interface Reversal {
@@ -90,7 +101,60 @@ export interface Reversal {
   type: 'REVERSAL';
   reversed_transfer_id: string;
   reason: string | null;
+  /** This reversal's amount. */
+  amount: string;
+  /** The reversed entry's total reversed after this one. */
+  reversed_amount: string;
+  /** What is left to reverse. */
+  remaining: string;
   operations: Operation[];
+}
+
+/** GET /v1/admin/transfers/{transfer_id}: one journal entry (deposit, transfer or reversal). */
+export interface TransferDetail {
+  transfer_id: string;
+  type: OperationType;
+  created_at: string;
+  amount: string;
+  source_wallet_id: string;
+  source_username: string | null;
+  destination_wallet_id: string;
+  destination_username: string | null;
+  reverses: string | null;
+  reversed_amount: string | null;
+  reversals: { transfer_id: string; amount: string; created_at: string }[];
+  operations: Operation[];
+}
+
+/** GET /v1/admin/lookup/{uuid}: what an id names. */
+export interface Lookup {
+  kind: 'user' | 'wallet' | 'transfer';
+  user_id: string | null;
+  wallet_id: string | null;
+  transfer_id: string | null;
+}
+
+export type HoldStatus = 'PENDING' | 'CAPTURED' | 'VOIDED' | 'EXPIRED';
+
+export interface Hold {
+  id: string;
+  source_wallet_id: string;
+  destination_wallet_id: string;
+  destination_username: string | null;
+  amount: string;
+  captured_amount: string | null;
+  status: HoldStatus;
+  expires_at: string;
+  created_at: string;
+}
+
+/** The operations filters: empty strings mean no filter. */
+export interface OperationFilter {
+  /** One type or a comma-separated list (DEPOSIT,TRANSFER,REVERSAL). */
+  type: string;
+  /** ISO timestamps: from inclusive, to exclusive. */
+  from: string;
+  to: string;
 }
 
 export interface ChainBreak {
@@ -113,16 +177,26 @@ export interface AuditReport {
   first_break: ChainBreak | null;
 }
 
-export type AdminActionType = 'PROMOTE' | 'DEMOTE' | 'END_SESSIONS' | 'REVERSAL' | 'FREEZE' | 'UNFREEZE';
+export type AdminActionType = 'PROMOTE' | 'DEMOTE' | 'END_SESSIONS' | 'REVERSAL' | 'FREEZE' | 'UNFREEZE' | 'HOLD_VOID';
 
 export interface AdminAction {
   id: string;
   admin_id: string | null;
+  /** null for the command line. */
   admin_username: string | null;
   action: AdminActionType;
   target: string;
+  /** The owner when the target is a wallet or a user. */
+  target_username: string | null;
   reason: string | null;
   created_at: string;
+  /** A REVERSAL's amount, its entry, and the parties of the entry it reversed; null on other actions. */
+  amount: string | null;
+  entry_id: string | null;
+  source_wallet_id: string | null;
+  source_username: string | null;
+  destination_wallet_id: string | null;
+  destination_username: string | null;
 }
 
 interface Envelope<T> {
@@ -173,13 +247,20 @@ async function data<T>(method: 'GET' | 'POST', path: string, body?: object): Pro
   return (await call<T>(method, path, body)).data as T;
 }
 
-async function page<T>(path: string, query: Record<string, string | number | null | undefined>): Promise<Page<T>> {
+type Query = Record<string, string | number | null | undefined>;
+
+/** The path with its query string; empty and absent values are left out. */
+function withQuery(path: string, query: Query): string {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
     if (value !== null && value !== undefined && value !== '') search.set(name, String(value));
   }
   const qs = search.toString();
-  const envelope = await call<T[]>('GET', qs ? `${path}?${qs}` : path);
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function page<T>(path: string, query: Query): Promise<Page<T>> {
+  const envelope = await call<T[]>('GET', withQuery(path, query));
   return { items: envelope.data ?? [], nextCursor: envelope.meta?.next_cursor ?? null };
 }
 
@@ -196,14 +277,29 @@ export const api = {
   users: (query: string, cursor: string | null, limit = 20) =>
     page<AdminUser>('/v1/admin/users', { query, cursor, limit }),
   wallet: (walletId: string) => data<AdminWallet>('GET', `/v1/admin/wallets/${id(walletId)}`),
-  operations: (walletId: string, cursor: string | null, limit = 50) =>
-    page<Operation>(`/v1/admin/wallets/${id(walletId)}/operations`, { order: 'desc', limit, cursor }),
-  reverse: (transferId: string, reason: string) =>
-    data<Reversal>('POST', `/v1/admin/transfers/${id(transferId)}/reversal`, reasonBody(reason)),
+  operations: (walletId: string, filter: OperationFilter, cursor: string | null, limit = 50) =>
+    page<Operation>(`/v1/admin/wallets/${id(walletId)}/operations`, { ...filter, order: 'desc', limit, cursor }),
+  /** Not fetched: the address of the CSV file, for a download link (the browser sends the session cookie). */
+  operationsCsvUrl: (walletId: string, filter: OperationFilter) =>
+    withQuery(`/v1/admin/wallets/${id(walletId)}/operations.csv`, { ...filter }),
+  holds: (walletId: string, cursor: string | null, limit = 20) =>
+    page<Hold>(`/v1/admin/wallets/${id(walletId)}/holds`, { cursor, limit }),
+  voidHold: (holdId: string, reason: string) =>
+    data<Hold>('POST', `/v1/admin/holds/${id(holdId)}/void`, reasonBody(reason)),
+  transfer: (transferId: string) => data<TransferDetail>('GET', `/v1/admin/transfers/${id(transferId)}`),
+  lookup: (uuid: string) => data<Lookup>('GET', `/v1/admin/lookup/${id(uuid)}`),
+  /** `amount` empty: everything that is left of the entry. */
+  reverse: (transferId: string, reason: string, amount = '') =>
+    data<Reversal>('POST', `/v1/admin/transfers/${id(transferId)}/reversal`, {
+      ...reasonBody(reason),
+      ...(amount.trim() ? { amount: amount.trim() } : {}),
+    }),
   freeze: (walletId: string, reason: string) =>
     data<AdminWallet>('POST', `/v1/admin/wallets/${id(walletId)}/freeze`, reasonBody(reason)),
   unfreeze: (walletId: string, reason: string) =>
     data<AdminWallet>('POST', `/v1/admin/wallets/${id(walletId)}/unfreeze`, reasonBody(reason)),
   audit: () => data<AuditReport>('GET', '/v1/admin/ledger/audit'),
-  actions: (cursor: string | null, limit = 50) => page<AdminAction>('/v1/admin/actions', { cursor, limit }),
+  /** `target`: only the actions on that id (a wallet, a user, a transfer); null: all of them. */
+  actions: (target: string | null, cursor: string | null, limit = 50) =>
+    page<AdminAction>('/v1/admin/actions', { target, cursor, limit }),
 };

@@ -2,12 +2,9 @@
 import { api, type AuditReport } from './api.js';
 import { badge, byId, fill, h, money, time } from './dom.js';
 import { act } from './feedback.js';
+import { linkTo } from './router.js';
 
-let opener: (walletId: string) => void = () => undefined;
-
-/** `openWallet` is how a wallet named by the audit opens in the wallets view. */
-export function initAudit(openWallet: (walletId: string) => void): void {
-  opener = openWallet;
+export function initAudit(): void {
   const run = byId<HTMLButtonElement>('audit-run');
   run.addEventListener(
     'click',
@@ -28,12 +25,9 @@ export function resetAudit(): void {
   fill(byId('audit-result'));
 }
 
+/** A wallet the audit names, by its whole id, opening it. */
 function walletLink(walletId: string): HTMLElement {
-  return h(
-    'button',
-    { type: 'button', class: 'link id', title: 'Open this wallet', onclick: () => opener(walletId) },
-    walletId,
-  );
+  return linkTo({ view: 'wallet', id: walletId }, { class: 'link id', title: 'Open this wallet' }, walletId);
 }
 
 function renderAudit(report: AuditReport, checkedAt: string): void {

@@ -99,6 +99,8 @@ export interface ConfirmOptions {
   body: Node;
   confirmLabel: string;
   tone: 'danger' | 'primary';
+  /** Called as the operator types in the dialog (in `body`'s fields or the reason), with the confirm button. */
+  onInput?: (confirm: HTMLButtonElement) => void;
 }
 
 /** The modal confirmation: resolves to the reason typed (possibly empty), or null when cancelled. */
@@ -113,11 +115,18 @@ export function confirmWithReason(options: ConfirmOptions): Promise<string | nul
   ok.className = options.tone === 'danger' ? 'button-danger' : 'button-primary';
   reason.value = '';
   dialog.returnValue = '';
+  const onInput = () => options.onInput?.(ok);
+  form.addEventListener('input', onInput);
   return new Promise((resolve) => {
-    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm' ? reason.value : null), {
-      once: true,
-    });
+    dialog.addEventListener(
+      'close',
+      () => {
+        form.removeEventListener('input', onInput);
+        resolve(dialog.returnValue === 'confirm' ? reason.value : null);
+      },
+      { once: true },
+    );
     dialog.showModal();
-    reason.focus();
+    (form.querySelector<HTMLElement>('#confirm-body input') ?? reason).focus();
   });
 }

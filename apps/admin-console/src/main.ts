@@ -1,19 +1,29 @@
 /**
- * The operators' console: session (login, who, logout), the three tabs, and
- * the start-up check of who is logged in. It talks only to /v1/auth/* and
- * /v1/admin/* (api.ts); each tab lives in its own module.
+ * The operators' console: session (login, who, logout), the tabs, and the
+ * address (router.ts) that says which tab is showing and which wallet or
+ * transfer is open in it. It talks only to /v1/auth/* and /v1/admin/*
+ * (api.ts); each view lives in its own module.
  */
 import { api, ApiError, type Principal } from './api.js';
 import { initActions, resetActions, showActions } from './actions.js';
 import { initAudit, resetAudit } from './audit.js';
 import { byId, fill, show } from './dom.js';
 import { act, clearBanner, reportError, whenUnauthenticated } from './feedback.js';
-import { initWallets, resetWallets, showWallet } from './wallets.js';
+import { currentRoute, go, onRoute, reopen, replace, stillHere, type Route } from './router.js';
+import { initSearch, markOpenWallet, resetSearch, routeOf } from './search.js';
+import { initTransfer, loadTransfer, resetTransfer } from './transfer.js';
+import { initWallets, loadWallet, resetWallets } from './wallets.js';
 
 type Tab = 'wallets' | 'audit' | 'actions';
 
 /** The console (not the login form) is showing. */
 let signedIn = false;
+/** Where the users & wallets tab was last, for its tab button. */
+let lastWalletsRoute: Route = { view: 'search' };
+
+function tabOf(route: Route): Tab {
+  return route.view === 'actions' || route.view === 'audit' ? route.view : 'wallets';
+}
 
 function selectTab(tab: Tab): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('#tabs .tab')) {
@@ -22,8 +32,64 @@ function selectTab(tab: Tab): void {
   show(byId('wallets-view'), tab === 'wallets');
   show(byId('audit-view'), tab === 'audit');
   show(byId('actions-view'), tab === 'actions');
-  if (tab === 'actions') void showActions();
 }
+
+// ---- the right-hand column of the users & wallets tab: a wallet, a transfer, or a hint ----
+
+const PANES = ['wallet-panel', 'transfer-panel'] as const;
+type Pane = (typeof PANES)[number];
+const HINT = 'Find a user and pick a row to open the wallet, or paste a user, wallet or transfer id.';
+
+function showPane(pane: Pane | null, hint = HINT): void {
+  for (const id of PANES) show(byId(id), id === pane);
+  fill(byId('pane-placeholder'), hint);
+  show(byId('pane-placeholder'), pane === null);
+  if (pane !== 'wallet-panel') markOpenWallet(null);
+}
+
+/** Shows "Opening…" while `load` reads and draws the pane, then the pane, or why there is nothing. */
+async function openPane(pane: Pane, heading: string, load: () => Promise<void>): Promise<void> {
+  const stillWanted = stillHere();
+  showPane(null, 'Opening…');
+  let opened = false;
+  await act(null, heading, async () => {
+    await load();
+    opened = true;
+  });
+  if (!stillWanted()) return;
+  if (opened) showPane(pane);
+  else showPane(null, 'Nothing to show: see the message above.');
+}
+
+/** Shows what the address names. */
+function open(route: Route): void {
+  if (!signedIn) return;
+  const tab = tabOf(route);
+  selectTab(tab);
+  if (tab === 'wallets') lastWalletsRoute = route;
+  switch (route.view) {
+    case 'search':
+      showPane(null);
+      return;
+    case 'wallet':
+      void openPane('wallet-panel', 'Could not open the wallet', () => loadWallet(route.id));
+      return;
+    case 'transfer':
+      void openPane('transfer-panel', 'Could not open the transfer', () => loadTransfer(route.id));
+      return;
+    case 'user':
+      // A user (the action log links them) opens the user's wallet, whose address takes the user's place.
+      void openPane('wallet-panel', 'Could not open the user', async () => replace(await routeOf(route.id)));
+      return;
+    case 'actions':
+      void showActions();
+      return;
+    case 'audit':
+      return;
+  }
+}
+
+// ---- session ---------------------------------------------------------------
 
 function showLogin(): void {
   signedIn = false;
@@ -32,9 +98,13 @@ function showLogin(): void {
   show(byId('tabs'), false);
   show(byId('who'), false);
   for (const id of ['wallets-view', 'audit-view', 'actions-view']) show(byId(id), false);
+  resetSearch();
   resetWallets();
+  resetTransfer();
   resetAudit();
   resetActions();
+  showPane(null);
+  lastWalletsRoute = { view: 'search' };
   byId<HTMLFormElement>('login-form').querySelector<HTMLInputElement>('input[name=username]')?.focus();
 }
 
@@ -45,8 +115,10 @@ function showConsole(admin: Principal): void {
   fill(byId('who-name'), admin.username);
   show(byId('who'), true);
   show(byId('tabs'), true);
-  selectTab('wallets');
-  byId<HTMLFormElement>('user-search').querySelector<HTMLInputElement>('input[name=query]')?.focus();
+  reopen();
+  if (currentRoute().view === 'search') {
+    byId<HTMLFormElement>('user-search').querySelector<HTMLInputElement>('input[name=query]')?.focus();
+  }
 }
 
 /** Only an admin gets the console; anybody else is told so and logged out again. */
@@ -91,7 +163,10 @@ function init(): void {
 
   byId('banner-close').addEventListener('click', clearBanner);
   for (const button of document.querySelectorAll<HTMLButtonElement>('#tabs .tab')) {
-    button.addEventListener('click', () => selectTab(button.dataset.tab as Tab));
+    button.addEventListener('click', () => {
+      const tab = button.dataset.tab as Tab;
+      go(tab === 'wallets' ? lastWalletsRoute : { view: tab });
+    });
   }
 
   whenUnauthenticated(() => {
@@ -99,13 +174,12 @@ function init(): void {
     showLogin();
     return true;
   });
+  initSearch();
   initWallets();
-  const openWallet = (walletId: string) => {
-    selectTab('wallets');
-    void showWallet(walletId);
-  };
-  initAudit(openWallet);
-  initActions(openWallet);
+  initTransfer();
+  initAudit();
+  initActions();
+  onRoute(open);
 
   // Who is here? 401: the login form; anything else: the banner says why.
   api.me().then(enter, (error: unknown) => {
