@@ -7,11 +7,12 @@ export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';
 export { type IdempotencyErrorCode } from './domain/idempotency.errors';
 export { IdempotencyKeyCleaner } from './persistence/idempotency-key.cleaner';
 export { IdempotencyKey } from './persistence/idempotency-key.entity';
-export { keyString } from './persistence/idempotency-key.repository';
+export { IdempotencyService } from './application/idempotency.service';
 export {
-  IdempotencyService,
+  ClaimedKeys,
   Replay,
   type KeyedRequest,
   type IdempotencyRefusal,
   type RecordableAnswer,
-} from './application/idempotency.service';
+  type Settled,
+} from './application/claimed-keys';

@@ -17,11 +17,17 @@
 import { Injectable } from '@nestjs/common';
 import { isLockTimeout, UnitOfWork } from '@app/persistence';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../domain/idempotency.errors';
-
-import { IdempotencyKeyRepository, keyString, type StoredAnswer } from '../persistence/idempotency-key.repository';
-
-/** Why a keyed request is not run: its key belongs to another request, or its first request still runs. */
-export type IdempotencyRefusal = IdempotencyKeyReusedError | IdempotencyKeyInProgressError;
+import { IdempotencyKeyRepository, type StoredAnswer } from '../persistence/idempotency-key.repository';
+import {
+  answerFor,
+  byKey,
+  ClaimedKeys,
+  type KeyedRequest,
+  type RecordableAnswer,
+  Replay,
+  type Settled,
+  settledBy,
+} from './claimed-keys';
 
 export type Outcome =
   /** The request ran now; a failure was recorded and must be answered as it was raised. */
@@ -29,33 +35,6 @@ export type Outcome =
   | { replayed: false; failure: unknown }
   /** An earlier request with the key answered this. */
   | { replayed: true; status: number; body: unknown };
-
-/**
- * The answer a failure of the use case gets, when it is to be recorded under
- * the key and replayed; null when it binds no key. The HTTP layer decides
- * (see the interceptor): this service knows no HTTP.
- */
-export type RecordableAnswer = (error: unknown) => { status: number; body: unknown } | null;
-
-/**
- * A keyed request whose handler runs it in a transaction of its own making
- * with many others (the money movements' group commit): the handler claims
- * the key and records the answer there, through `claimAll` and `recordAll`.
- */
-export interface KeyedRequest {
-  userId: string;
-  key: string;
-  fingerprint: string;
-  recordable: RecordableAnswer;
-}
-
-/** What an earlier request with the key answered: sent again as it was. */
-export class Replay {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {}
-}
 
 /**
  * Runs a keyed request at most once. One transaction holds the claim of the
@@ -87,7 +66,7 @@ export class IdempotencyService {
     let attempted = false;
     try {
       return await this.unitOfWork.run(async () => {
-        const stored = await this.claim(userId, key, fingerprint);
+        const stored = await this.claimOne(userId, key, fingerprint);
         if (stored) return replay(stored, fingerprint);
         attempted = true;
         const data = await action();
@@ -98,7 +77,7 @@ export class IdempotencyService {
       const answer = attempted ? recordable(error) : null;
       if (!answer) throw error;
       const stored = await this.unitOfWork.run(async () => {
-        const taken = await this.claim(userId, key, fingerprint);
+        const taken = await this.claimOne(userId, key, fingerprint);
         if (!taken)
           await this.keys.recordAll([{ userId, key, status: answer.status, body: JSON.stringify(answer.body) }]);
         return taken;
@@ -109,58 +88,35 @@ export class IdempotencyService {
   }
 
   /**
-   * Claims distinct keys in the caller's transaction, in one statement. Per
-   * request: null when its key is taken now (the request runs, and its answer
-   * must be recorded with `recordAll` before the transaction commits), else
-   * what it answers instead (a replay, or a refusal: the key was used for
-   * another request, or its first request is still running).
+   * Claims the keys of a unit of work's requests (`undefined`: a request
+   * without a key) in the caller's transaction: one statement for the
+   * distinct keys (two when some key was held before), none without keys.
+   * The caller runs `running`, tells how each ended (`answered`, `refused`)
+   * and settles them all (`settle`) before its transaction commits.
+   *
+   * A key held by a request still running makes the claim wait until that
+   * request's transaction ends. Alone, a key held longer than lock_timeout is
+   * IDEMPOTENCY_KEY_IN_PROGRESS; with several, which key is unknown and the
+   * lock timeout is thrown as is (the group commit runs the batch's requests
+   * again one by one).
    */
-  async claimAll(requests: readonly KeyedRequest[]): Promise<(Replay | IdempotencyRefusal | null)[]> {
-    let stored: (StoredAnswer | null)[];
-    try {
-      stored = await this.keys.claimAll(requests);
-    } catch (error) {
-      // Alone, the request's key is the one held too long by its first request;
-      // in a batch, which one is unknown (the caller splits the batch).
-      if (isLockTimeout(error) && requests.length === 1) throw new IdempotencyKeyInProgressError();
-      throw error;
+  async claim(requests: readonly (KeyedRequest | undefined)[]): Promise<ClaimedKeys> {
+    const settled: (Settled | undefined)[] = new Array(requests.length);
+    const { claimants, followers } = byKey(requests);
+    if (claimants.length > 0) {
+      let stored: (StoredAnswer | null)[];
+      try {
+        stored = await this.keys.claimAll(claimants.map((index) => requests[index]!));
+      } catch (error) {
+        if (isLockTimeout(error) && claimants.length === 1) throw new IdempotencyKeyInProgressError();
+        throw error;
+      }
+      stored.forEach((answer, position) => {
+        const index = claimants[position];
+        if (answer) settled[index] = settledBy(answerFor(answer, requests[index]!.fingerprint));
+      });
     }
-    return stored.map((answer, index) => answer && answerFor(answer, requests[index].fingerprint));
-  }
-
-  /**
-   * Settles the keys `claimAll` took, in the caller's transaction: each
-   * request's answer recorded (one statement), and the keys of requests whose
-   * answer binds no key (a conflict, ...) given back, as a rolled-back
-   * request would leave them (one statement, only when there are some).
-   */
-  async settleAll(
-    recorded: readonly { request: KeyedRequest; status: number; body: unknown }[],
-    released: readonly KeyedRequest[],
-  ): Promise<void> {
-    await this.keys.recordAll(
-      recorded.map(({ request, status, body }) => ({
-        userId: request.userId,
-        key: request.key,
-        status,
-        body: JSON.stringify(body ?? null),
-      })),
-    );
-    await this.keys.releaseAll(released);
-  }
-
-  /**
-   * For requests that repeat a key claimed earlier in the caller's
-   * transaction: what that key holds now (a replay, or a refusal when the
-   * body differs from the one it was taken for), as a later request would
-   * hear; null where the key was given back.
-   */
-  async answersFor(requests: readonly KeyedRequest[]): Promise<(Replay | IdempotencyRefusal | null)[]> {
-    const stored = await this.keys.storedAll(requests);
-    return requests.map((request) => {
-      const answer = stored.get(keyString(request));
-      return answer ? answerFor(answer, request.fingerprint) : null;
-    });
+    return new ClaimedKeys(this.keys, requests, settled, followers);
   }
 
   /**
@@ -173,7 +129,7 @@ export class IdempotencyService {
     return fingerprint !== null && fingerprint !== request.fingerprint ? new IdempotencyKeyReusedError() : null;
   }
 
-  private async claim(userId: string, key: string, fingerprint: string): Promise<StoredAnswer | null> {
+  private async claimOne(userId: string, key: string, fingerprint: string): Promise<StoredAnswer | null> {
     try {
       const [stored] = await this.keys.claimAll([{ userId, key, fingerprint }]);
       return stored;
@@ -185,18 +141,8 @@ export class IdempotencyService {
   }
 }
 
-/** What a stored key answers a request with this body: its replay, or a refusal (another body; its first request still runs). */
-function answerFor(stored: StoredAnswer, fingerprint: string): Replay | IdempotencyRefusal {
-  try {
-    const { status, body } = replay(stored, fingerprint);
-    return new Replay(status, body);
-  } catch (refusal) {
-    return refusal as IdempotencyRefusal;
-  }
-}
-
 function replay(stored: StoredAnswer, fingerprint: string): Extract<Outcome, { replayed: true }> {
-  if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-  if (stored.status === null || stored.body === null) throw new IdempotencyKeyInProgressError();
-  return { replayed: true, status: stored.status, body: JSON.parse(stored.body) as unknown };
+  const answer = answerFor(stored, fingerprint);
+  if (!(answer instanceof Replay)) throw answer;
+  return { replayed: true, status: answer.status, body: answer.body };
 }

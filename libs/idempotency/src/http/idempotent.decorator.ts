@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import type { KeyedRequest } from '../application/idempotency.service';
+import type { KeyedRequest } from '../application/claimed-keys';
 import { ApiHeader } from '@nestjs/swagger';
 import { JsonBodyOnly } from '@app/http';
 import { IDEMPOTENCY_HEADER } from '../domain/idempotency-key.rules';
