@@ -1,5 +1,5 @@
 export { IdempotencyKeysModule, IdempotencyModule } from './idempotency.module';
-export { Idempotent, KeyedBy, IDEMPOTENT_ROUTE, type IdempotentOptions } from './http/idempotent.decorator';
+export { Idempotent, KeyedBy, IDEMPOTENT_ROUTE } from './http/idempotent.decorator';
 export { IdempotencyInterceptor, REPLAYED_HEADER } from './http/idempotency.interceptor';
 export { IdempotencyObserver } from './application/idempotency.observer';
 export { IDEMPOTENCY_ERRORS } from './http/idempotency-error.table';

@@ -182,7 +182,7 @@ export class AdminController {
 
   @Post('holds/:id/void')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: "Void any wallet's pending hold: the reserved money is released, nothing is posted",
     description:
@@ -234,7 +234,7 @@ export class AdminController {
 
   @Post('transfers/:transferId/reversal')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Reverse a transfer or a deposit, in full or in part: one compensating REVERSAL entry moves the money back',
     description:
@@ -304,8 +304,12 @@ export class AdminController {
     @CurrentUser() admin: SessionUser,
     @Param('id') id: string,
     @Body() body: ReasonRequest,
-  ): Promise<AdminWalletResponse> {
-    return AdminWalletResponse.of(await this.admin.setFrozen(admin, walletId(id), true, body.reason || null));
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<AdminWalletResponse>> {
+    return this.admin.setFrozen(admin, walletId(id), true, body.reason || null, {
+      keyed,
+      present: AdminWalletResponse.of,
+    });
   }
 
   @Post('wallets/:id/unfreeze')
@@ -319,8 +323,12 @@ export class AdminController {
     @CurrentUser() admin: SessionUser,
     @Param('id') id: string,
     @Body() body: ReasonRequest,
-  ): Promise<AdminWalletResponse> {
-    return AdminWalletResponse.of(await this.admin.setFrozen(admin, walletId(id), false, body.reason || null));
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<AdminWalletResponse>> {
+    return this.admin.setFrozen(admin, walletId(id), false, body.reason || null, {
+      keyed,
+      present: AdminWalletResponse.of,
+    });
   }
 
   @Get('ledger/audit')

@@ -6,9 +6,8 @@ import {
   type NestInterceptor,
   Optional,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { catchError, from, lastValueFrom, map, type Observable } from 'rxjs';
+import { catchError, from, map, type Observable } from 'rxjs';
 import { DomainError } from '@app/errors';
 import { ERROR_TABLE, type Envelope, type ErrorTable, PrebuiltFailure, toErrorResponse } from '@app/http';
 import { IdempotencyObserver } from '../application/idempotency.observer';
@@ -16,30 +15,27 @@ import { type KeyedRequest, Replay } from '../application/claimed-keys';
 import { IdempotencyService } from '../application/idempotency.service';
 import { IdempotencyKeyReusedError, InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
 import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from '../domain/idempotency-key.rules';
-import { IDEMPOTENT_ROUTE, type IdempotentOptions, KEYED_REQUEST } from './idempotent.decorator';
+import { KEYED_REQUEST } from './idempotent.decorator';
 import { requestFingerprint } from './request-fingerprint';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /**
- * Bound by the composition root to the routes marked @Idempotent(), inside
- * the envelope interceptor (apps/api/src/bootstrap/route-interceptors.ts).
- * Called with an Idempotency-Key, the handler runs through
- * IdempotencyService; a request without one passes untouched. Guards have run:
- * the key is scoped to the authenticated user.
+ * Bound by @Idempotent() to its route. Checks the Idempotency-Key, scopes it
+ * to the authenticated user (guards have run) and hands it to the handler
+ * (`@KeyedBy()`), whose use case claims it and records the answer in its own
+ * unit of work (IdempotencyService.claim); sends back a `Replay` the handler
+ * returns, as first answered. A request without the header passes untouched.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
     @Inject(ERROR_TABLE) private readonly errors: ErrorTable,
     @Optional() private readonly observer?: IdempotencyObserver,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_ROUTE, context.getHandler());
-    if (!options) return next.handle();
     const request = context.switchToHttp().getRequest<Request & { [KEYED_REQUEST]?: KeyedRequest }>();
     const key = request.header(IDEMPOTENCY_HEADER);
     if (key === undefined) return next.handle();
@@ -50,29 +46,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       fingerprint: requestFingerprint(request.method, request.path, request.body),
       recordable: this.recordable,
     };
-    if (options.handlerClaims) {
-      request[KEYED_REQUEST] = keyed;
-      return next.handle().pipe(
-        map((result) => (result instanceof Replay ? this.replay(context, result) : result)),
-        catchError((error: unknown) => from(this.refusedBeforeClaim(error, keyed))),
-      );
-    }
-    return from(this.answer(context, keyed, next));
-  }
-
-  private async answer(context: ExecutionContext, keyed: KeyedRequest, next: CallHandler) {
-    const outcome = await this.idempotency.execute(
-      keyed.userId,
-      keyed.key,
-      keyed.fingerprint,
-      () => lastValueFrom(next.handle()),
-      keyed.recordable,
+    request[KEYED_REQUEST] = keyed;
+    return next.handle().pipe(
+      map((result) => (result instanceof Replay ? this.replay(context, result) : result)),
+      catchError((error: unknown) => from(this.refusedBeforeClaim(error, keyed))),
     );
-    if (!outcome.replayed) {
-      if ('failure' in outcome) throw outcome.failure;
-      return outcome.data;
-    }
-    return this.replay(context, new Replay(outcome.status, outcome.body));
   }
 
   /**

@@ -7,21 +7,13 @@ import { IDEMPOTENCY_HEADER } from '../domain/idempotency-key.rules';
 
 export const IDEMPOTENT_ROUTE = 'idempotency:idempotent-route';
 
-export interface IdempotentOptions {
-  /**
-   * The handler claims the key and records the answer itself, in the
-   * transaction it runs the request in (the money movements' group commit
-   * runs many requests in one): the interceptor only checks the key, hands
-   * it over as `@KeyedBy()`, and sends back a `Replay` the handler returns.
-   * Otherwise the interceptor runs the handler inside a transaction of its own.
-   */
-  handlerClaims?: boolean;
-}
-
-/** Where the interceptor leaves a `handlerClaims` route's keyed request. */
+/** Where the interceptor leaves the keyed request for `@KeyedBy()`. */
 export const KEYED_REQUEST = Symbol('keyed-request');
 
-/** The request's Idempotency-Key, scoped to its user, on a `handlerClaims` route; undefined without the header. */
+/**
+ * The request's Idempotency-Key, scoped to its user, on an @Idempotent() route; undefined without the header.
+ * The use case claims it and records the answer in its own unit of work (IdempotencyService.claim).
+ */
 export const KeyedBy = createParamDecorator(
   (_: unknown, context: ExecutionContext): KeyedRequest | undefined =>
     (context.switchToHttp().getRequest<Request & { [KEYED_REQUEST]?: KeyedRequest }>())[KEYED_REQUEST],
@@ -33,9 +25,9 @@ export const KeyedBy = createParamDecorator(
  * instead of posting again. A money-moving route takes a JSON body only
  * (415 otherwise, before anything runs: JsonBodyOnly from libs/http).
  */
-export const Idempotent = (options: IdempotentOptions = {}) =>
+export const Idempotent = () =>
   applyDecorators(
-    SetMetadata(IDEMPOTENT_ROUTE, options),
+    SetMetadata(IDEMPOTENT_ROUTE, true),
     JsonBodyOnly(),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,

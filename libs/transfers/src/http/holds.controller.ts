@@ -27,7 +27,7 @@ export class HoldsController {
 
   @Post('wallets/holds')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: "Reserve money on the caller's wallet for a destination (two-phase transfer)",
     description:
@@ -56,7 +56,7 @@ export class HoldsController {
 
   @Post('holds/:id/capture')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Capture a hold: posts a TRANSFER of `amount` (default: all) and releases the rest',
     description:
@@ -80,7 +80,7 @@ export class HoldsController {
 
   @Post('holds/:id/void')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Void a hold: releases the reserved money; nothing is posted',
     description: 'Only the payer may void (403 HOLD_FORBIDDEN); possible on a frozen wallet (nothing moves).',

@@ -16,7 +16,7 @@ export class TransfersController {
 
   @Post('deposit')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: "Deposit into the caller's wallet (debits the system funding wallet)",
     description: '403 WALLET_FROZEN when an operator froze the wallet.',
@@ -36,7 +36,7 @@ export class TransfersController {
 
   @Post('transfer')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Transfer to another wallet',
     description:
