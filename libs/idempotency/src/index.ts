@@ -1,6 +1,7 @@
 export { IdempotencyKeysModule, IdempotencyModule } from './idempotency.module';
-export { Idempotent, KeyedBy, IDEMPOTENT_ROUTE } from './http/idempotent.decorator';
-export { IdempotencyInterceptor, REPLAYED_HEADER } from './http/idempotency.interceptor';
+export { Idempotent } from './http/idempotent.decorator';
+export { KeyedBy } from './http/keyed-by.decorator';
+export { REPLAYED_HEADER } from './http/idempotency.interceptor';
 export { IdempotencyObserver } from './application/idempotency.observer';
 export { IDEMPOTENCY_ERRORS } from './http/idempotency-error.table';
 export { IDEMPOTENCY_HEADER } from './domain/idempotency-key.rules';

@@ -5,6 +5,7 @@ import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import {
   ApiEnvelope,
   ApiErrors,
+  Enveloped,
   describeUnexpectedError,
   type EnvelopeError,
   ErrorDto,
@@ -47,6 +48,7 @@ const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role g
 @Authenticated({ admin: true })
 // Every admin POST takes a JSON body only (415 otherwise), whether or not it moves money.
 @JsonBodyOnly()
+@Enveloped()
 @Controller('v1/admin')
 export class AdminController {
   private readonly log = new Logger(AdminController.name);

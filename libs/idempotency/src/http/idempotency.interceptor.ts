@@ -7,7 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { catchError, from, map, type Observable } from 'rxjs';
+import { catchError, from, map, type Observable, tap } from 'rxjs';
 import { DomainError } from '@app/errors';
 import { ERROR_TABLE, type Envelope, type ErrorTable, PrebuiltFailure, toErrorResponse } from '@app/http';
 import { IdempotencyObserver } from '../application/idempotency.observer';
@@ -15,7 +15,7 @@ import { type KeyedRequest, Replay } from '../application/claimed-keys';
 import { IdempotencyService } from '../application/idempotency.service';
 import { IdempotencyKeyReusedError, InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
 import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from '../domain/idempotency-key.rules';
-import { KEYED_REQUEST } from './idempotent.decorator';
+import { KEYED_REQUEST } from './keyed-by.decorator';
 import { requestFingerprint } from './request-fingerprint';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -25,7 +25,9 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
  * to the authenticated user (guards have run) and hands it to the handler
  * (`@KeyedBy()`), whose use case claims it and records the answer in its own
  * unit of work (IdempotencyService.claim); sends back a `Replay` the handler
- * returns, as first answered. A request without the header passes untouched.
+ * returns, as first answered. A request without the header passes with its
+ * refusals counted only. Nest makes it in the module of the route's
+ * controller: that module imports IdempotencyKeysModule.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -38,8 +40,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request & { [KEYED_REQUEST]?: KeyedRequest }>();
     const key = request.header(IDEMPOTENCY_HEADER);
-    if (key === undefined) return next.handle();
-    if (!isValidIdempotencyKey(key)) throw new InvalidIdempotencyKeyError();
+    if (key !== undefined && !isValidIdempotencyKey(key)) throw new InvalidIdempotencyKeyError();
+    // What the handler (or a pipe before it) refuses now is counted; a replayed refusal is counted as a replay.
+    const handled = next.handle().pipe(tap({ error: this.counted }));
+    if (key === undefined) return handled;
     const keyed: KeyedRequest = {
       userId: (request.user as { id: string }).id,
       key,
@@ -47,11 +51,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
       recordable: this.recordable,
     };
     request[KEYED_REQUEST] = keyed;
-    return next.handle().pipe(
+    return handled.pipe(
       map((result) => (result instanceof Replay ? this.replay(context, result) : result)),
       catchError((error: unknown) => from(this.refusedBeforeClaim(error, keyed))),
     );
   }
+
+  /** A refusal (a DomainError the error table answers with a 4xx: insufficient funds, frozen wallet, invalid amount...). */
+  private readonly counted = (error: unknown): void => {
+    if (!this.observer || !(error instanceof DomainError)) return;
+    const status = this.errors[error.code]?.status;
+    if (status !== undefined && status >= 400 && status < 500) this.observer.refused(error.code);
+  };
 
   /**
    * An invalid request never reaches its handler's claim; as on a route the

@@ -1,33 +1,21 @@
-import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
-import type { KeyedRequest } from '../application/claimed-keys';
+import { applyDecorators, UseInterceptors } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { JsonBodyOnly } from '@app/http';
 import { IDEMPOTENCY_HEADER } from '../domain/idempotency-key.rules';
-
-export const IDEMPOTENT_ROUTE = 'idempotency:idempotent-route';
-
-/** Where the interceptor leaves the keyed request for `@KeyedBy()`. */
-export const KEYED_REQUEST = Symbol('keyed-request');
+import { IdempotencyInterceptor } from './idempotency.interceptor';
 
 /**
- * The request's Idempotency-Key, scoped to its user, on an @Idempotent() route; undefined without the header.
- * The use case claims it and records the answer in its own unit of work (IdempotencyService.claim).
- */
-export const KeyedBy = createParamDecorator(
-  (_: unknown, context: ExecutionContext): KeyedRequest | undefined =>
-    (context.switchToHttp().getRequest<Request & { [KEYED_REQUEST]?: KeyedRequest }>())[KEYED_REQUEST],
-);
-
-/**
- * Marks a money-moving route: it accepts an `Idempotency-Key` header, and the
- * idempotency interceptor makes a repeated request replay the first answer
- * instead of posting again. A money-moving route takes a JSON body only
- * (415 otherwise, before anything runs: JsonBodyOnly from libs/http).
+ * Marks a money-moving route (or an operator's action that must not run
+ * twice): it accepts an `Idempotency-Key` header and runs the idempotency
+ * interceptor (inside the controller's envelope), which checks the key,
+ * hands it to the handler (`@KeyedBy()`) for its use case to claim, answers
+ * a replay as first sent, and counts the route's refusals. Such a route
+ * takes a JSON body only (415 otherwise, before anything runs: JsonBodyOnly
+ * from libs/http).
  */
 export const Idempotent = () =>
   applyDecorators(
-    SetMetadata(IDEMPOTENT_ROUTE, true),
+    UseInterceptors(IdempotencyInterceptor),
     JsonBodyOnly(),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, type DocumentedFailure, UUID_PATTERN } from '@app/http';
+import { ApiEnvelope, ApiErrors, type DocumentedFailure, Enveloped, UUID_PATTERN } from '@app/http';
 import { destinationWalletFrozen, OWN_WALLET_FROZEN } from '@app/ledger';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { type Answer, GroupCommitter } from '../application/group-committer';
@@ -21,6 +21,7 @@ const HOLD_FORBIDDEN: DocumentedFailure = {
 
 @ApiTags('holds')
 @Authenticated()
+@Enveloped()
 @Controller('v1')
 export class HoldsController {
   constructor(private readonly movements: GroupCommitter) {}
