@@ -42,22 +42,19 @@ module.exports = {
       to: { path: '^libs/schema/' },
     },
     {
-      name: 'idempotency-only-from-composition',
+      name: 'idempotency-from-routes-and-use-cases',
       comment:
-        'a cross-cutting concern wired by the composition root; routes opt in with @Idempotent() from ' +
-        '@app/idempotency, so features may import it from their http/ folders only (not domain, application, ' +
-        'persistence); libs/http must not import it (idempotency builds on libs/http); libs/observability binds its ' +
-        'observer and reads its route marker',
+        'a route opts in with @Idempotent() and hands its keyed request over (@KeyedBy(), from http/); the use case ' +
+        'claims the key and records the answer in its own unit of work (IdempotencyService, from application/); a ' +
+        "feature's module imports IdempotencyKeysModule. Domain and persistence never see keys; libs/http must not " +
+        'import it (idempotency builds on libs/http); libs/observability binds its observer',
       severity: 'error',
       from: {
         path: '^libs/',
         pathNot: [
           '^libs/(schema|idempotency|observability)/',
-          '^libs/[^/]+/src/http/',
-          // The money movements' group commit owns its batch's transaction: it claims and records keys itself.
-          '^libs/transfers/src/application/movement-batch\\.ts$',
-          '^libs/transfers/src/application/group-committer\\.ts$',
-          '^libs/transfers/src/transfers\\.module\\.ts$',
+          '^libs/[^/]+/src/(http|application)/',
+          '^libs/[^/]+/src/[^/]+\\.module\\.ts$',
         ],
       },
       to: { path: '^libs/idempotency/' },

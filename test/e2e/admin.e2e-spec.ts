@@ -654,6 +654,113 @@ describe('admin tools (contract part B)', () => {
       expect(await balanceOf(payer)).toBe(`${1000 - moved}.00`);
       await ctx.expectLedgerInvariants();
     });
+
+    describe('with an Idempotency-Key', () => {
+      const keyed = (path: 'freeze' | 'unfreeze', walletId: string, key: string, body: object = {}) =>
+        admin.agent.post(`/v1/admin/wallets/${walletId}/${path}`).set('Idempotency-Key', key).send(body);
+      /** The wallet's lines in the action log, oldest first: "FREEZE reason". */
+      const logged = async (walletId: string) => {
+        const { rows } = await ctx.db.query<{ line: string }>(
+          `select action || ' ' || coalesce(reason, '-') as line from admin_actions where target = $1 order by created_at, id`,
+          [walletId],
+        );
+        return rows.map((row) => row.line);
+      };
+      const frozenNow = async (walletId: string) =>
+        (await admin.agent.get(`/v1/admin/wallets/${walletId}`).expect(200)).body.data.frozen as boolean;
+
+      it('replays a freeze sent again with its key: the first answer, even after an unfreeze, and one FREEZE line', async () => {
+        const user = await ctx.fundedUser('1.00');
+        const key = `freeze-${randomUUID()}`;
+        const first = await keyed('freeze', user.walletId, key, { reason: 'chargeback' }).expect(200);
+        expect(first.body.data).toMatchObject({ id: user.walletId, frozen: true });
+        expect(first.headers['idempotent-replayed']).toBeUndefined();
+        await unfreeze(user.walletId, { reason: 'cleared' }).expect(200);
+
+        const again = await keyed('freeze', user.walletId, key, { reason: 'chargeback' }).expect(200);
+        expect(again.headers['idempotent-replayed']).toBe('true');
+        expect(again.body).toEqual(first.body);
+        expect(await frozenNow(user.walletId)).toBe(false);
+        expect(await logged(user.walletId)).toEqual(['FREEZE chargeback', 'UNFREEZE cleared']);
+        const stored = await ctx.db.query<{ response_status: number }>(
+          `select response_status from idempotency_keys where user_id = $1 and key = $2`,
+          [admin.id, key],
+        );
+        expect(stored.rows).toEqual([{ response_status: 200 }]);
+      });
+
+      it('replays an unfreeze sent again with its key, logging one UNFREEZE line', async () => {
+        const user = await ctx.fundedUser('1.00');
+        await freeze(user.walletId, { reason: 'check' }).expect(200);
+        const key = `unfreeze-${randomUUID()}`;
+        const first = await keyed('unfreeze', user.walletId, key, { reason: 'ok' }).expect(200);
+        const again = await keyed('unfreeze', user.walletId, key, { reason: 'ok' }).expect(200);
+        expect(again.headers['idempotent-replayed']).toBe('true');
+        expect(again.body).toEqual(first.body);
+        expect(await logged(user.walletId)).toEqual(['FREEZE check', 'UNFREEZE ok']);
+      });
+
+      it('answers 422 IDEMPOTENCY_KEY_REUSED to the same key with another body or on the other route, changing nothing', async () => {
+        const user = await ctx.fundedUser('1.00');
+        const key = `freeze-${randomUUID()}`;
+        await keyed('freeze', user.walletId, key, { reason: 'first' }).expect(200);
+        const reused = {
+          status: 422,
+          body: {
+            status: {
+              success: false,
+              errors: [
+                {
+                  code: 'UNPROCESSABLE_ENTITY',
+                  message: 'This Idempotency-Key was already used with a different request.',
+                  target: 'Idempotency-Key',
+                  reason: 'IDEMPOTENCY_KEY_REUSED',
+                },
+              ],
+            },
+            data: null,
+          },
+        };
+        expect(await answerOf(keyed('freeze', user.walletId, key, { reason: 'second' }))).toEqual(reused);
+        expect(await answerOf(keyed('unfreeze', user.walletId, key, { reason: 'first' }))).toEqual(reused);
+        expect(await frozenNow(user.walletId)).toBe(true);
+        expect(await logged(user.walletId)).toEqual(['FREEZE first']);
+      });
+
+      it('freezes once when the same keyed freeze arrives many times at once: one FREEZE line, every answer the first', async () => {
+        const user = await ctx.fundedUser('1.00');
+        const key = `freeze-${randomUUID()}`;
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, () => keyed('freeze', user.walletId, key, { reason: 'race' })),
+        );
+        expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+        expect(new Set(answers.map((answer) => JSON.stringify(answer.body))).size).toBe(1);
+        expect(answers.filter((answer) => answer.headers['idempotent-replayed'] === 'true')).toHaveLength(7);
+        expect(await logged(user.walletId)).toEqual(['FREEZE race']);
+      });
+
+      it('keeps the key of a refusal as a payment does: a 404 is recorded and replayed, a 409 leaves the key free', async () => {
+        const missing = randomUUID();
+        const key404 = `freeze-${randomUUID()}`;
+        const notFound = await answerOf(keyed('freeze', missing, key404, {}));
+        expect(notFound.status).toBe(404);
+        const replayed = await keyed('freeze', missing, key404, {});
+        expect({ status: replayed.status, body: replayed.body }).toEqual(notFound);
+        expect(replayed.headers['idempotent-replayed']).toBe('true');
+
+        const user = await ctx.fundedUser('1.00');
+        await freeze(user.walletId, { reason: 'before' }).expect(200);
+        const key409 = `freeze-${randomUUID()}`;
+        const conflict = await keyed('freeze', user.walletId, key409, { reason: 'again' });
+        expectError(conflict, 409, 'CONFLICT', 'Wallet is already frozen.');
+        expect(conflict.headers['idempotent-replayed']).toBeUndefined();
+        await unfreeze(user.walletId, { reason: 'between' }).expect(200);
+        // Nothing was recorded under the key: sent again, the freeze runs now.
+        const ran = await keyed('freeze', user.walletId, key409, { reason: 'again' }).expect(200);
+        expect(ran.headers['idempotent-replayed']).toBeUndefined();
+        expect(await logged(user.walletId)).toEqual(['FREEZE before', 'UNFREEZE between', 'FREEZE again']);
+      });
+    });
   });
 
   describe('reads for operators', () => {

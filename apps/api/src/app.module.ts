@@ -13,7 +13,6 @@ import { ENTITIES } from '@app/schema';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule, WalletsService } from '@app/wallets';
 import { migrationsList } from '../../../migrations';
-import { bindRouteInterceptors, RouteInterceptorsModule } from './bootstrap/route-interceptors';
 import { ERROR_TRANSLATION, ERRORS } from './error.table';
 import { HealthController } from './health/health.controller';
 
@@ -21,7 +20,7 @@ import { HealthController } from './health/health.controller';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
-    const root: DynamicModule = {
+    return {
       module: AppModule,
       imports: [
         ObservabilityModule.forRoot(config),
@@ -63,7 +62,6 @@ export class AppModule {
         TransfersModule,
         IdempotencyModule,
         AdminModule,
-        RouteInterceptorsModule,
       ],
       controllers: [HealthController],
       providers: [
@@ -75,9 +73,7 @@ export class AppModule {
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
       ],
+      // No APP_INTERCEPTOR: each controller says which interceptors its routes run (@Enveloped(), @Idempotent()).
     };
-    // The envelope, idempotency and refusal metrics: bound per route, only where a route needs them.
-    bindRouteInterceptors(root);
-    return root;
   }
 }

@@ -1,5 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
+import { IdempotencyKeysModule } from '@app/idempotency';
 import { TransfersModule } from '@app/transfers';
 import { WalletsModule } from '@app/wallets';
 import { AdminService } from './application/admin.service';
@@ -10,7 +11,7 @@ import { AdminReadsQuery } from './persistence/admin-reads.query';
 
 /** Operators' tools under /v1/admin/ (the auth guard requires the admin role there). */
 @Module({
-  imports: [MikroOrmModule.forFeature([AdminAction]), WalletsModule, TransfersModule],
+  imports: [MikroOrmModule.forFeature([AdminAction]), WalletsModule, TransfersModule, IdempotencyKeysModule],
   controllers: [AdminController],
   providers: [AdminService, AdminActionRepository, AdminReadsQuery],
   exports: [AdminService],

@@ -22,7 +22,7 @@ export { toErrorResponse, type ErrorResponse, NON_DOMAIN_REASONS, type NonDomain
 export { PrebuiltFailure } from './prebuilt-failure';
 export { describeUnexpectedError } from './error-description';
 export { EnvelopeExceptionFilter } from './exception.filter';
-export { EnvelopeInterceptor, RawResponse, isRawResponse } from './envelope.interceptor';
+export { Enveloped, EnvelopeInterceptor, RawResponse, isRawResponse } from './envelope.interceptor';
 export { answeringErrors } from './express-middleware';
 export { jsonBodyParser, JsonNumber, MAX_BODY_BYTES } from './json-body.parser';
 export { RequestValidationPipe, validateInto, type ValidateOptions } from './validation';

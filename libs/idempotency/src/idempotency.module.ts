@@ -3,13 +3,14 @@ import { Module } from '@nestjs/common';
 import { IdempotencyKeyCleaner } from './persistence/idempotency-key.cleaner';
 import { IdempotencyKey } from './persistence/idempotency-key.entity';
 import { IdempotencyKeyRepository } from './persistence/idempotency-key.repository';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { IdempotencyService } from './application/idempotency.service';
 
 /**
- * The keys: claimed and answered by whoever owns the transaction (the
- * interceptor, or the money movements' group commit). No HTTP: the command
- * line's processes may load it through the features.
+ * The keys: claimed and answered by the use case that owns the transaction
+ * (the money movements' group commit, the admin freeze). Imported by the
+ * modules whose controllers have @Idempotent() routes (Nest makes the route's
+ * IdempotencyInterceptor there). No HTTP: the command line's processes may
+ * load it through the features.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([IdempotencyKey])],
@@ -18,10 +19,10 @@ import { IdempotencyService } from './application/idempotency.service';
 })
 export class IdempotencyKeysModule {}
 
-/** For the API: the interceptor (the composition root binds it to @Idempotent() routes) and the expired-key cleaner. */
+/** For the API: the expired-key cleaner. */
 @Module({
   imports: [IdempotencyKeysModule],
-  providers: [IdempotencyInterceptor, IdempotencyKeyCleaner],
-  exports: [IdempotencyInterceptor, IdempotencyKeyCleaner],
+  providers: [IdempotencyKeyCleaner],
+  exports: [IdempotencyKeyCleaner],
 })
 export class IdempotencyModule {}

@@ -1,7 +1,6 @@
 export { ObservabilityModule } from './observability.module';
 export { useObservability } from './use-observability';
 export { ReadinessState } from './readiness/readiness.state';
-export { RefusalMetricsInterceptor } from './metrics/refusals.interceptor';
 export { Metrics } from './metrics/metrics.service';
 export { MetricsServer } from './metrics/metrics.server';
 export { REQUEST_ID_HEADER } from './logging/request-id';

@@ -10,7 +10,6 @@ import { RequestLogging } from './logging/request-logging';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { Metrics } from './metrics/metrics.service';
 import { METRICS_LISTENER, type MetricsListenerOptions, MetricsServer } from './metrics/metrics.server';
-import { RefusalMetricsInterceptor } from './metrics/refusals.interceptor';
 import { MigrationsIndicator } from './readiness/migrations.indicator';
 import { ReadinessChecks } from './readiness/readiness.checks';
 import { ReadinessController } from './readiness/readiness.controller';
@@ -46,7 +45,6 @@ export class ObservabilityModule {
         { provide: RequestLogging, useValue: logging },
         Metrics,
         HttpMetricsMiddleware,
-        RefusalMetricsInterceptor,
         ReadinessState,
         MigrationsIndicator,
         ReadinessChecks,
@@ -62,7 +60,6 @@ export class ObservabilityModule {
         RequestLogging,
         Metrics,
         HttpMetricsMiddleware,
-        RefusalMetricsInterceptor,
         ReadinessState,
         MetricsServer,
         PostingObserver,

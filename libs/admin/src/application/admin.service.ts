@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type AdminOutcome, AuthService, type SessionUser, type User } from '@app/auth';
+import { DomainError } from '@app/errors';
+import { IdempotencyService, type KeyedRequest } from '@app/idempotency';
 import {
   type EntryType,
   type Hold,
@@ -72,8 +74,9 @@ export interface UserWithWallet {
 /**
  * What an operator may do, through the domain services of auth, wallets,
  * transfers and the ledger (never their tables). Each action and its line in
- * the admin action log are one unit of work: both commit or neither does.
- * The caller (HTTP: the idempotency interceptor, or this service) owns the
+ * the admin action log are one unit of work: both commit or neither does,
+ * with the request's Idempotency-Key when it has one. This service (or the
+ * money movements' group commit, for reversals and voids) owns the
  * transaction and its retry; the domain services join it.
  */
 @Injectable()
@@ -88,6 +91,7 @@ export class AdminService {
     private readonly reads: ReplicaReads,
     private readonly query: AdminReadsQuery,
     private readonly operations: OperationRepository,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /**
@@ -196,18 +200,47 @@ export class AdminService {
     );
   }
 
-  /** Freezes (true) or unfreezes (false) a user wallet; answers the wallet as it is after. */
-  async setFrozen(admin: SessionUser, walletId: string, frozen: boolean, reason: string | null): Promise<AdminWalletView> {
-    await this.unitOfWork.run(async () => {
-      await this.wallets.setFrozen(walletId, frozen);
-      this.actions.add({
-        adminId: admin.id,
-        action: frozen ? AdminActionType.FREEZE : AdminActionType.UNFREEZE,
-        target: walletId,
-        reason,
-      });
+  /**
+   * Freezes (true) or unfreezes (false) a user wallet, with its line in the
+   * action log; answers the wallet as it is after (`present` makes the body).
+   * One unit of work claims the request's Idempotency-Key (if it has one),
+   * freezes, logs, reads the answer and records it under the key, as the
+   * money movements' batch does: a replay answers the first answer and does
+   * nothing; a refusal (404, 422) is recorded and replayed, a conflict (409
+   * already frozen or not frozen) gives the key back.
+   */
+  async setFrozen<R>(
+    admin: SessionUser,
+    walletId: string,
+    frozen: boolean,
+    reason: string | null,
+    request: { keyed?: KeyedRequest; present: (wallet: AdminWalletView) => R },
+  ): Promise<Answer<R>> {
+    const [settled] = await this.unitOfWork.run(async () => {
+      const keys = await this.idempotency.claim([request.keyed]);
+      if (keys.running.length === 0) return keys.settle();
+      try {
+        // Joins this unit of work and flushes the log line, so that the answer read next shows the freeze.
+        await this.unitOfWork.run(async () => {
+          await this.wallets.setFrozen(walletId, frozen);
+          this.actions.add({
+            adminId: admin.id,
+            action: frozen ? AdminActionType.FREEZE : AdminActionType.UNFREEZE,
+            target: walletId,
+            reason,
+          });
+        });
+        keys.answered(0, request.present(await this.wallet(walletId)));
+      } catch (refusal) {
+        // Refused before anything was written (unknown wallet, the funding wallet, already in that state).
+        if (!(refusal instanceof DomainError)) throw refusal;
+        keys.refused(0, refusal);
+      }
+      return keys.settle();
     });
-    return this.wallet(walletId);
+    if ('body' in settled) return settled.body as R;
+    if ('replay' in settled) return settled.replay;
+    throw settled.refusal;
   }
 
   // The reads below may lag a moment: a replica that has replayed the operator's own last write (a freeze

@@ -5,6 +5,7 @@ import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import {
   ApiEnvelope,
   ApiErrors,
+  Enveloped,
   describeUnexpectedError,
   type EnvelopeError,
   ErrorDto,
@@ -47,6 +48,7 @@ const FORBIDDEN = 'A visitor gets 401; a logged-in user without the admin role g
 @Authenticated({ admin: true })
 // Every admin POST takes a JSON body only (415 otherwise), whether or not it moves money.
 @JsonBodyOnly()
+@Enveloped()
 @Controller('v1/admin')
 export class AdminController {
   private readonly log = new Logger(AdminController.name);
@@ -182,7 +184,7 @@ export class AdminController {
 
   @Post('holds/:id/void')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: "Void any wallet's pending hold: the reserved money is released, nothing is posted",
     description:
@@ -234,7 +236,7 @@ export class AdminController {
 
   @Post('transfers/:transferId/reversal')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Reverse a transfer or a deposit, in full or in part: one compensating REVERSAL entry moves the money back',
     description:
@@ -304,8 +306,12 @@ export class AdminController {
     @CurrentUser() admin: SessionUser,
     @Param('id') id: string,
     @Body() body: ReasonRequest,
-  ): Promise<AdminWalletResponse> {
-    return AdminWalletResponse.of(await this.admin.setFrozen(admin, walletId(id), true, body.reason || null));
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<AdminWalletResponse>> {
+    return this.admin.setFrozen(admin, walletId(id), true, body.reason || null, {
+      keyed,
+      present: AdminWalletResponse.of,
+    });
   }
 
   @Post('wallets/:id/unfreeze')
@@ -319,8 +325,12 @@ export class AdminController {
     @CurrentUser() admin: SessionUser,
     @Param('id') id: string,
     @Body() body: ReasonRequest,
-  ): Promise<AdminWalletResponse> {
-    return AdminWalletResponse.of(await this.admin.setFrozen(admin, walletId(id), false, body.reason || null));
+    @KeyedBy() keyed?: KeyedRequest,
+  ): Promise<Answer<AdminWalletResponse>> {
+    return this.admin.setFrozen(admin, walletId(id), false, body.reason || null, {
+      keyed,
+      present: AdminWalletResponse.of,
+    });
   }
 
   @Get('ledger/audit')

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Optional, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiEnvelope, ApiErrors } from '@app/http';
+import { ApiEnvelope, ApiErrors, Enveloped } from '@app/http';
 import { AuthService } from '../application/auth.service';
 import { PasswordsDifferError } from '../domain/auth.errors';
 import type { SessionUser } from '../domain/session-user';
@@ -16,6 +16,7 @@ import { clientAddress, throttled } from './throttled';
 const NO_STORE = ['Cache-Control', 'no-store'] as const;
 
 @ApiTags('auth')
+@Enveloped()
 @Controller('v1/auth')
 export class AuthController {
   constructor(

@@ -1,166 +1,67 @@
 /**
  * Idempotency keys: who owns the transaction and the retry.
  *
- * - The transaction: this service opens the unit of work (`UnitOfWork.run`)
- *   around the claim of the key, the use case and the recorded answer. The use
- *   case's own `UnitOfWork.run` finds a transaction open and joins it
- *   (propagation REQUIRED): one commit for key, postings and answer.
- * - The retry: belongs to the outermost unit of work, here this service's
- *   (libs/persistence/src/unit-of-work.ts). A deadlock, serialization failure
- *   or lock timeout inside the use case aborts the whole transaction, so the
- *   whole of it (claim included) runs again, at most a bounded number of
- *   times, then CONCURRENT_CONFLICT (409) and nothing is recorded. The joined
- *   use case never retries on its own: its attempt is not separable from the
- *   claim. Without a key, the use case's unit of work is the outermost and
- *   owns both.
+ * - The transaction: the use case's. A route marked @Idempotent() hands its
+ *   keyed request to the use case (`@KeyedBy()`), and the use case claims the
+ *   key, runs, and records the answer inside its own unit of work, through
+ *   `claim` and the `ClaimedKeys` it returns: one commit for key, effects and
+ *   answer, so a crash leaves all three or none. The money movements' group
+ *   commit does it for a whole batch in a handful of statements; the admin
+ *   freeze and unfreeze for one request.
+ * - The retry: belongs to that unit of work (libs/persistence/src/unit-of-work.ts).
+ *   A deadlock, serialization failure or lock timeout aborts the whole
+ *   transaction, so the whole of it (claim included) runs again, at most a
+ *   bounded number of times, then CONCURRENT_CONFLICT (409) and nothing is
+ *   recorded.
  */
 import { Injectable } from '@nestjs/common';
-import { isLockTimeout, UnitOfWork } from '@app/persistence';
+import { isLockTimeout } from '@app/persistence';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../domain/idempotency.errors';
-
-import { IdempotencyKeyRepository, keyString, type StoredAnswer } from '../persistence/idempotency-key.repository';
-
-/** Why a keyed request is not run: its key belongs to another request, or its first request still runs. */
-export type IdempotencyRefusal = IdempotencyKeyReusedError | IdempotencyKeyInProgressError;
-
-export type Outcome =
-  /** The request ran now; a failure was recorded and must be answered as it was raised. */
-  | { replayed: false; data: unknown }
-  | { replayed: false; failure: unknown }
-  /** An earlier request with the key answered this. */
-  | { replayed: true; status: number; body: unknown };
+import { IdempotencyKeyRepository, type StoredAnswer } from '../persistence/idempotency-key.repository';
+import { answerFor, byKey, ClaimedKeys, type KeyedRequest, type Settled, settledBy } from './claimed-keys';
 
 /**
- * The answer a failure of the use case gets, when it is to be recorded under
- * the key and replayed; null when it binds no key. The HTTP layer decides
- * (see the interceptor): this service knows no HTTP.
- */
-export type RecordableAnswer = (error: unknown) => { status: number; body: unknown } | null;
-
-/**
- * A keyed request whose handler runs it in a transaction of its own making
- * with many others (the money movements' group commit): the handler claims
- * the key and records the answer there, through `claimAll` and `recordAll`.
- */
-export interface KeyedRequest {
-  userId: string;
-  key: string;
-  fingerprint: string;
-  recordable: RecordableAnswer;
-}
-
-/** What an earlier request with the key answered: sent again as it was. */
-export class Replay {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {}
-}
-
-/**
- * Runs a keyed request at most once. One transaction holds the claim of the
- * key, the use case's postings and the recorded answer, so a crash leaves
- * either all three or none. A duplicate waits on the claimed key until that
- * transaction ends, then replays what it recorded.
- *
- * A business failure (insufficient funds, ...) rolls the use case's
- * transaction back, nothing posted; its answer is then recorded under the key
- * in a short transaction of its own and replayed like a success would be. (A
- * crash between the two leaves the key free: a retry runs the request again,
- * which is safe since nothing was posted.) Conflicts and server errors record
- * nothing.
+ * Runs a keyed request at most once, in its caller's transaction. A
+ * duplicate waits on the claimed key until the first's transaction ends,
+ * then replays what it recorded; a business refusal is recorded and replayed
+ * like a success (nothing of the refused request was written); the keys of
+ * conflicts and of refusals that bind none are given back; a server error
+ * rolls everything back, the key with it.
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(
-    private readonly unitOfWork: UnitOfWork,
-    private readonly keys: IdempotencyKeyRepository,
-  ) {}
+  constructor(private readonly keys: IdempotencyKeyRepository) {}
 
-  async execute(
-    userId: string,
-    key: string,
-    fingerprint: string,
-    action: () => Promise<unknown>,
-    recordable: RecordableAnswer,
-  ): Promise<Outcome> {
-    let attempted = false;
-    try {
-      return await this.unitOfWork.run(async () => {
-        const stored = await this.claim(userId, key, fingerprint);
-        if (stored) return replay(stored, fingerprint);
-        attempted = true;
-        const data = await action();
-        await this.keys.recordAll([{ userId, key, status: 200, body: JSON.stringify(data ?? null) }]);
-        return { replayed: false, data } as const;
+  /**
+   * Claims the keys of a unit of work's requests (`undefined`: a request
+   * without a key) in the caller's transaction: one statement for the
+   * distinct keys (two when some key was held before), none without keys.
+   * The caller runs `running`, tells how each ended (`answered`, `refused`)
+   * and settles them all (`settle`) before its transaction commits.
+   *
+   * A key held by a request still running makes the claim wait until that
+   * request's transaction ends. Alone, a key held longer than lock_timeout is
+   * IDEMPOTENCY_KEY_IN_PROGRESS; with several, which key is unknown and the
+   * lock timeout is thrown as is (the group commit runs the batch's requests
+   * again one by one).
+   */
+  async claim(requests: readonly (KeyedRequest | undefined)[]): Promise<ClaimedKeys> {
+    const settled: (Settled | undefined)[] = new Array(requests.length);
+    const { claimants, followers } = byKey(requests);
+    if (claimants.length > 0) {
+      let stored: (StoredAnswer | null)[];
+      try {
+        stored = await this.keys.claimAll(claimants.map((index) => requests[index]!));
+      } catch (error) {
+        if (isLockTimeout(error) && claimants.length === 1) throw new IdempotencyKeyInProgressError();
+        throw error;
+      }
+      stored.forEach((answer, position) => {
+        const index = claimants[position];
+        if (answer) settled[index] = settledBy(answerFor(answer, requests[index]!.fingerprint));
       });
-    } catch (error) {
-      const answer = attempted ? recordable(error) : null;
-      if (!answer) throw error;
-      const stored = await this.unitOfWork.run(async () => {
-        const taken = await this.claim(userId, key, fingerprint);
-        if (!taken)
-          await this.keys.recordAll([{ userId, key, status: answer.status, body: JSON.stringify(answer.body) }]);
-        return taken;
-      });
-      // A duplicate ran in between and recorded its own answer: that one stands for the key.
-      return stored ? replay(stored, fingerprint) : { replayed: false, failure: error };
     }
-  }
-
-  /**
-   * Claims distinct keys in the caller's transaction, in one statement. Per
-   * request: null when its key is taken now (the request runs, and its answer
-   * must be recorded with `recordAll` before the transaction commits), else
-   * what it answers instead (a replay, or a refusal: the key was used for
-   * another request, or its first request is still running).
-   */
-  async claimAll(requests: readonly KeyedRequest[]): Promise<(Replay | IdempotencyRefusal | null)[]> {
-    let stored: (StoredAnswer | null)[];
-    try {
-      stored = await this.keys.claimAll(requests);
-    } catch (error) {
-      // Alone, the request's key is the one held too long by its first request;
-      // in a batch, which one is unknown (the caller splits the batch).
-      if (isLockTimeout(error) && requests.length === 1) throw new IdempotencyKeyInProgressError();
-      throw error;
-    }
-    return stored.map((answer, index) => answer && answerFor(answer, requests[index].fingerprint));
-  }
-
-  /**
-   * Settles the keys `claimAll` took, in the caller's transaction: each
-   * request's answer recorded (one statement), and the keys of requests whose
-   * answer binds no key (a conflict, ...) given back, as a rolled-back
-   * request would leave them (one statement, only when there are some).
-   */
-  async settleAll(
-    recorded: readonly { request: KeyedRequest; status: number; body: unknown }[],
-    released: readonly KeyedRequest[],
-  ): Promise<void> {
-    await this.keys.recordAll(
-      recorded.map(({ request, status, body }) => ({
-        userId: request.userId,
-        key: request.key,
-        status,
-        body: JSON.stringify(body ?? null),
-      })),
-    );
-    await this.keys.releaseAll(released);
-  }
-
-  /**
-   * For requests that repeat a key claimed earlier in the caller's
-   * transaction: what that key holds now (a replay, or a refusal when the
-   * body differs from the one it was taken for), as a later request would
-   * hear; null where the key was given back.
-   */
-  async answersFor(requests: readonly KeyedRequest[]): Promise<(Replay | IdempotencyRefusal | null)[]> {
-    const stored = await this.keys.storedAll(requests);
-    return requests.map((request) => {
-      const answer = stored.get(keyString(request));
-      return answer ? answerFor(answer, request.fingerprint) : null;
-    });
+    return new ClaimedKeys(this.keys, requests, settled, followers);
   }
 
   /**
@@ -172,31 +73,4 @@ export class IdempotencyService {
     const fingerprint = await this.keys.fingerprintOf(request.userId, request.key);
     return fingerprint !== null && fingerprint !== request.fingerprint ? new IdempotencyKeyReusedError() : null;
   }
-
-  private async claim(userId: string, key: string, fingerprint: string): Promise<StoredAnswer | null> {
-    try {
-      const [stored] = await this.keys.claimAll([{ userId, key, fingerprint }]);
-      return stored;
-    } catch (error) {
-      // The first request with this key has held it longer than lock_timeout.
-      if (isLockTimeout(error)) throw new IdempotencyKeyInProgressError();
-      throw error;
-    }
-  }
-}
-
-/** What a stored key answers a request with this body: its replay, or a refusal (another body; its first request still runs). */
-function answerFor(stored: StoredAnswer, fingerprint: string): Replay | IdempotencyRefusal {
-  try {
-    const { status, body } = replay(stored, fingerprint);
-    return new Replay(status, body);
-  } catch (refusal) {
-    return refusal as IdempotencyRefusal;
-  }
-}
-
-function replay(stored: StoredAnswer, fingerprint: string): Extract<Outcome, { replayed: true }> {
-  if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-  if (stored.status === null || stored.body === null) throw new IdempotencyKeyInProgressError();
-  return { replayed: true, status: stored.status, body: JSON.parse(stored.body) as unknown };
 }

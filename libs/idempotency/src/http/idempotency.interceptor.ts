@@ -6,73 +6,63 @@ import {
   type NestInterceptor,
   Optional,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { catchError, from, lastValueFrom, map, type Observable } from 'rxjs';
+import { catchError, from, map, type Observable, tap } from 'rxjs';
 import { DomainError } from '@app/errors';
 import { ERROR_TABLE, type Envelope, type ErrorTable, PrebuiltFailure, toErrorResponse } from '@app/http';
 import { IdempotencyObserver } from '../application/idempotency.observer';
-import { IdempotencyService, type KeyedRequest, Replay } from '../application/idempotency.service';
+import { type KeyedRequest, Replay } from '../application/claimed-keys';
+import { IdempotencyService } from '../application/idempotency.service';
 import { IdempotencyKeyReusedError, InvalidIdempotencyKeyError } from '../domain/idempotency.errors';
 import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from '../domain/idempotency-key.rules';
-import { IDEMPOTENT_ROUTE, type IdempotentOptions, KEYED_REQUEST } from './idempotent.decorator';
+import { KEYED_REQUEST } from './keyed-by.decorator';
 import { requestFingerprint } from './request-fingerprint';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /**
- * Bound by the composition root to the routes marked @Idempotent(), inside
- * the envelope interceptor (apps/api/src/bootstrap/route-interceptors.ts).
- * Called with an Idempotency-Key, the handler runs through
- * IdempotencyService; a request without one passes untouched. Guards have run:
- * the key is scoped to the authenticated user.
+ * Bound by @Idempotent() to its route. Checks the Idempotency-Key, scopes it
+ * to the authenticated user (guards have run) and hands it to the handler
+ * (`@KeyedBy()`), whose use case claims it and records the answer in its own
+ * unit of work (IdempotencyService.claim); sends back a `Replay` the handler
+ * returns, as first answered. A request without the header passes with its
+ * refusals counted only. Nest makes it in the module of the route's
+ * controller: that module imports IdempotencyKeysModule.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
     @Inject(ERROR_TABLE) private readonly errors: ErrorTable,
     @Optional() private readonly observer?: IdempotencyObserver,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_ROUTE, context.getHandler());
-    if (!options) return next.handle();
     const request = context.switchToHttp().getRequest<Request & { [KEYED_REQUEST]?: KeyedRequest }>();
     const key = request.header(IDEMPOTENCY_HEADER);
-    if (key === undefined) return next.handle();
-    if (!isValidIdempotencyKey(key)) throw new InvalidIdempotencyKeyError();
+    if (key !== undefined && !isValidIdempotencyKey(key)) throw new InvalidIdempotencyKeyError();
+    // What the handler (or a pipe before it) refuses now is counted; a replayed refusal is counted as a replay.
+    const handled = next.handle().pipe(tap({ error: this.counted }));
+    if (key === undefined) return handled;
     const keyed: KeyedRequest = {
       userId: (request.user as { id: string }).id,
       key,
       fingerprint: requestFingerprint(request.method, request.path, request.body),
       recordable: this.recordable,
     };
-    if (options.handlerClaims) {
-      request[KEYED_REQUEST] = keyed;
-      return next.handle().pipe(
-        map((result) => (result instanceof Replay ? this.replay(context, result) : result)),
-        catchError((error: unknown) => from(this.refusedBeforeClaim(error, keyed))),
-      );
-    }
-    return from(this.answer(context, keyed, next));
+    request[KEYED_REQUEST] = keyed;
+    return handled.pipe(
+      map((result) => (result instanceof Replay ? this.replay(context, result) : result)),
+      catchError((error: unknown) => from(this.refusedBeforeClaim(error, keyed))),
+    );
   }
 
-  private async answer(context: ExecutionContext, keyed: KeyedRequest, next: CallHandler) {
-    const outcome = await this.idempotency.execute(
-      keyed.userId,
-      keyed.key,
-      keyed.fingerprint,
-      () => lastValueFrom(next.handle()),
-      keyed.recordable,
-    );
-    if (!outcome.replayed) {
-      if ('failure' in outcome) throw outcome.failure;
-      return outcome.data;
-    }
-    return this.replay(context, new Replay(outcome.status, outcome.body));
-  }
+  /** A refusal (a DomainError the error table answers with a 4xx: insufficient funds, frozen wallet, invalid amount...). */
+  private readonly counted = (error: unknown): void => {
+    if (!this.observer || !(error instanceof DomainError)) return;
+    const status = this.errors[error.code]?.status;
+    if (status !== undefined && status >= 400 && status < 500) this.observer.refused(error.code);
+  };
 
   /**
    * An invalid request never reaches its handler's claim; as on a route the

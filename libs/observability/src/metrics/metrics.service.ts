@@ -159,7 +159,8 @@ export class Metrics {
     this.batchSizes.observe(size);
   }
 
-  movementRefused(reason: string): void {
+  /** IdempotencyObserver: a refusal an @Idempotent() route answered afresh. */
+  refused(reason: string): void {
     this.movementsRefused.inc({ reason });
   }
 

@@ -1,9 +1,9 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AsyncResource } from 'node:async_hooks';
-import type { KeyedRequest, Replay } from '@app/idempotency';
+import type { KeyedRequest, Replay, Settled } from '@app/idempotency';
 import { type ClientPosition, databaseUnavailable, UnitOfWork, WritePositions } from '@app/persistence';
 import type { MoneyCommand, ResultOf } from './money-commands';
-import { MovementBatch, type Queued, type Settled } from './movement-batch';
+import { MovementBatch, type Queued } from './movement-batch';
 
 /** The most commands one batch takes; the rest wait for the next. */
 export const MAX_BATCH = 128;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
-import { type IdempotencyRefusal, IdempotencyService, type KeyedRequest, keyString, Replay } from '@app/idempotency';
+import { IdempotencyService, type KeyedRequest, type Settled } from '@app/idempotency';
 import { type EntrySummary, type Hold, HoldRepository, JournalRepository, PostingService } from '@app/ledger';
 import { WalletRepository } from '@app/wallets';
 import { HoldsService } from './holds.service';
@@ -18,9 +18,6 @@ export interface Queued<C extends MoneyCommand = MoneyCommand> {
   /** Work that must commit with the command, if accepted (the admin action log): runs in the batch's transaction. */
   onAccepted?: (result: ResultOf<C>) => void;
 }
-
-/** How one command of a committed batch is answered. */
-export type Settled = { body: unknown } | { replay: Replay } | { refusal: unknown };
 
 /**
  * Turns a batch of money-moving commands into statements, inside the unit of
@@ -54,53 +51,22 @@ export class MovementBatch {
   ) {}
 
   async run(queued: readonly Queued[]): Promise<Settled[]> {
-    const settled: (Settled | undefined)[] = new Array(queued.length);
-    const { claimants, followers } = byKey(queued);
-    await this.claim(queued, claimants, settled);
-    const running = queued.flatMap((item, index) => (settled[index] || followers.has(index) ? [] : [index]));
-
-    const batch = await this.lock(running.map((index) => queued[index].command));
-    const answers: { request: KeyedRequest; status: number; body: unknown }[] = [];
-    const released: KeyedRequest[] = [];
-    for (const index of running) {
-      const { command, keyed, present, onAccepted } = queued[index];
+    // A command answered by its key (or repeating a key of this batch) does not run; IdempotencyService decides.
+    const keys = await this.idempotency.claim(queued.map((item) => item.keyed));
+    const batch = await this.lock(keys.running.map((index) => queued[index].command));
+    for (const index of keys.running) {
+      const { command, present, onAccepted } = queued[index];
       try {
         const result = this.decide(batch, command);
         onAccepted?.(result as never);
-        const body = present(result as never);
-        settled[index] = { body };
-        if (keyed) answers.push({ request: keyed, status: 200, body });
+        keys.answered(index, present(result as never));
       } catch (refusal) {
         if (!(refusal instanceof DomainError)) throw refusal;
-        settled[index] = { refusal };
-        if (!keyed) continue;
-        const answer = keyed.recordable(refusal);
-        if (answer) answers.push({ request: keyed, ...answer });
-        else released.push(keyed);
+        keys.refused(index, refusal);
       }
     }
     await this.posting.write(batch.postings);
-    await this.idempotency.settleAll(answers, released);
-
-    // A key sent again within the batch: answered from what its key holds now, as if it came right after
-    // its first request (a replay, or a refusal for another body); where the key was given back, as the first.
-    if (followers.size > 0) {
-      const repeats = [...followers.keys()];
-      const held = await this.idempotency.answersFor(repeats.map((index) => queued[index].keyed!));
-      repeats.forEach((index, position) => {
-        const answer = held[position];
-        settled[index] = answer ? settledBy(answer) : settled[followers.get(index)!];
-      });
-    }
-    return settled as Settled[];
-  }
-
-  private async claim(queued: readonly Queued[], claimants: number[], settled: (Settled | undefined)[]) {
-    if (claimants.length === 0) return;
-    const claims = await this.idempotency.claimAll(claimants.map((index) => queued[index].keyed!));
-    claims.forEach((claim, position) => {
-      if (claim) settled[claimants[position]] = settledBy(claim);
-    });
+    return keys.settle();
   }
 
   /** Everything the commands read under lock: holds first, then wallets in id order (like every unit of work). */
@@ -158,28 +124,4 @@ export class MovementBatch {
         return this.holdUseCases.voidByOperator(batch, command);
     }
   }
-}
-
-/** A command answered by its key instead of running: a replay, or a refusal. */
-function settledBy(answer: Replay | IdempotencyRefusal): Settled {
-  return answer instanceof Replay ? { replay: answer } : { refusal: answer };
-}
-
-/** The first command of each distinct key claims it; later ones with the same key follow the first. */
-function byKey(queued: readonly Queued[]) {
-  const owners = new Map<string, number>();
-  const claimants: number[] = [];
-  const followers = new Map<number, number>();
-  queued.forEach(({ keyed }, index) => {
-    if (!keyed) return;
-    const id = keyString(keyed);
-    const owner = owners.get(id);
-    if (owner === undefined) {
-      owners.set(id, index);
-      claimants.push(index);
-    } else {
-      followers.set(index, owner);
-    }
-  });
-  return { claimants, followers };
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, type DocumentedFailure, UUID_PATTERN } from '@app/http';
+import { ApiEnvelope, ApiErrors, type DocumentedFailure, Enveloped, UUID_PATTERN } from '@app/http';
 import { destinationWalletFrozen, OWN_WALLET_FROZEN } from '@app/ledger';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { type Answer, GroupCommitter } from '../application/group-committer';
@@ -21,13 +21,14 @@ const HOLD_FORBIDDEN: DocumentedFailure = {
 
 @ApiTags('holds')
 @Authenticated()
+@Enveloped()
 @Controller('v1')
 export class HoldsController {
   constructor(private readonly movements: GroupCommitter) {}
 
   @Post('wallets/holds')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: "Reserve money on the caller's wallet for a destination (two-phase transfer)",
     description:
@@ -56,7 +57,7 @@ export class HoldsController {
 
   @Post('holds/:id/capture')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Capture a hold: posts a TRANSFER of `amount` (default: all) and releases the rest',
     description:
@@ -80,7 +81,7 @@ export class HoldsController {
 
   @Post('holds/:id/void')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Void a hold: releases the reserved money; nothing is posted',
     description: 'Only the payer may void (403 HOLD_FORBIDDEN); possible on a frozen wallet (nothing moves).',

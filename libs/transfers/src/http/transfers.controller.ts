@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors } from '@app/http';
+import { ApiEnvelope, ApiErrors, Enveloped } from '@app/http';
 import { destinationWalletFrozen, OWN_WALLET_FROZEN } from '@app/ledger';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { OperationResponse } from '@app/wallets';
@@ -10,13 +10,14 @@ import { DepositRequest, TransferRequest } from './transfers.dto';
 
 @ApiTags('wallets')
 @Authenticated()
+@Enveloped()
 @Controller('v1/wallets')
 export class TransfersController {
   constructor(private readonly movements: GroupCommitter) {}
 
   @Post('deposit')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: "Deposit into the caller's wallet (debits the system funding wallet)",
     description: '403 WALLET_FROZEN when an operator froze the wallet.',
@@ -36,7 +37,7 @@ export class TransfersController {
 
   @Post('transfer')
   @HttpCode(200)
-  @Idempotent({ handlerClaims: true })
+  @Idempotent()
   @ApiOperation({
     summary: 'Transfer to another wallet',
     description:

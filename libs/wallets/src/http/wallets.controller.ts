@@ -1,12 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
-import { ApiEnvelope, ApiErrors, WithMeta } from '@app/http';
+import { ApiEnvelope, ApiErrors, Enveloped, WithMeta } from '@app/http';
 import { WalletsService } from '../application/wallets.service';
 import { cursorOf, OperationResponse, OperationsQuery, PageMeta, WalletQuery, WalletResponse } from './wallet.dto';
 
 @ApiTags('wallets')
 @Authenticated()
+@Enveloped()
 @Controller('v1/wallets')
 export class WalletsController {
   constructor(private readonly wallets: WalletsService) {}
