@@ -74,6 +74,34 @@ describe('the SQL of a keyed transfer (pinned in test/queries/)', () => {
   });
 });
 
+describe('the SQL of an admin reversal', () => {
+  const ctx = useTestContext();
+
+  it('reads the reversed entry once, under the locks its wallets took in the same statement', async () => {
+    const [alice, bob, admin] = await Promise.all([ctx.fundedUser('100.00'), ctx.registerUser(), ctx.registerUser()]);
+    await ctx.promote(admin);
+    const paid = await ctx.transfer(alice, bob.walletId, '10.00');
+    const sent = await wireStatementsDuring(() =>
+      admin.agent
+        .post(`/v1/admin/transfers/${paid.transfer_id}/reversal`)
+        .set(KEY, 'pinned-reversal')
+        .send({ amount: '4.00', reason: 'refund' })
+        .expect(200),
+    );
+    const transaction = transactionThatWrote(sent, 1);
+    const lock = transaction.findIndex((statement) => /from wallets where .* for update/s.test(statement.text));
+    const journalReads = transaction.flatMap((statement, index) =>
+      /from journal_entries e\b/.test(statement.text) ? [index] : [],
+    );
+    // One read of the entry and what reversed it so far, after the statement that locked its wallets (found by
+    // the entry's legs in that same statement): never a read before the locks to learn which wallets to lock.
+    expect(journalReads).toHaveLength(1);
+    expect(lock).toBeGreaterThanOrEqual(0);
+    expect(journalReads[0]).toBeGreaterThan(lock);
+    expect(transaction[lock].text).toMatch(/transfer_id = any\(\$3::uuid\[\]\)/);
+  });
+});
+
 describe('the SQL of a balance read (pinned in test/queries/)', () => {
   const ctx = useTestContext();
 

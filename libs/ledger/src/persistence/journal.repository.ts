@@ -12,8 +12,8 @@ export interface EntrySummary {
   amount: Money;
   /**
    * What its reversals add up to so far, and how many there are (the last
-   * step of its chain of reversals): zero as read, set by the caller from
-   * `reversedSoFar` under its locks, and moved on as the batch reverses it.
+   * step of its chain of reversals), as read under the wallets' locks; moved
+   * on as the batch reverses it.
    */
   reversed: ReversedSoFar;
 }
@@ -32,24 +32,27 @@ interface EntryRow {
   source_wallet_id: string;
   destination_wallet_id: string;
   amount: string;
+  reversal_number: number | null;
+  reversed_total: string | null;
 }
 
-/** Entries with what they moved (their positive leg). */
-const FIND_ENTRIES = statement(
-  'journal_find_entries',
-  `select e.id, e.type, o.source_wallet_id, o.destination_wallet_id, o.amount::text as amount
+/**
+ * Entries with what they moved (their positive leg) and the last step of
+ * their chain of reversals (one backward seek each on
+ * journal_entries_reversal_number_unique), read under the wallets' locks.
+ */
+const ENTRIES_UNDER_LOCK = statement(
+  'journal_entries_under_lock',
+  `select e.id, e.type, o.source_wallet_id, o.destination_wallet_id, o.amount::text as amount,
+       r.reversal_number, r.reversed_total::text as reversed_total
   from journal_entries e
   join operations o on o.transfer_id = e.id and o.amount > 0
+  left join lateral (
+         select reversal_number, reversed_total from journal_entries
+          where reverses_id = e.id
+          order by reversal_number desc
+          limit 1) r on true
  where e.id = any($1::uuid[])`,
-);
-
-/** The last step of each entry's chain of reversals: one seek each on journal_entries_reversal_number_unique. */
-const REVERSED_SO_FAR = statement(
-  'journal_reversed_so_far',
-  `select distinct on (reverses_id) reverses_id, reversal_number, reversed_total::text as reversed_total
-  from journal_entries
- where reverses_id = any($1::uuid[])
- order by reverses_id, reversal_number desc`,
 );
 
 /** Reads of whole journal entries. */
@@ -58,23 +61,15 @@ export class JournalRepository {
   constructor(private readonly statements: Statements) {}
 
   /**
-   * Entries by id, with what each moved, in the caller's transaction: the ones
-   * that exist. Served by operations_transfer_id_index.
+   * Entries by id, with what each moved and what their committed reversals
+   * add up to, in the caller's transaction: the ones that exist. Read once,
+   * after the caller locked the entries' user wallets (every reversal of an
+   * entry locks its payer's wallet): a reversal another batch committed
+   * before is seen. Served by operations_transfer_id_index.
    */
-  async findEntries(ids: readonly string[]): Promise<Map<string, EntrySummary>> {
-    const rows = await this.statements.run<EntryRow>(FIND_ENTRIES, [ids]);
+  async entriesUnderLock(ids: readonly string[]): Promise<Map<string, EntrySummary>> {
+    const rows = await this.statements.run<EntryRow>(ENTRIES_UNDER_LOCK, [ids]);
     return new Map(rows.map((row) => [row.id, toSummary(row)]));
-  }
-
-  /** What the committed reversals of `ids` add up to (absent: none). */
-  async reversedSoFar(ids: readonly string[]): Promise<Map<string, ReversedSoFar>> {
-    const rows = await this.statements.run<{ reverses_id: string; reversal_number: number; reversed_total: string }>(
-      REVERSED_SO_FAR,
-      [ids],
-    );
-    return new Map(
-      rows.map((row) => [row.reverses_id, { count: row.reversal_number, total: Money.of(row.reversed_total) }]),
-    );
   }
 }
 
@@ -85,6 +80,9 @@ function toSummary(row: EntryRow): EntrySummary {
     sourceWalletId: row.source_wallet_id,
     destinationWalletId: row.destination_wallet_id,
     amount: Money.of(row.amount),
-    reversed: { count: 0, total: Money.ZERO },
+    reversed:
+      row.reversal_number === null
+        ? { count: 0, total: Money.ZERO }
+        : { count: row.reversal_number, total: Money.of(row.reversed_total!) },
   };
 }

@@ -82,23 +82,16 @@ export class MovementBatch {
       else userIds.add(command.userId);
       if (command.type === 'TRANSFER' || command.type === 'PLACE_HOLD') walletIds.add(command.destinationId);
     }
-    const entries = entryIds.size > 0 ? await this.journal.findEntries([...entryIds]) : new Map<string, EntrySummary>();
     const holds: Hold[] = holdIds.size > 0 ? await this.holds.lockAll([...holdIds]) : [];
-    for (const { sourceWalletId, destinationWalletId } of [...entries.values(), ...holds]) {
-      walletIds.add(sourceWalletId).add(destinationWalletId);
-    }
+    for (const { sourceWalletId, destinationWalletId } of holds) walletIds.add(sourceWalletId).add(destinationWalletId);
     // Nothing to lock (every command answered by its key, or naming nothing that exists): no statement.
     const { wallets, now } =
-      userIds.size + walletIds.size > 0
-        ? await this.wallets.lockForBatch([...userIds], [...walletIds])
+      userIds.size + walletIds.size + entryIds.size > 0
+        ? await this.wallets.lockForBatch([...userIds], [...walletIds], [...entryIds])
         : { wallets: [], now: null };
-    if (entries.size > 0) {
-      // Under the wallets' locks (every reversal of an entry locks its payee's wallet): a reversal another
-      // batch committed meanwhile is seen now.
-      for (const [reversed, soFar] of await this.journal.reversedSoFar([...entries.keys()])) {
-        entries.get(reversed)!.reversed = soFar;
-      }
-    }
+    // Reversal targets, read once under the locks of their wallets (which the lock found by the entries' legs):
+    // a reversal another batch committed before is seen.
+    const entries = entryIds.size > 0 ? await this.journal.entriesUnderLock([...entryIds]) : new Map<string, EntrySummary>();
     const withHolds = wallets.filter((wallet) => wallet.pendingHolds > 0).map((wallet) => wallet.id);
     // No wallet locked: no command of the batch can be accepted, so no moment is recorded.
     const at = now ?? new Date();

@@ -56,6 +56,22 @@ const LOCK_FOR_BATCH = statement(
   lockStatement(`user_id = any($1::uuid[]) or (id = any($2::uuid[]) and kind = 'USER')`),
 );
 
+/**
+ * The same, for a batch that also corrects journal entries (reversals): the
+ * user wallets of those entries' legs are found and locked by the same
+ * statement, so the entries themselves are read once, under the locks (the
+ * legs' wallet ids come as an array from an init plan, so the wallets are
+ * still found by their primary key). A batch without reversals keeps the
+ * statement above.
+ */
+const LOCK_FOR_BATCH_WITH_ENTRIES = statement(
+  'wallets_lock_for_batch_with_entries',
+  lockStatement(
+    `user_id = any($1::uuid[]) or (id = any($2::uuid[]) and kind = 'USER')
+            or (id = any(array(select wallet_id from operations where transfer_id = any($3::uuid[]))) and kind = 'USER')`,
+  ),
+);
+
 @Injectable()
 export class WalletRepository {
   constructor(
@@ -89,14 +105,23 @@ export class WalletRepository {
   }
 
   /**
-   * Locks (FOR UPDATE) the wallets of `userIds` and the user wallets among
-   * `walletIds`, in one statement, in id order: every unit of work that locks
+   * Locks (FOR UPDATE) the wallets of `userIds`, the user wallets among
+   * `walletIds` and those of the legs of the journal entries `entryIds`, in
+   * one statement, in id order: every unit of work that locks
    * several wallets takes them in the same order, so two batches (of this
    * instance or another) cannot deadlock. Must run inside a transaction. A
    * missing wallet is simply absent.
    */
-  async lockForBatch(userIds: readonly string[], walletIds: readonly string[]): Promise<Locked> {
-    return toLockedSet(await this.statements.run<WalletRow & { now: Date }>(LOCK_FOR_BATCH, [userIds, walletIds]));
+  async lockForBatch(
+    userIds: readonly string[],
+    walletIds: readonly string[],
+    entryIds: readonly string[] = [],
+  ): Promise<Locked> {
+    const rows =
+      entryIds.length > 0
+        ? await this.statements.run<WalletRow & { now: Date }>(LOCK_FOR_BATCH_WITH_ENTRIES, [userIds, walletIds, entryIds])
+        : await this.statements.run<WalletRow & { now: Date }>(LOCK_FOR_BATCH, [userIds, walletIds]);
+    return toLockedSet(rows);
   }
 
   /** Locks the given user wallets (FOR UPDATE), in id order like every other lock of several wallets. */
