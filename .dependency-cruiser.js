@@ -76,6 +76,13 @@ module.exports = {
       to: { path: 'node_modules/(prom-client|pino|pino-http|pino-pretty|nestjs-pino|@nestjs/terminus)/' },
     },
     {
+      name: 'builders-only-from-specs',
+      comment: "a lib's *.builder.ts makes test data for the unit specs beside it (which this check leaves out): no code imports it",
+      severity: 'error',
+      from: {},
+      to: { path: '\\.builder\\.ts$' },
+    },
+    {
       name: 'testing-only-from-tests',
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: '^libs/testing/' },

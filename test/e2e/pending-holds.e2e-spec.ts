@@ -68,7 +68,7 @@ describe('pending holds counter', () => {
     expect(await counter(payer.walletId)).toBe(3);
     await ctx.databaseClockPast(new Date(Date.now() + 1_100));
 
-    expect(await ctx.app.get(HoldExpirySweeper).sweep()).toBeGreaterThanOrEqual(2);
+    expect(await ctx.app.get(HoldExpirySweeper).expireDue()).toBeGreaterThanOrEqual(2);
     const { rows } = await ctx.db.query<{ id: string; status: string; resolved: boolean }>(
       `select id, status, resolved_at = expires_at as resolved from holds where source_wallet_id = $1 order by expires_at`,
       [payer.walletId],
@@ -88,7 +88,7 @@ describe('pending holds counter', () => {
       balance: '50.00',
       available: '40.00',
     });
-    expect(await ctx.app.get(HoldExpirySweeper).sweep()).toBe(0);
+    expect(await ctx.app.get(HoldExpirySweeper).expireDue()).toBe(0);
     await ctx.expectLedgerInvariants();
   });
 

@@ -7,7 +7,7 @@ import { PasswordHasher } from './domain/password.hasher';
 import { User } from './domain/user.entity';
 import { AuthController } from './http/auth.controller';
 import { AuthGuard } from './http/auth.guard';
-import { LoginGuard } from './http/guards';
+import { LoginGuard } from './http/login.guard';
 import { LocalStrategy } from './http/local.strategy';
 import { LoginThrottle, THROTTLE_OPTIONS, type ThrottleOptions } from './http/login-throttle';
 import { SESSION_OPTIONS, SessionLoader, type SessionOptions } from './http/session.loader';

@@ -15,7 +15,7 @@ export {
   type AuthErrorCode,
 } from './domain/auth.errors';
 export { AUTH_ERRORS } from './http/auth-error.table';
-export { CurrentUser } from './http/guards';
+export { CurrentUser } from './http/current-user.decorator';
 export { AuthGuard, Authenticated, Public } from './http/auth.guard';
 export { SessionLoader, SESSION_COOKIE, type SessionOptions } from './http/session.loader';
 export { type SessionReadStats } from './persistence/session.repository';

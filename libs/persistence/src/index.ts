@@ -28,6 +28,7 @@ export { waitForDatabase, DatabaseUnreachableError, type WaitForDatabaseOptions 
 export { ormOptions, DATABASE_TIMEOUTS, type OrmParams } from './orm.options';
 export { PersistenceModule } from './persistence.module';
 export { UnitOfWork } from './unit-of-work';
+export { BackgroundJobs } from './background-jobs';
 export {
   resolveDatabase,
   describeDatabase,

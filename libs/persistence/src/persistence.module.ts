@@ -9,6 +9,7 @@ import {
   RequestMethod,
 } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { BackgroundJobs } from './background-jobs';
 import { type OrmParams, ormOptions } from './orm.options';
 import { ReplicaReads, WritePositions } from './replicas/replica-reads';
 import { pollPool, Replica, ReplicaSet, replicaName } from './replicas/replica-set';
@@ -66,13 +67,14 @@ export class PersistenceModule implements NestModule {
       providers: [
         UnitOfWork,
         Statements,
+        BackgroundJobs,
         { provide: ReplicaSet, useFactory: () => replicaSet(params) },
         WritePositions,
         ReplicaReads,
         { provide: STATEMENT_OPTIONS, useValue: { prepared: params.preparedStatements ?? true, debug: params.debug } },
         { provide: ROUTES_WITHOUT_ORM, useValue: routesWithoutOrm },
       ],
-      exports: [UnitOfWork, Statements, ReplicaSet, WritePositions, ReplicaReads],
+      exports: [UnitOfWork, Statements, BackgroundJobs, ReplicaSet, WritePositions, ReplicaReads],
     };
   }
 

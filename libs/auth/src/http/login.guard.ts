@@ -1,9 +1,8 @@
-import { createParamDecorator, type ExecutionContext, Injectable, Optional } from '@nestjs/common';
+import { type ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request, Response } from 'express';
 import { validateInto } from '@app/http';
 import { InvalidCredentialsError } from '../domain/auth.errors';
-import type { SessionUser } from '../domain/session-user';
 import { LoginRequest } from './auth.dto';
 import { LoginThrottle } from './login-throttle';
 import { clientAddress, throttled } from './throttled';
@@ -50,8 +49,3 @@ export class LoginGuard extends AuthGuard('local') {
     return user;
   }
 }
-
-export const CurrentUser = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): SessionUser =>
-    context.switchToHttp().getRequest<Request>().user as SessionUser,
-);
