@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
-import { until, useTestContext, workerDatabaseUrl } from '@app/testing';
+import { reconnectPgBouncerServers, until, useTestContext, workerDatabaseUrl } from '@app/testing';
 
 /**
  * What the service does while its database is not a writable primary (a
@@ -16,8 +16,13 @@ const unavailable = {
   data: null,
 };
 
-/** Terminates every backend of the service under test on this database and waits until they are gone. */
+/**
+ * Terminates every backend of the service under test on this database and waits until they are gone. In the
+ * PgBouncer pass, PgBouncer's pooled server connections are closed too (they may carry another name, and keep
+ * the session defaults they started with).
+ */
 async function terminateServiceBackends(db: Client): Promise<number> {
+  await reconnectPgBouncerServers();
   const { rows } = await db.query<{ pid: number }>(
     `select pid from pg_stat_activity
       where datname = current_database() and application_name like 'wallet-ledger%'`,

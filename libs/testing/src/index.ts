@@ -14,7 +14,7 @@ export {
   applyServiceTimeoutsTo,
   type TestDatabaseEnv,
 } from './test-database';
-export { ensurePgBouncer, startPgBouncer, type PgBouncer } from './pgbouncer';
+export { ensurePgBouncer, reconnectPgBouncerServers, startPgBouncer, type PgBouncer } from './pgbouncer';
 export {
   balanceOf,
   uniqueUsername,

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -115,6 +116,11 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       'pool_mode = transaction',
       `default_pool_size = ${options.poolSize ?? 20}`,
       'max_client_conn = 1000',
+      // A server login that failed (a spec terminated the service's backends while PgBouncer was opening one)
+      // is tried again at the next client's request, not after PgBouncer's default 15 s of refusing everyone.
+      'server_login_retry = 0',
+      // The admin console, for RECONNECT (reconnectPgBouncerServers): the harness's own user.
+      `admin_users = ${Object.keys(users).join(', ')}`,
       `ignore_startup_parameters = ${['extra_float_digits', ...(options.ignoreStartupParameters ?? [])].join(',')}`,
       `logfile = ${join(dir, 'pgbouncer.log')}`,
       `pidfile = ${join(dir, 'pgbouncer.pid')}`,
@@ -185,4 +191,32 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * The PgBouncer pass: asks the pass's PgBouncer to close every server
+ * connection once it is released (`RECONNECT` on its admin console), as an
+ * operator does after a failover. A spec that changes what new sessions of a
+ * database get (default_transaction_read_only) or terminates the service's
+ * backends calls it first: PgBouncer's pooled server connections keep the
+ * session defaults they started with, and one of them handed out later would
+ * still be read-only. Outside that pass, nothing to do.
+ */
+export async function reconnectPgBouncerServers(): Promise<void> {
+  const port = process.env.TEST_PGBOUNCER_PORT;
+  if (!port) return;
+  const admin = new URL(process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const console = new Client({
+    host: '127.0.0.1',
+    port: Number(port),
+    user: decodeURIComponent(admin.username) || 'postgres',
+    password: decodeURIComponent(admin.password) || undefined,
+    database: 'pgbouncer',
+  });
+  await console.connect();
+  try {
+    await console.query('RECONNECT');
+  } finally {
+    await console.end();
+  }
 }
