@@ -16,6 +16,7 @@ export { OWN_WALLET_FROZEN, destinationWalletFrozen } from './http/ledger-failur
 export { GENESIS_HASH, operationHash, type HashedFields } from './domain/operation-hash';
 export { JournalRepository, type EntrySummary, type ReversedSoFar } from './persistence/journal.repository';
 export { PostingBatch, PostingService, type Leg, type Posting } from './application/posting.service';
+export type { ActionLine } from './persistence/ledger.writer';
 export { PostingObserver } from './application/posting.observer';
 export { BalanceService } from './application/balance.service';
 export {
