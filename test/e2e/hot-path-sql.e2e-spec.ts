@@ -144,6 +144,31 @@ describe('the SQL of hold commands and an admin reversal (pinned in test/queries
 describe('the SQL of a balance read (pinned in test/queries/)', () => {
   const ctx = useTestContext();
 
+  it('GET /v1/wallets?at=: the session read, the wallet, one statement for the balance then', async () => {
+    const alice = await ctx.fundedUser('100.00');
+    const at = new Date().toISOString();
+    const sent = await wireStatementsDuring(() => alice.agent.get('/v1/wallets').query({ at }).expect(200));
+    expectPinned('balance-at.sql', sent, 'GET /v1/wallets?at=… (the balance as of a moment).');
+  });
+
+  it('a history page from a timestamp: the sequence bound is a prepared statement, one per order', async () => {
+    const alice = await ctx.fundedUser('100.00');
+    const timestamp = new Date().toISOString();
+    const sent = await wireStatementsDuring(async () => {
+      for (const order of ['asc', 'desc']) {
+        await alice.agent.get('/v1/wallets/operations').query({ timestamp, order, limit: 5 }).expect(200);
+      }
+    });
+    expectPinned(
+      'history-bounds.sql',
+      sent
+        .filter((statement) => /^operations_/.test(statement.name ?? '') || /^select sequence from operations/.test(statement.text))
+        // Two requests may take two pooled connections: the statements are what is pinned here.
+        .map((statement) => ({ ...statement, connection: 1 })),
+      'GET /v1/wallets/operations?timestamp=… in each order: the statements that turn the timestamp into a sequence bound.',
+    );
+  });
+
   it('GET /v1/wallets: the session read and one read of the wallet, no transaction', async () => {
     const alice = await ctx.fundedUser('100.00');
     const sent = await wireStatementsDuring(() => alice.agent.get('/v1/wallets').expect(200));

@@ -1,7 +1,7 @@
 export { LedgerModule, ledgerAuditOptions } from './ledger.module';
 export { BalanceCalculator } from './domain/balance.calculator';
 export { JournalEntry, EntryType, type ReversalStep } from './domain/journal-entry.entity';
-export { Operation } from './domain/operation.entity';
+export { Operation } from './domain/operation';
 export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledger-account';
 export {
   InsufficientFundsError,

@@ -6,7 +6,7 @@ import type { EntryType, ReversalStep } from '../domain/journal-entry.entity';
 import { type LedgerAccount, WalletKind } from '../domain/ledger-account';
 import { UnbalancedEntryError } from '../domain/ledger.errors';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
-import { Operation } from '../domain/operation.entity';
+import { Operation } from '../domain/operation';
 import type { Hold } from '../domain/hold.entity';
 import { type ActionLine, type BatchWrites, type EntryDraft, LedgerWriter } from '../persistence/ledger.writer';
 import { PostingObserver } from './posting.observer';

@@ -4,7 +4,7 @@ import type { Money } from '@app/money';
 import type { Hold } from '../domain/hold.entity';
 import type { EntryType, ReversalStep } from '../domain/journal-entry.entity';
 import type { LedgerAccount } from '../domain/ledger-account';
-import type { Operation } from '../domain/operation.entity';
+import type { Operation } from '../domain/operation';
 
 /** A journal entry ready to be written: legs numbered, balanced and hashed by PostingService. */
 export interface EntryDraft {
