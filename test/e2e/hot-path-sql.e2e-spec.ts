@@ -169,6 +169,13 @@ describe('the SQL of a balance read (pinned in test/queries/)', () => {
     );
   });
 
+  it('GET /v1/wallets of a wallet with a pending hold: one more statement, what the holds reserve now', async () => {
+    const [alice, bob] = await Promise.all([ctx.fundedUser('100.00'), ctx.registerUser()]);
+    await alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '10.00' }).expect(200);
+    const sent = await wireStatementsDuring(() => alice.agent.get('/v1/wallets').expect(200));
+    expectPinned('balance-read-with-holds.sql', sent, 'GET /v1/wallets of a wallet with a pending hold.');
+  });
+
   it('GET /v1/wallets: the session read and one read of the wallet, no transaction', async () => {
     const alice = await ctx.fundedUser('100.00');
     const sent = await wireStatementsDuring(() => alice.agent.get('/v1/wallets').expect(200));

@@ -13,6 +13,14 @@ const RESERVED_ON = statement(
  group by source_wallet_id`,
 );
 
+/** What the wallet's PENDING holds not past their expiry reserve now, by PostgreSQL's clock (holds_source_status_index). */
+const RESERVED_NOW = statement(
+  'holds_reserved_now',
+  `select coalesce(sum(amount), 0)::numeric(20,2)::text as reserved
+  from holds
+ where source_wallet_id = $1 and status = 'PENDING' and expires_at > clock_timestamp()`,
+);
+
 /**
  * The holds a batch captures or voids, locked in id order (one capture or void
  * of each at a time), read as plain objects: the batch writes what it decides
@@ -82,12 +90,7 @@ export class HoldRepository {
 
   /** What the wallet's PENDING holds not past their expiry reserve now, by PostgreSQL's clock (holds_source_status_index). */
   async reservedNow(walletId: string): Promise<Money> {
-    const [row] = await this.em.execute<{ reserved: string }[]>(
-      `select coalesce(sum(amount), 0)::numeric(20,2)::text as reserved
-         from holds
-        where source_wallet_id = ? and status = 'PENDING' and expires_at > clock_timestamp()`,
-      [walletId],
-    );
+    const [row] = await this.statements.read<{ reserved: string }>(RESERVED_NOW, [walletId]);
     return Money.of(row.reserved);
   }
 
