@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { useTestContext, deposit, type RegisteredUser } from '@app/testing';
+import { useTestContext, deposit, type RegisteredUser, wireStatementsDuring } from '@app/testing';
 
 /** An operation of a wallet as stored: sequence, balance after it, exact millisecond. */
 interface StoredOperation {
@@ -223,13 +223,14 @@ describe('balance as of a moment: GET /v1/wallets?at= (contract part B)', () => 
       );
       await ctx.db.query('analyze operations');
 
-      const sent = await ctx.queriesDuring(() => balanceAt(user, iso(moment.getTime())));
-      const balanceQueries = sent.filter((sql) => /from "operations"/.test(sql));
+      // A statement with $n parameters: planned (and run) here with the values it was sent with.
+      const sent = await wireStatementsDuring(() => balanceAt(user, iso(moment.getTime())));
+      const balanceQueries = sent.filter((statement) => /from "?operations"?\s/.test(statement.text));
       expect(balanceQueries).toHaveLength(1);
       const [query] = balanceQueries;
-      expect(query).toContain(user.walletId);
+      expect(query.values).toContain(user.walletId);
 
-      const nodes = await ctx.planOf(query, { analyze: true });
+      const nodes = await ctx.planOf(query.text, { analyze: true, values: query.values });
       const types = nodes.map((node) => node['Node Type']);
       expect(types).not.toContain('Seq Scan');
       expect(types).not.toContain('Aggregate');

@@ -102,8 +102,107 @@ describe('the SQL of an admin reversal', () => {
   });
 });
 
+describe('the SQL of hold commands and an admin reversal (pinned in test/queries/)', () => {
+  const ctx = useTestContext();
+
+  /**
+   * Every write of a money batch goes through its fixed-text statements: a
+   * hold placed, captured or voided and an action log line ride in the one
+   * ledger write, nothing is left to the unit of work's flush at commit.
+   */
+  function expectOnlyBatchStatements(transaction: readonly WireStatement[]): void {
+    const between = transaction.slice(1, -1);
+    const otherWrites = between.filter(
+      (statement) => /^\s*(insert|update|delete)\b/i.test(statement.text) && !/idempotency_keys/.test(statement.text),
+    );
+    expect(otherWrites).toEqual([]);
+    if (!process.env.TEST_PGBOUNCER_PORT) expect(between.filter((statement) => !statement.name)).toEqual([]);
+    expect(between.filter(isBatchWrite)).toHaveLength(1);
+  }
+
+  it('a hold placed, then captured: the hold rows in the batch\'s one write statement', async () => {
+    const [alice, bob] = await Promise.all([ctx.fundedUser('100.00'), ctx.registerUser()]);
+    let holdId = '';
+    const placing = await wireStatementsDuring(async () => {
+      const response = await alice.agent
+        .post('/v1/wallets/holds')
+        .set(KEY, 'pinned-hold')
+        .send({ destination: bob.walletId, amount: '10.00' })
+        .expect(200);
+      holdId = response.body.data.id;
+    });
+    const placed = transactionOfTheWrite(placing);
+    expectOnlyBatchStatements(placed);
+    expect(writeValues(placed).placed).toEqual([holdId]);
+    expectPinned('hold-place.sql', placed, 'The transaction of POST /v1/wallets/holds with an Idempotency-Key, alone.');
+
+    const capturing = await wireStatementsDuring(() =>
+      alice.agent.post(`/v1/holds/${holdId}/capture`).set(KEY, 'pinned-capture').send({ amount: '4.00' }).expect(200),
+    );
+    const captured = transactionOfTheWrite(capturing);
+    expectOnlyBatchStatements(captured);
+    expect(writeValues(captured).resolved).toEqual([holdId]);
+    expectPinned('hold-capture.sql', captured, 'The transaction of POST /v1/holds/{id}/capture with an Idempotency-Key, alone.');
+    const db = await ctx.connectDb();
+    try {
+      const { rows } = await db.query('select status, captured_amount::text as captured, transfer_id from holds where id = $1', [holdId]);
+      expect(rows).toEqual([{ status: 'CAPTURED', captured: '4.00', transfer_id: expect.any(String) }]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('an admin reversal: its action log line in the batch\'s one write statement', async () => {
+    const [admin, alice, bob] = await Promise.all([ctx.adminUser(), ctx.fundedUser('100.00'), ctx.registerUser()]);
+    const paid = await alice.agent.post('/v1/wallets/transfer').send({ destination: bob.walletId, amount: '5.00' }).expect(200);
+    const sent = await wireStatementsDuring(() =>
+      admin.agent
+        .post(`/v1/admin/transfers/${paid.body.data.transfer_id}/reversal`)
+        .set(KEY, 'pinned-reversal')
+        .send({ reason: 'pinned' })
+        .expect(200),
+    );
+    const reversal = transactionOfTheWrite(sent);
+    expectOnlyBatchStatements(reversal);
+    expect(writeValues(reversal).actions).toHaveLength(1);
+    expectPinned('admin-reversal.sql', reversal, 'The transaction of POST /v1/admin/transfers/{id}/reversal with an Idempotency-Key, alone.');
+  });
+});
+
 describe('the SQL of a balance read (pinned in test/queries/)', () => {
   const ctx = useTestContext();
+
+  it('GET /v1/wallets?at=: the session read, the wallet, one statement for the balance then', async () => {
+    const alice = await ctx.fundedUser('100.00');
+    const at = new Date().toISOString();
+    const sent = await wireStatementsDuring(() => alice.agent.get('/v1/wallets').query({ at }).expect(200));
+    expectPinned('balance-at.sql', sent, 'GET /v1/wallets?at=… (the balance as of a moment).');
+  });
+
+  it('a history page from a timestamp: the sequence bound is a prepared statement, one per order', async () => {
+    const alice = await ctx.fundedUser('100.00');
+    const timestamp = new Date().toISOString();
+    const sent = await wireStatementsDuring(async () => {
+      for (const order of ['asc', 'desc']) {
+        await alice.agent.get('/v1/wallets/operations').query({ timestamp, order, limit: 5 }).expect(200);
+      }
+    });
+    expectPinned(
+      'history-bounds.sql',
+      sent
+        .filter((statement) => /^operations_/.test(statement.name ?? '') || /^select sequence from operations/.test(statement.text))
+        // Two requests may take two pooled connections: the statements are what is pinned here.
+        .map((statement) => ({ ...statement, connection: 1 })),
+      'GET /v1/wallets/operations?timestamp=… in each order: the statements that turn the timestamp into a sequence bound.',
+    );
+  });
+
+  it('GET /v1/wallets of a wallet with a pending hold: one more statement, what the holds reserve now', async () => {
+    const [alice, bob] = await Promise.all([ctx.fundedUser('100.00'), ctx.registerUser()]);
+    await alice.agent.post('/v1/wallets/holds').send({ destination: bob.walletId, amount: '10.00' }).expect(200);
+    const sent = await wireStatementsDuring(() => alice.agent.get('/v1/wallets').expect(200));
+    expectPinned('balance-read-with-holds.sql', sent, 'GET /v1/wallets of a wallet with a pending hold.');
+  });
 
   it('GET /v1/wallets: the session read and one read of the wallet, no transaction', async () => {
     const alice = await ctx.fundedUser('100.00');
@@ -118,6 +217,34 @@ function send(user: RegisteredUser, key: string, destination: string): Promise<R
     .set(KEY, key)
     .send({ destination, amount: '1.00' })
     .then((response) => response);
+}
+
+function isBatchWrite(statement: WireStatement): boolean {
+  // Unnamed in the PgBouncer pass: known by its text then.
+  return (
+    statement.name === 'ledger_write_batch' ||
+    (statement.name === undefined && /^with entries as \(\s*insert into journal_entries/.test(statement.text))
+  );
+}
+
+/** The ids of the holds placed and resolved, and the action lines, that the transaction's ledger write carried. */
+function writeValues(transaction: readonly WireStatement[]): { placed: unknown[]; resolved: unknown[]; actions: unknown[] } {
+  const { values } = transaction.find(isBatchWrite)!;
+  return { placed: values[23] as unknown[], resolved: values[30] as unknown[], actions: values[35] as unknown[] };
+}
+
+/** The statements of the one transaction (BEGIN to COMMIT on one connection) that sent a ledger write. */
+function transactionOfTheWrite(sent: readonly WireStatement[]): WireStatement[] {
+  const writes = sent.filter(isBatchWrite);
+  expect(writes).toHaveLength(1);
+  const onConnection = sent.filter((statement) => statement.connection === writes[0].connection);
+  const at = onConnection.indexOf(writes[0]);
+  const verbs = onConnection.map((statement) => statement.text.replace(/;$/, '').toLowerCase());
+  const begin = verbs.lastIndexOf('begin', at);
+  const commit = verbs.indexOf('commit', at);
+  expect(begin).toBeGreaterThanOrEqual(0);
+  expect(commit).toBeGreaterThan(at);
+  return onConnection.slice(begin, commit + 1).map((statement) => ({ ...statement, connection: 1 }));
 }
 
 /** The statements of the transaction (BEGIN to COMMIT on one connection) whose ledger write carried `entries` entries. */

@@ -5,6 +5,7 @@ import {
   type OperationJson,
   type OperationsPageJson,
   type RegisteredUser,
+  wireStatementsDuring,
 } from '@app/testing';
 
 type Order = 'asc' | 'desc';
@@ -464,12 +465,15 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     }
 
     it('a timestamp is turned into a sequence bound by one seek on operations_wallet_timestamp_index', async () => {
-      const sent = await ctx.queriesDuring(() =>
+      // The bound is a statement with $n parameters, the page is not (yet): each planned with what it was sent with.
+      const sent = await wireStatementsDuring(() =>
         page(user, { order: 'desc', limit: 10, timestamp: new Date().toISOString() }),
       );
-      const operationQueries = sent.filter((sql) => /from "operations"/.test(sql));
+      const operationQueries = sent.filter((statement) => /from "?operations"?\s/.test(statement.text));
       expect(operationQueries).toHaveLength(2);
-      const [bound, rows] = await Promise.all(operationQueries.map((sql) => ctx.planOf(sql)));
+      const [bound, rows] = await Promise.all(
+        operationQueries.map((statement) => ctx.planOf(statement.text, { values: statement.values })),
+      );
       expect(bound.filter((node) => node['Relation Name'] === 'operations')).toEqual([
         expect.objectContaining({ 'Index Name': 'operations_wallet_timestamp_index' }),
       ]);

@@ -35,6 +35,18 @@ with entries as (
     from unnest($19::uuid[], $20::numeric[], $21::bigint[], $22::text[], $23::integer[])
          as a (id, balance, last_sequence, chain_head, pending_holds)
    where wallets.id = a.id
+), placed as (
+  insert into holds (id, source_wallet_id, destination_wallet_id, amount, status, expires_at, created_at)
+  select * from unnest($24::uuid[], $25::uuid[], $26::uuid[], $27::numeric[], $28::text[], $29::timestamptz[], $30::timestamptz[])
+), resolved as (
+  update holds
+     set status = h.status, captured_amount = h.captured_amount, transfer_id = h.transfer_id, resolved_at = h.resolved_at
+    from unnest($31::uuid[], $32::text[], $33::numeric[], $34::uuid[], $35::timestamptz[])
+         as h (id, status, captured_amount, transfer_id, resolved_at)
+   where holds.id = h.id
+), actions as (
+  insert into admin_actions (id, admin_id, action, target, reason, amount, entry_id)
+  select * from unnest($36::uuid[], $37::uuid[], $38::text[], $39::uuid[], $40::text[], $41::numeric[], $42::uuid[])
 )
 select 1;
 

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from '@app/admin';
 import { AuthModule } from '@app/auth';
 import type { AppConfig } from '@app/config';
+import { ErrorTableModule } from '@app/http';
 import { PersistenceModule } from '@app/persistence';
 import { ENTITIES } from '@app/schema';
 import { WalletsModule, WalletsService } from '@app/wallets';
@@ -21,6 +22,9 @@ export class CliAdminModule {
           migrationsList,
           entities: ENTITIES,
         }),
+        // The features' controllers come with their modules, and the idempotency interceptor on them needs the
+        // error table to be built; the command line serves no HTTP, so an empty table does.
+        ErrorTableModule.forRoot({}),
         AuthModule.register({ imports: [WalletsModule], registrationListener: WalletsService }),
         AdminModule,
       ],

@@ -1,7 +1,7 @@
 export { LedgerModule, ledgerAuditOptions } from './ledger.module';
 export { BalanceCalculator } from './domain/balance.calculator';
 export { JournalEntry, EntryType, type ReversalStep } from './domain/journal-entry.entity';
-export { Operation } from './domain/operation.entity';
+export { Operation } from './domain/operation';
 export { type LedgerAccount, WalletKind, FUNDING_WALLET_ID } from './domain/ledger-account';
 export {
   InsufficientFundsError,
@@ -16,6 +16,7 @@ export { OWN_WALLET_FROZEN, destinationWalletFrozen } from './http/ledger-failur
 export { GENESIS_HASH, operationHash, type HashedFields } from './domain/operation-hash';
 export { JournalRepository, type EntrySummary, type ReversedSoFar } from './persistence/journal.repository';
 export { PostingBatch, PostingService, type Leg, type Posting } from './application/posting.service';
+export type { ActionLine } from './persistence/ledger.writer';
 export { PostingObserver } from './application/posting.observer';
 export { BalanceService } from './application/balance.service';
 export {

@@ -6,7 +6,6 @@ import { PostingService } from './application/posting.service';
 import { BalanceCalculator } from './domain/balance.calculator';
 import { Hold } from './domain/hold.entity';
 import { JournalEntry } from './domain/journal-entry.entity';
-import { Operation } from './domain/operation.entity';
 import { HoldRepository } from './persistence/hold.repository';
 import { JournalRepository } from './persistence/journal.repository';
 import { LedgerWriter } from './persistence/ledger.writer';
@@ -14,7 +13,7 @@ import { LedgerAuditQuery } from './persistence/ledger-audit.query';
 import { OperationRepository } from './persistence/operation.repository';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([JournalEntry, Operation, Hold])],
+  imports: [MikroOrmModule.forFeature([JournalEntry, Hold])],
   providers: [
     BalanceCalculator,
     BalanceService,

@@ -36,10 +36,19 @@ export async function queriesDuring(t: TestApp, action: () => Promise<unknown>):
   return seen;
 }
 
-/** The plan of `sql` (EXPLAIN, or EXPLAIN ANALYZE with `analyze`), as a flat list of nodes. */
-export async function planOf(db: Client, sql: string, options: { analyze?: boolean } = {}): Promise<PlanNode[]> {
+/**
+ * The plan of `sql` (EXPLAIN, or EXPLAIN ANALYZE with `analyze`), as a flat
+ * list of nodes; `values` bind the $n parameters of a statement as it was
+ * sent (see wireStatementsDuring), so it is planned for those values.
+ */
+export async function planOf(
+  db: Client,
+  sql: string,
+  options: { analyze?: boolean; values?: readonly unknown[] } = {},
+): Promise<PlanNode[]> {
   const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
     `explain (${options.analyze ? 'analyze, ' : ''}format json) ${sql}`,
+    options.values ? [...options.values] : undefined,
   );
   return nodesOf(rows[0]['QUERY PLAN'][0].Plan);
 }

@@ -271,7 +271,7 @@ export class TestContext implements TestApp {
   }
 
   /** The plan of `sql` on this database, as a flat list of nodes. */
-  planOf(sql: string, options: { analyze?: boolean } = {}): Promise<PlanNode[]> {
+  planOf(sql: string, options: { analyze?: boolean; values?: readonly unknown[] } = {}): Promise<PlanNode[]> {
     return planOf(this.db, sql, options);
   }
 

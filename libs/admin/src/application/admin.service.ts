@@ -156,14 +156,14 @@ export class AdminService {
     admin: SessionUser,
     transferId: string,
     { reason, amount }: { reason: string | null; amount?: Money },
-    request: Omit<Submission<CommandOf<'REVERSAL'>, R>, 'onAccepted'>,
+    request: Omit<Submission<CommandOf<'REVERSAL'>, R>, 'actionLine'>,
   ): Promise<Answer<R>> {
     return this.movements.submit(
       { type: 'REVERSAL', entryId: transferId, amount },
       {
         ...request,
-        onAccepted: (reversal) =>
-          this.actions.add({
+        actionLine: (reversal) =>
+          AdminActionRepository.line({
             adminId: admin.id,
             action: AdminActionType.REVERSAL,
             target: transferId,
@@ -195,7 +195,8 @@ export class AdminService {
       {
         keyed: request.keyed,
         present: (hold) => request.present(hold, found.destinationUsername),
-        onAccepted: () => this.actions.add({ adminId: admin.id, action: AdminActionType.HOLD_VOID, target: holdId, reason }),
+        actionLine: () =>
+          AdminActionRepository.line({ adminId: admin.id, action: AdminActionType.HOLD_VOID, target: holdId, reason }),
       },
     );
   }

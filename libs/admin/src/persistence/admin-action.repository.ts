@@ -1,5 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { ActionLine } from '@app/ledger';
 import { Money } from '@app/money';
 import { AdminAction, type AdminActionType } from '../domain/admin-action.entity';
 
@@ -36,7 +38,23 @@ export interface LogPosition {
 export class AdminActionRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Joins the caller's unit of work: the line commits with the action or not at all. */
+  /**
+   * The line of an action that is a money movement (a reversal, an operator's
+   * hold void), for the movements' batch to write in its own write statement.
+   */
+  static line(record: ActionRecord): ActionLine {
+    return {
+      id: randomUUID(),
+      adminId: record.adminId,
+      action: record.action,
+      target: record.target,
+      reason: record.reason,
+      amount: record.amount ?? null,
+      entryId: record.entryId ?? null,
+    };
+  }
+
+  /** Joins the caller's unit of work (flushed at its end): the line commits with the action or not at all. */
   add(record: ActionRecord): AdminAction {
     const line = Object.assign(new AdminAction(), record);
     this.em.persist(line);

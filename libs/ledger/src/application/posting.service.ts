@@ -6,8 +6,9 @@ import type { EntryType, ReversalStep } from '../domain/journal-entry.entity';
 import { type LedgerAccount, WalletKind } from '../domain/ledger-account';
 import { UnbalancedEntryError } from '../domain/ledger.errors';
 import { GENESIS_HASH, operationHash } from '../domain/operation-hash';
-import { Operation } from '../domain/operation.entity';
-import { type EntryDraft, LedgerWriter } from '../persistence/ledger.writer';
+import { Operation } from '../domain/operation';
+import type { Hold } from '../domain/hold.entity';
+import { type ActionLine, type BatchWrites, type EntryDraft, LedgerWriter } from '../persistence/ledger.writer';
 import { PostingObserver } from './posting.observer';
 
 export interface Leg {
@@ -32,13 +33,18 @@ export interface Posting {
 
 /**
  * What the money movements of one batch posted, gathered in memory until
- * the batch writes it (PostingService.write): the entries with their legs,
- * and every user account whose state changed (running balance, sequence,
- * chain head, pending holds).
+ * the batch writes it (PostingService.write, one statement): the entries with
+ * their legs, every user account whose state changed (running balance,
+ * sequence, chain head, pending holds), the holds placed and resolved, and
+ * the action log lines that commit with the batch.
  */
-export class PostingBatch {
+export class PostingBatch implements BatchWrites {
   readonly entries: EntryDraft[] = [];
   readonly accounts = new Set<LedgerAccount>();
+  readonly holdsPlaced: Hold[] = [];
+  /** Written as the batch leaves them (a hold resolved twice in a batch: the second command was refused). */
+  readonly holdsResolved = new Set<Hold>();
+  readonly actionLines: ActionLine[] = [];
 
   /** An account changed outside a posting (a hold placed or released changes its pending holds). */
   touch(account: LedgerAccount): void {
@@ -116,7 +122,7 @@ export class PostingService {
 
   /** Writes the batch in the caller's transaction (one statement). */
   async write(batch: PostingBatch): Promise<void> {
-    await this.writer.write(batch.entries, batch.accounts);
+    await this.writer.write(batch);
     for (const entry of batch.entries) this.observer?.entryPosted(entry.type);
   }
 }

@@ -1,9 +1,8 @@
-import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
 import { statement, Statements } from '@app/persistence';
-import { Hold } from '../domain/hold.entity';
+import { Hold, type HoldStatus } from '../domain/hold.entity';
 
 /** Per wallet, what its PENDING holds not past their expiry at $2 reserve (holds_source_status_index). */
 const RESERVED_ON = statement(
@@ -13,6 +12,42 @@ const RESERVED_ON = statement(
  where source_wallet_id = any($1::uuid[]) and status = 'PENDING' and expires_at > $2::timestamptz
  group by source_wallet_id`,
 );
+
+/** What the wallet's PENDING holds not past their expiry reserve now, by PostgreSQL's clock (holds_source_status_index). */
+const RESERVED_NOW = statement(
+  'holds_reserved_now',
+  `select coalesce(sum(amount), 0)::numeric(20,2)::text as reserved
+  from holds
+ where source_wallet_id = $1 and status = 'PENDING' and expires_at > clock_timestamp()`,
+);
+
+/**
+ * The holds a batch captures or voids, locked in id order (one capture or void
+ * of each at a time), read as plain objects: the batch writes what it decides
+ * in its own write statement, not through the unit of work's change tracking.
+ */
+const LOCK_ALL = statement(
+  'holds_lock_all',
+  `select id, source_wallet_id, destination_wallet_id, amount::text as amount, status, expires_at,
+       captured_amount::text as captured_amount, transfer_id, created_at, resolved_at
+  from holds
+ where id = any($1::uuid[])
+ order by id
+   for update`,
+);
+
+interface HoldRow {
+  id: string;
+  source_wallet_id: string;
+  destination_wallet_id: string;
+  amount: string;
+  status: HoldStatus;
+  expires_at: Date;
+  captured_amount: string | null;
+  transfer_id: string | null;
+  created_at: Date;
+  resolved_at: Date | null;
+}
 
 @Injectable()
 export class HoldRepository {
@@ -30,23 +65,32 @@ export class HoldRepository {
     return new Map(rows.map((row) => [row.source_wallet_id, Money.of(row.reserved)]));
   }
 
-  /** Locks the holds (FOR UPDATE, in id order): one capture or void of each at a time. */
-  lockAll(ids: readonly string[]): Promise<Hold[]> {
-    return this.em.find(
-      Hold,
-      { id: { $in: [...ids] } },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
+  /**
+   * Locks the holds (FOR UPDATE, in id order): one capture or void of each at
+   * a time. The holds are not managed by the unit of work: what the batch
+   * decides about them is written by its write statement (LedgerWriter).
+   */
+  async lockAll(ids: readonly string[]): Promise<Hold[]> {
+    const rows = await this.statements.run<HoldRow>(LOCK_ALL, [ids]);
+    return rows.map((row) =>
+      Object.assign(new Hold(), {
+        id: row.id,
+        sourceWalletId: row.source_wallet_id,
+        destinationWalletId: row.destination_wallet_id,
+        amount: Money.of(row.amount),
+        status: row.status,
+        expiresAt: new Date(row.expires_at),
+        capturedAmount: row.captured_amount === null ? null : Money.of(row.captured_amount),
+        transferId: row.transfer_id,
+        createdAt: new Date(row.created_at),
+        resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+      }),
     );
   }
 
   /** What the wallet's PENDING holds not past their expiry reserve now, by PostgreSQL's clock (holds_source_status_index). */
   async reservedNow(walletId: string): Promise<Money> {
-    const [row] = await this.em.execute<{ reserved: string }[]>(
-      `select coalesce(sum(amount), 0)::numeric(20,2)::text as reserved
-         from holds
-        where source_wallet_id = ? and status = 'PENDING' and expires_at > clock_timestamp()`,
-      [walletId],
-    );
+    const [row] = await this.statements.read<{ reserved: string }>(RESERVED_NOW, [walletId]);
     return Money.of(row.reserved);
   }
 
@@ -72,10 +116,5 @@ export class HoldRepository {
       `update holds set status = 'EXPIRED', resolved_at = expires_at where id in (${ids.map(() => '?').join(', ')})`,
       ids,
     );
-  }
-
-  add(hold: Hold): Hold {
-    this.em.persist(hold);
-    return hold;
   }
 }

@@ -1,8 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
+import { statement, Statements } from '@app/persistence';
 import type { EntryType } from '../domain/journal-entry.entity';
-import { Operation } from '../domain/operation.entity';
+import { Operation } from '../domain/operation';
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -67,6 +68,33 @@ function toOperation(row: OperationRow): Operation {
   });
 }
 
+/** The balance after the wallet's last operation at or before $2: one seek on operations_wallet_timestamp_index. */
+const BALANCE_AFTER_AT = statement(
+  'operations_balance_after_at',
+  `select balance_after::text as balance_after from operations
+ where wallet_id = $1 and "timestamp" <= $2::timestamptz
+ order by "timestamp" desc, sequence desc
+ limit 1`,
+);
+
+/** The wallet's first sequence at or after $2 (operations_wallet_timestamp_index). */
+const FIRST_SEQUENCE_FROM = statement(
+  'operations_first_sequence_from',
+  `select sequence from operations
+ where wallet_id = $1 and "timestamp" >= $2::timestamptz
+ order by "timestamp" asc, sequence asc
+ limit 1`,
+);
+
+/** The wallet's last sequence at or before $2 (operations_wallet_timestamp_index). */
+const LAST_SEQUENCE_UNTIL = statement(
+  'operations_last_sequence_until',
+  `select sequence from operations
+ where wallet_id = $1 and "timestamp" <= $2::timestamptz
+ order by "timestamp" desc, sequence desc
+ limit 1`,
+);
+
 /**
  * Reads of a user wallet's history. Within a wallet, the sequence orders
  * exactly like the timestamps (timestamps are taken under the wallet's lock),
@@ -75,7 +103,10 @@ function toOperation(row: OperationRow): Operation {
  */
 @Injectable()
 export class OperationRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly statements: Statements,
+  ) {}
 
   /**
    * One page, read as plain rows (a page is read-only; hydrating managed
@@ -136,12 +167,8 @@ export class OperationRepository {
 
   /** The balance_after of the wallet's last operation at or before `at` (null: none yet). One index seek. */
   async balanceAfterAt(walletId: string, at: Date): Promise<Money | null> {
-    const [last] = await this.em.find(
-      Operation,
-      { walletId, timestamp: { $lte: at } },
-      { orderBy: { timestamp: 'desc', sequence: 'desc' }, limit: 1, fields: ['balanceAfter'] },
-    );
-    return last?.balanceAfter ?? null;
+    const [last] = await this.statements.read<{ balance_after: string | null }>(BALANCE_AFTER_AT, [walletId, at]);
+    return last?.balance_after == null ? null : Money.of(last.balance_after);
   }
 
   /** Sum of every amount of a wallet (up to `at`): only for wallets that keep no running balance. */
@@ -155,11 +182,10 @@ export class OperationRepository {
 
   /** desc: the last sequence at or before `at`; asc: the first at or after it. */
   private async sequenceBound(walletId: string, at: Date, order: SortOrder): Promise<number | null> {
-    const [edge] = await this.em.find(
-      Operation,
-      { walletId, timestamp: order === 'asc' ? { $gte: at } : { $lte: at } },
-      { orderBy: { timestamp: order, sequence: order }, limit: 1, fields: ['sequence'] },
+    const [edge] = await this.statements.read<{ sequence: string | null }>(
+      order === 'asc' ? FIRST_SEQUENCE_FROM : LAST_SEQUENCE_UNTIL,
+      [walletId, at],
     );
-    return edge?.sequence ?? null;
+    return edge?.sequence == null ? null : Number(edge.sequence);
   }
 }

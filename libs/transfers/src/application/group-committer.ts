@@ -1,6 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AsyncResource } from 'node:async_hooks';
 import type { KeyedRequest, Replay, Settled } from '@app/idempotency';
+import type { ActionLine } from '@app/ledger';
 import { type ClientPosition, databaseUnavailable, UnitOfWork, WritePositions } from '@app/persistence';
 import type { MoneyCommand, ResultOf } from './money-commands';
 import { MovementBatch, type Queued } from './movement-batch';
@@ -20,7 +21,7 @@ export type Answer<R> = R | Replay;
 export interface Submission<C extends MoneyCommand, R> {
   keyed?: KeyedRequest;
   present: (result: ResultOf<C>) => R;
-  onAccepted?: (result: ResultOf<C>) => void;
+  actionLine?: (result: ResultOf<C>) => ActionLine;
 }
 
 interface Waiting extends Queued {

@@ -48,8 +48,8 @@ export class HoldsService {
     hold.amount = amount;
     hold.expiresAt = new Date(batch.now.getTime() + expiresInSeconds * 1000);
     hold.createdAt = batch.now;
-    batch.holdPlaced(source, amount);
-    return this.holds.add(hold);
+    batch.holdPlaced(source, hold);
+    return hold;
   }
 
   /** Posts `amount` (default: all of it) from payer to destination and releases the rest. */
@@ -70,7 +70,7 @@ export class HoldsService {
       },
       batch.postings,
     );
-    batch.holdReleased(source, hold.amount);
+    batch.holdReleased(source, hold);
     hold.status = HoldStatus.CAPTURED;
     hold.capturedAmount = captured;
     hold.transferId = debit.transferId;
@@ -81,7 +81,7 @@ export class HoldsService {
   /** Releases the reservation; nothing is posted. */
   void(batch: LockedBatch, { userId, holdId }: CommandOf<'VOID_HOLD'>): Hold {
     const { hold, source } = this.pendingHoldOf(batch, userId, holdId);
-    batch.holdReleased(source, hold.amount);
+    batch.holdReleased(source, hold);
     hold.status = HoldStatus.VOIDED;
     hold.resolvedAt = batch.now;
     return hold;
@@ -92,7 +92,7 @@ export class HoldsService {
     const hold = batch.hold(holdId);
     if (!hold) throw new HoldNotFoundError();
     this.assertPending(hold, batch.now);
-    batch.holdReleased(batch.wallet(hold.sourceWalletId)!, hold.amount);
+    batch.holdReleased(batch.wallet(hold.sourceWalletId)!, hold);
     hold.status = HoldStatus.VOIDED;
     hold.resolvedAt = batch.now;
     return hold;

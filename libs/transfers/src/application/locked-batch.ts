@@ -53,17 +53,22 @@ export class LockedBatch {
     return this.reserved.get(wallet.id) ?? Money.ZERO;
   }
 
-  /** A hold placed on `wallet` reserves `amount` and counts as pending. */
-  holdPlaced(wallet: LockedWallet, amount: Money): void {
-    this.reserved.set(wallet.id, this.reservedOn(wallet).plus(amount));
+  /** A hold placed on `wallet` reserves its amount and counts as pending; the batch inserts it. */
+  holdPlaced(wallet: LockedWallet, hold: Hold): void {
+    this.reserved.set(wallet.id, this.reservedOn(wallet).plus(hold.amount));
     wallet.pendingHolds += 1;
     this.postings.touch(wallet);
+    this.postings.holdsPlaced.push(hold);
   }
 
-  /** A pending hold of `amount` captured or voided: it reserves nothing more. */
-  holdReleased(wallet: LockedWallet, amount: Money): void {
-    this.reserved.set(wallet.id, this.reservedOn(wallet).minus(amount));
+  /**
+   * A pending hold captured or voided: it reserves nothing more; the batch
+   * writes its state as the command leaves it (status, capture, resolution).
+   */
+  holdReleased(wallet: LockedWallet, hold: Hold): void {
+    this.reserved.set(wallet.id, this.reservedOn(wallet).minus(hold.amount));
     wallet.pendingHolds -= 1;
     this.postings.touch(wallet);
+    this.postings.holdsResolved.add(hold);
   }
 }

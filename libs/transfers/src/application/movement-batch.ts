@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/errors';
 import { IdempotencyService, type KeyedRequest, type Settled } from '@app/idempotency';
-import { type EntrySummary, type Hold, HoldRepository, JournalRepository, PostingService } from '@app/ledger';
+import {
+  type ActionLine,
+  type EntrySummary,
+  type Hold,
+  HoldRepository,
+  JournalRepository,
+  PostingService,
+} from '@app/ledger';
 import { WalletRepository } from '@app/wallets';
 import { HoldsService } from './holds.service';
 import { LockedBatch } from './locked-batch';
@@ -15,8 +22,8 @@ export interface Queued<C extends MoneyCommand = MoneyCommand> {
   keyed?: KeyedRequest;
   /** The answer's body (what a replay sends again), made in the batch so that it can be recorded. */
   present: (result: ResultOf<C>) => unknown;
-  /** Work that must commit with the command, if accepted (the admin action log): runs in the batch's transaction. */
-  onAccepted?: (result: ResultOf<C>) => void;
+  /** The action log line that commits with the command, if accepted (admin reversals and hold voids): written by the batch's write statement. */
+  actionLine?: (result: ResultOf<C>) => ActionLine;
 }
 
 /**
@@ -31,10 +38,12 @@ export interface Queued<C extends MoneyCommand = MoneyCommand> {
  *  3. decide each command in arrival order against the state the previous
  *     ones left (TransfersService, HoldsService; the ledger computes the
  *     balances, sequences and hashes): a refusal settles that command only;
- *  4. write every journal entry, leg and wallet change (one statement), and
- *     every answer under its key (one statement; the keys of refusals that
- *     bind none are given back); holds placed or resolved are flushed by the
- *     unit of work at commit.
+ *  4. write every journal entry, leg, wallet change, hold placed or resolved
+ *     and action log line (one statement), and every answer under its key
+ *     (one statement; the keys of refusals that bind none are given back).
+ *
+ * Every write goes through those fixed-text statements: nothing of the batch
+ * is left to the unit of work's flush (the holds it locks are not managed).
  *
  * The answers are only good once the caller's transaction commits.
  */
@@ -55,10 +64,10 @@ export class MovementBatch {
     const keys = await this.idempotency.claim(queued.map((item) => item.keyed));
     const batch = await this.lock(keys.running.map((index) => queued[index].command));
     for (const index of keys.running) {
-      const { command, present, onAccepted } = queued[index];
+      const { command, present, actionLine } = queued[index];
       try {
         const result = this.decide(batch, command);
-        onAccepted?.(result as never);
+        if (actionLine) batch.postings.actionLines.push(actionLine(result as never));
         keys.answered(index, present(result as never));
       } catch (refusal) {
         if (!(refusal instanceof DomainError)) throw refusal;
