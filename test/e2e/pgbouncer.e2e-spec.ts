@@ -54,14 +54,22 @@ async function timeoutsInsideTransactions(action: () => Promise<unknown>): Promi
   Client.prototype.query = function (this: Client, config: unknown, values?: unknown, callback?: unknown) {
     const text = typeof config === 'string' ? config : (config as { text?: string })?.text;
     const done = typeof values === 'function' ? values : callback;
+    const probed = () =>
+      (original as (...args: unknown[]) => Promise<{ rows: Array<Timeouts & { pid: number }> }>)
+        .call(this, probe)
+        .then(({ rows }) => seen.push(rows[0]));
     if (typeof text === 'string' && /^\s*begin\b/i.test(text) && typeof done === 'function') {
+      // knex's BEGIN (the ORM's units of work): a callback
       return (original as (...args: unknown[]) => unknown).call(this, config, (error: unknown, result: unknown) => {
         if (error) return (done as (e: unknown) => void)(error);
-        (original as (...args: unknown[]) => Promise<{ rows: Array<Timeouts & { pid: number }> }>)
-          .call(this, probe)
-          .then(({ rows }) => seen.push(rows[0]))
-          .finally(() => (done as (e: unknown, r: unknown) => void)(null, result));
+        probed().finally(() => (done as (e: unknown, r: unknown) => void)(null, result));
       });
+    }
+    if (typeof text === 'string' && /^\s*begin\b/i.test(text)) {
+      // Statements' BEGIN (the money batch): a promise
+      return (original as (...args: unknown[]) => Promise<unknown>)
+        .call(this, config, values)
+        .then(async (result) => (await probed(), result));
     }
     return (original as (...args: unknown[]) => unknown).call(this, config, values, callback);
   } as typeof Client.prototype.query;

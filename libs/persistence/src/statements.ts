@@ -1,5 +1,7 @@
+import { DriverException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * A statement of the money path: fixed text whatever the number of rows it
@@ -32,7 +34,13 @@ export const STATEMENT_OPTIONS = Symbol('STATEMENT_OPTIONS');
 /** The slice of node-postgres' client these statements use. */
 interface PgClient {
   query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  /** Ends the connection (the pool then drops it): its transaction's state is unknown. */
+  end(): Promise<void>;
 }
+
+const BEGIN = statement('begin', 'BEGIN');
+const COMMIT = statement('commit', 'COMMIT');
+const ROLLBACK = statement('rollback', 'ROLLBACK');
 
 /** The slice of knex's client that hands out connections (a transaction's, or the pool's). */
 interface ConnectionSource {
@@ -43,31 +51,86 @@ interface ConnectionSource {
 /**
  * Runs hot-path statements with real parameters ($1, $2: MikroORM's
  * `execute` inlines values into the text instead), prepared once per
- * connection where the setting allows: inside a unit of work on its
- * connection; a read outside one on a connection of the ORM's pool, for just
- * that statement. Driver errors come out as MikroORM's exceptions, like every
+ * connection where the setting allows: inside a transaction on its
+ * connection (a statements-only one, `transaction`, or a unit of work's);
+ * a read outside one on a connection of the ORM's pool, for just that
+ * statement. Driver errors come out as MikroORM's exceptions, like every
  * other query's.
  */
 @Injectable()
 export class Statements {
   private readonly log = new Logger('SQL');
+  /** The connection of the statements-only transaction the caller runs in (see `transaction`). */
+  private readonly own = new AsyncLocalStorage<PgClient>();
 
   constructor(
     private readonly em: EntityManager,
     @Inject(STATEMENT_OPTIONS) private readonly options: StatementOptions,
   ) {}
 
-  /** A statement of a unit of work (a write, a lock): on its connection; outside one it is a mistake. */
+  /** A statement of a transaction (a write, a lock): on its connection; outside one it is a mistake. */
   run<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
+    const own = this.own.getStore();
+    if (own) return this.sendOn(own, statement, values);
     const transaction = this.transactionConnections();
     if (!transaction) throw new Error(`${statement.name} must run inside a unit of work`);
     return this.send(transaction, statement, values);
   }
 
-  /** A read: on the unit of work's connection inside one, else on a pooled connection for just this statement. */
+  /** A read: on the transaction's connection inside one, else on a pooled connection for just this statement. */
   read<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
-    const pool = this.em.getConnection().getKnex().client as ConnectionSource;
-    return this.send(this.transactionConnections() ?? pool, statement, values);
+    const own = this.own.getStore();
+    if (own) return this.sendOn(own, statement, values);
+    return this.send(this.transactionConnections() ?? this.pool(), statement, values);
+  }
+
+  /** Whether a read now runs in a transaction (a statements-only one or a unit of work's, on a replica too). */
+  inTransaction(): boolean {
+    return this.own.getStore() !== undefined || this.transactionConnections() !== undefined;
+  }
+
+  /**
+   * A transaction whose every statement is one of these (the money batch):
+   * BEGIN, `work`, COMMIT on one connection of the ORM's pool, without the
+   * ORM's transaction (an EntityManager fork, knex's transactor), which cost
+   * a lone transfer more CPU than its statements. `work` is called only once
+   * BEGIN was answered, so a failure before it (`started` never called) sent
+   * nothing of it. A failed transaction is rolled back; a connection whose
+   * ROLLBACK failed too is ended, never handed to another caller. The errors
+   * are MikroORM's exceptions, as everywhere.
+   */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inTransaction()) throw new Error('a statements transaction does not nest');
+    const pool = this.pool();
+    let connection: PgClient | undefined;
+    let begun = false;
+    try {
+      connection = await this.acquire(pool);
+      await this.sendOn(connection, BEGIN, [], false);
+      begun = true;
+      const result = await this.own.run(connection, work);
+      await this.sendOn(connection, COMMIT, [], false);
+      return result;
+    } catch (error) {
+      if (connection && begun) await this.rollBack(connection);
+      throw error; // a driver's error converted where it was sent; what `work` threw as it was
+    } finally {
+      if (connection) await pool.releaseConnection(connection);
+    }
+  }
+
+  private async rollBack(connection: PgClient): Promise<void> {
+    try {
+      await connection.query({ text: ROLLBACK.text, values: [] });
+    } catch {
+      // Its state unknown (a lost connection, a COMMIT that failed half way): ended, so the pool drops it.
+      await connection.end().catch(() => undefined);
+    }
+  }
+
+  /** The ORM's pool (knex's client): a connection for one statement or one statements-only transaction. */
+  private pool(): ConnectionSource {
+    return this.em.getConnection().getKnex().client as ConnectionSource;
   }
 
   /** knex's transaction client hands out the transaction's own connection (and its release is a no-op). */
@@ -76,16 +139,40 @@ export class Statements {
   }
 
   private async send<Row>(source: ConnectionSource, statement: Statement, values: unknown[]): Promise<Row[]> {
-    if (this.options.debug) this.log.log(`[${statement.name}] ${statement.text}`);
-    let connection: PgClient | undefined;
+    const connection = await this.acquire(source);
     try {
-      connection = await source.acquireConnection();
-      const result = await connection.query(queryConfig(statement, values, this.options.prepared));
+      return await this.sendOn<Row>(connection, statement, values);
+    } finally {
+      await source.releaseConnection(connection);
+    }
+  }
+
+  private async acquire(source: ConnectionSource): Promise<PgClient> {
+    try {
+      return await source.acquireConnection();
+    } catch (error) {
+      throw this.converted(error);
+    }
+  }
+
+  /** `prepared` false: BEGIN and COMMIT go as plain text (nothing to plan), as knex sent them. */
+  private async sendOn<Row>(
+    connection: PgClient,
+    statement: Statement,
+    values: unknown[],
+    prepared = this.options.prepared,
+  ): Promise<Row[]> {
+    if (this.options.debug) this.log.log(`[${statement.name}] ${statement.text}`);
+    try {
+      const result = await connection.query(queryConfig(statement, values, prepared));
       return result.rows as Row[];
     } catch (error) {
-      throw this.em.getDriver().convertException(error as Error);
-    } finally {
-      if (connection) await source.releaseConnection(connection);
+      throw this.converted(error);
     }
+  }
+
+  /** Driver and pool errors as MikroORM's exceptions (converted once). */
+  private converted(error: unknown): unknown {
+    return error instanceof DriverException ? error : this.em.getDriver().convertException(error as Error);
   }
 }

@@ -5,6 +5,7 @@ import { ConflictRetryObserver } from './conflict-retry.observer';
 import { isConnectionLost } from './driver-errors';
 import { WritePositions } from './replicas/replica-reads';
 import { retryOnConflict } from './retry';
+import { Statements } from './statements';
 
 /**
  * The transaction of a use case. `run` opens it (in a fork with an empty
@@ -21,6 +22,7 @@ export class UnitOfWork {
   constructor(
     private readonly em: EntityManager,
     private readonly positions: WritePositions,
+    private readonly statements: Statements,
     @Optional() private readonly retries?: ConflictRetryObserver,
   ) {}
 
@@ -35,9 +37,22 @@ export class UnitOfWork {
         { propagation: TransactionPropagation.REQUIRED },
       );
     }
-    const result = await retryOnConflict(() => this.transaction(work), {
-      onRetry: (sqlState) => this.retries?.retrying(sqlState),
-    });
+    return this.committed(() => this.transaction(work));
+  }
+
+  /**
+   * A unit of work whose every read and write is a Statement (the money
+   * batch): the same retries, the same once-only reopening of a transaction
+   * that could not be opened, but BEGIN and COMMIT sent by Statements on a
+   * connection of their own, not through the ORM (no identity map, nothing
+   * flushed). It never joins a caller's transaction.
+   */
+  runStatements<T>(work: () => Promise<T>): Promise<T> {
+    return this.committed(() => this.reopenedOnce((started) => this.statements.transaction(() => (started(), work()))));
+  }
+
+  private async committed<T>(transaction: () => Promise<T>): Promise<T> {
+    const result = await retryOnConflict(transaction, { onRetry: (sqlState) => this.retries?.retrying(sqlState) });
     // Committed: the request's later reads (and its client's) must see it, on a replica too.
     await this.positions.committed([this.positions.current()]);
     return result;
@@ -58,19 +73,26 @@ export class UnitOfWork {
    * Idempotency-Key, which replays a COMMIT that did happen. Nor is a
    * timeout retried (a wait that ran out is not doubled: 503 at once).
    */
-  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+  private transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.reopenedOnce((started) =>
+      this.em.transactional(
+        async (em) => {
+          const failedBegin = await beginFailure(em.getTransactionContext<KnexTransaction>());
+          if (failedBegin) throw failedBegin;
+          started();
+          return work();
+        },
+        { clear: true },
+      ),
+    );
+  }
+
+  /** `open` calls `started` once its BEGIN was answered; a connection lost before that is tried once more. */
+  private async reopenedOnce<T>(open: (started: () => void) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let started = false;
       try {
-        return await this.em.transactional(
-          async (em) => {
-            const failedBegin = await beginFailure(em.getTransactionContext<KnexTransaction>());
-            if (failedBegin) throw failedBegin;
-            started = true;
-            return work();
-          },
-          { clear: true },
-        );
+        return await open(() => (started = true));
       } catch (error) {
         if (started || attempt > 1 || !isConnectionLost(error)) throw error;
         this.log.warn(`transaction not opened (${(error as Error).message}); nothing of it was sent, opening it again`);

@@ -106,7 +106,7 @@ export class GroupCommitter {
   private async commit(waiting: Waiting[]): Promise<void> {
     let settled: Settled[];
     try {
-      settled = await this.unitOfWork.run(() => this.batch.run(waiting));
+      settled = await this.unitOfWork.runStatements(() => this.batch.run(waiting));
     } catch (error) {
       const unavailable = databaseUnavailable(error);
       if (unavailable || waiting.length === 1) {
