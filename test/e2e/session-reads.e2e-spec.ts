@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import request from 'supertest';
 import { SessionLoader } from '@app/auth';
-import { type RegisteredUser, TcpProxy, TestContext, until, useTestContext } from '@app/testing';
+import { type RegisteredUser, TcpProxy, TestContext, until, useTestContext, wireStatementsDuring } from '@app/testing';
 import { SessionRepository } from '../../libs/auth/src/persistence/session.repository';
 
 /** Logs the user in once more and returns the new session's cookie (`sessionid=...`). */
@@ -17,6 +17,14 @@ async function loginCookie(ctx: TestContext, user: RegisteredUser): Promise<stri
 /** Sends the request now (supertest sends on `then`) and answers its response later. */
 function sent(test: request.Test): Promise<request.Response> {
   return test.then((response) => response);
+}
+
+/** Queries of the service waiting on a lock of the wallets table. */
+async function walletReadsWaiting(db: { query: Pool['query'] }): Promise<number> {
+  const { rows } = await db.query<{ count: string }>(
+    `select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from wallets where user_id = any%'`,
+  );
+  return Number(rows[0].count);
 }
 
 async function sessionRows(ctx: TestContext): Promise<number> {
@@ -94,6 +102,33 @@ describe('session reads are coalesced', () => {
     const queries = sessions.readStats().queries - before.queries;
     expect(queries).toBeLessThan(users.length);
     expect(queries).toBeLessThanOrEqual(2); // the one held by the lock, then one for all the others
+  });
+
+  it("answers N concurrent balance reads with fewer wallet queries than N, each with its own wallet's balance", async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, (_, n) => ctx.fundedUser(`${n + 1}.00`)));
+    const cookies = await Promise.all(users.map((user) => loginCookie(ctx, user)));
+    // The wallets table locked: the first wallet query waits in PostgreSQL while the other requests ask for theirs.
+    const locker = await ctx.connectDb();
+    await locker.query('begin');
+    await locker.query('lock table wallets in access exclusive mode');
+    let answers: Promise<request.Response>[] = [];
+    const sentStatements = await wireStatementsDuring(async () => {
+      answers = cookies.map((cookie) => sent(request(ctx.server).get('/v1/wallets').set('Cookie', cookie)));
+      await until(async () => (await walletReadsWaiting(locker)) > 0, 'the first wallet query waits on the lock');
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the other requests queue their reads behind it
+      await locker.query('commit');
+      await Promise.all(answers);
+    });
+
+    const responses = await Promise.all(answers);
+    responses.forEach((response, index) => {
+      expect(response.status).toBe(200);
+      expect(response.body.data).toMatchObject({ id: users[index].walletId, balance: `${index + 1}.00` });
+    });
+    const walletQueries = sentStatements.filter((sent) => /^select .* from wallets where user_id = any/.test(sent.text));
+    expect(walletQueries.length).toBeLessThanOrEqual(2); // the one held by the lock, then one for all the others
+    // Every request's user asked for exactly once.
+    expect(walletQueries.flatMap((query) => query.values[0] as string[]).sort()).toEqual(users.map((u) => u.id).sort());
   });
 
   it('answers a read asked while a query is in flight by a later query: a logout elsewhere is seen at once', async () => {

@@ -36,6 +36,7 @@ export {
   type ResolvedDatabase,
 } from './resolve-database';
 export { Statements, statement, queryConfig, type Statement } from './statements';
+export { CoalescedReads, type CoalescedReadStats } from './coalesced-reads';
 export {
   SERVICE_TIMEOUTS,
   SHOWN_SERVICE_TIMEOUTS,

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { type LedgerAccount, WalletKind } from '@app/ledger';
 import { Money } from '@app/money';
-import { statement, Statements } from '@app/persistence';
+import { CoalescedReads, statement, Statements } from '@app/persistence';
 import { Wallet } from '../domain/wallet.entity';
 
 /**
@@ -38,6 +38,8 @@ const COLUMNS = 'id, user_id, kind, balance::text as balance, last_sequence, pen
 
 /** A user's wallet as committed now, without a lock (a balance read, the start of a history read). */
 const BY_USER_ID = statement('wallets_by_user_id', `select ${COLUMNS} from wallets where user_id = $1`);
+/** The same for many users at once: the concurrent reads outside a transaction, coalesced (CoalescedReads). */
+const BY_USER_IDS = statement('wallets_by_user_ids', `select ${COLUMNS} from wallets where user_id = any($1::uuid[])`);
 
 /**
  * FOR UPDATE in id order inside the CTE; the clock is read by the outer
@@ -74,13 +76,28 @@ const LOCK_FOR_BATCH_WITH_ENTRIES = statement(
 
 @Injectable()
 export class WalletRepository {
+  private readonly committedNow = new CoalescedReads<string, WalletRow>(async (userIds) => {
+    const rows = await this.statements.read<WalletRow>(BY_USER_IDS, [userIds]);
+    return new Map(rows.map((row) => [row.user_id!, row]));
+  });
+
   constructor(
     private readonly em: EntityManager,
     private readonly statements: Statements,
   ) {}
 
-  /** The user's wallet as a plain value: one prepared statement, no entity hydrated into the identity map. */
+  /**
+   * The user's wallet as a plain value: one prepared statement, no entity
+   * hydrated into the identity map. Outside a transaction (a balance read)
+   * concurrent requests' reads are coalesced into one statement; inside one
+   * (a replica's read, a unit of work) it reads on that transaction's
+   * connection and snapshot.
+   */
   async findByUserId(userId: string): Promise<WalletState | null> {
+    if (!this.statements.inTransaction()) {
+      const row = await this.committedNow.read(userId);
+      return row ? toState(row) : null;
+    }
     const [row] = await this.statements.read<WalletRow>(BY_USER_ID, [userId]);
     return row ? toState(row) : null;
   }
