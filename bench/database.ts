@@ -57,6 +57,9 @@ export async function openBenchDatabase(label: string, log: (line: string) => vo
       stdio: 'ignore',
     });
     await db.connect();
+    // The seed's bulk inserts (a million operations) outlast the service's statement bound, which the
+    // migrations made the database's default: this maintenance connection has none.
+    await db.query('set statement_timeout = 0; set lock_timeout = 0; set idle_in_transaction_session_timeout = 0');
   } catch (error) {
     await close();
     throw error;

@@ -56,7 +56,7 @@ const SETTINGS = QUICK
     };
 if (process.env.BENCH_SECONDS) SETTINGS.seconds = Number(process.env.BENCH_SECONDS);
 const MAX_REQUESTS = 200_000;
-/** BENCH_ONLY=<regex>: run only the scenarios whose name matches, and no references (profiling, iterating). */
+/** BENCH_ONLY=<regex>: run only the scenarios (and pgbench runs, `transfer.sql c1`) whose name matches (profiling, iterating). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 async function main(): Promise<void> {
@@ -291,7 +291,9 @@ async function main(): Promise<void> {
       log(`   ${script} c=${connections}: ${result.transactionsPerSecond ?? result.note} tx/s`);
     };
     await waitForIdle(api.pid); // the last scenario's in-flight requests served first
-    for (const connections of ONLY ? [] : SETTINGS.pgbenchConcurrency) await pgbench('transfer.sql', connections);
+    for (const connections of SETTINGS.pgbenchConcurrency) {
+      if (selected('transfer.sql', connections)) await pgbench('transfer.sql', connections);
+    }
     // The hot wallet is the HTTP scenario's payer: user and wallet number sessions + 1.
     if (!ONLY) await pgbench('transfer-hot.sql', SETTINGS.hotConcurrency, { hot: SETTINGS.sessions + 1 });
 
