@@ -1,7 +1,15 @@
 import { Pool } from 'pg';
 import request from 'supertest';
 import { SessionLoader } from '@app/auth';
-import { type RegisteredUser, TcpProxy, TestContext, until, useTestContext, wireStatementsDuring } from '@app/testing';
+import {
+  lockWaiters,
+  type RegisteredUser,
+  TcpProxy,
+  TestContext,
+  until,
+  useTestContext,
+  wireStatementsDuring,
+} from '@app/testing';
 import { SessionRepository } from '../../libs/auth/src/persistence/session.repository';
 
 /** Logs the user in once more and returns the new session's cookie (`sessionid=...`). */
@@ -17,14 +25,6 @@ async function loginCookie(ctx: TestContext, user: RegisteredUser): Promise<stri
 /** Sends the request now (supertest sends on `then`) and answers its response later. */
 function sent(test: request.Test): Promise<request.Response> {
   return test.then((response) => response);
-}
-
-/** Queries of the service waiting on a lock of the wallets table. */
-async function walletReadsWaiting(db: { query: Pool['query'] }): Promise<number> {
-  const { rows } = await db.query<{ count: string }>(
-    `select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from wallets where user_id = any%'`,
-  );
-  return Number(rows[0].count);
 }
 
 async function sessionRows(ctx: TestContext): Promise<number> {
@@ -113,10 +113,13 @@ describe('session reads are coalesced', () => {
     await locker.query('lock table wallets in access exclusive mode');
     let answers: Promise<request.Response>[] = [];
     const sentStatements = await wireStatementsDuring(async () => {
-      answers = cookies.map((cookie) => sent(request(ctx.server).get('/v1/wallets').set('Cookie', cookie)));
-      await until(async () => (await walletReadsWaiting(locker)) > 0, 'the first wallet query waits on the lock');
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the other requests queue their reads behind it
-      await locker.query('commit');
+      try {
+        answers = cookies.map((cookie) => sent(request(ctx.server).get('/v1/wallets').set('Cookie', cookie)));
+        await until(async () => (await lockWaiters(locker)) > 0, 'the first wallet query waits on the lock');
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the other requests queue their reads behind it
+      } finally {
+        await locker.query('commit');
+      }
       await Promise.all(answers);
     });
 
@@ -125,7 +128,9 @@ describe('session reads are coalesced', () => {
       expect(response.status).toBe(200);
       expect(response.body.data).toMatchObject({ id: users[index].walletId, balance: `${index + 1}.00` });
     });
-    const walletQueries = sentStatements.filter((sent) => /^select .* from wallets where user_id = any/.test(sent.text));
+    const walletQueries = sentStatements.filter((sent) =>
+      /^select .* from wallets where user_id = any/.test(sent.text),
+    );
     expect(walletQueries.length).toBeLessThanOrEqual(2); // the one held by the lock, then one for all the others
     // Every request's user asked for exactly once.
     expect(walletQueries.flatMap((query) => query.values[0] as string[]).sort()).toEqual(users.map((u) => u.id).sort());
