@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { encodeCursor } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { GroupCommitter } from '@app/transfers';
+import { MoneyMovements } from '@app/transfers';
 import { useTestContext, balanceOf, lockWaiters, placeHold, type RegisteredUser, until } from '@app/testing';
 import { buildOpenApiDocument } from '../../apps/api/src/bootstrap/swagger';
 
@@ -341,7 +341,7 @@ describe('admin tools (contract part B)', () => {
       const alice = await ctx.fundedUser('10.00');
       const bob = await ctx.registerUser();
       const paid = await ctx.transfer(alice, bob.walletId, '10.00');
-      const committer = ctx.app.get(GroupCommitter);
+      const committer = ctx.app.get(MoneyMovements);
       // A first reversal holds the group committer on bob's wallet, locked here; three more queue behind it
       // and make the next batch together: their entries go out in one statement.
       const blocker = await ctx.connectDb();

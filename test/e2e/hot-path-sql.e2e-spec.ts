@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
-import { GroupCommitter } from '@app/transfers';
+import { MoneyMovements } from '@app/transfers';
 import {
   lockWaiters,
   type RegisteredUser,
@@ -47,7 +47,7 @@ describe('the SQL of a keyed transfer (pinned in test/queries/)', () => {
   it('in a batch of four: the same statements, whatever the number of transfers', async () => {
     const [alice, bob] = await Promise.all([ctx.fundedUser('100.00'), ctx.fundedUser('100.00')]);
     const others = await Promise.all([1, 2, 3, 4].map(() => ctx.fundedUser('10.00')));
-    const committer = ctx.app.get(GroupCommitter);
+    const committer = ctx.app.get(MoneyMovements);
     // A first transfer holds the group committer on a wallet this test locked; four more queue
     // behind it and make the next batch together.
     const blocker = await ctx.connectDb();

@@ -5,7 +5,7 @@ import type { AppConfig } from '@app/config';
 import { IdempotencyObserver } from '@app/idempotency';
 import { PostingObserver } from '@app/ledger';
 import { ConflictRetryObserver, ReplicaReadObserver } from '@app/persistence';
-import { GroupCommitObserver } from '@app/transfers';
+import { MoneyMovementsObserver } from '@app/transfers';
 import { RequestLogging } from './logging/request-logging';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { Metrics } from './metrics/metrics.service';
@@ -54,7 +54,7 @@ export class ObservabilityModule {
         { provide: ConflictRetryObserver, useExisting: Metrics },
         { provide: ReplicaReadObserver, useExisting: Metrics },
         { provide: IdempotencyObserver, useExisting: Metrics },
-        { provide: GroupCommitObserver, useExisting: Metrics },
+        { provide: MoneyMovementsObserver, useExisting: Metrics },
       ],
       exports: [
         RequestLogging,
@@ -66,7 +66,7 @@ export class ObservabilityModule {
         ConflictRetryObserver,
         ReplicaReadObserver,
         IdempotencyObserver,
-        GroupCommitObserver,
+        MoneyMovementsObserver,
       ],
     };
   }

@@ -1,5 +1,5 @@
 export { TransfersModule } from './transfers.module';
-export { GroupCommitter, GroupCommitObserver, type Answer, type Submission } from './application/group-committer';
+export { MoneyMovements, MoneyMovementsObserver, type Answer, type Submission } from './application/money-movements';
 export type { CommandOf, Reversal } from './application/money-commands';
 export { HoldsService } from './application/holds.service';
 export { HoldExpirySweeper } from './application/hold-expiry.sweeper';

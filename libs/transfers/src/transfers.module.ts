@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IdempotencyKeysModule } from '@app/idempotency';
 import { WalletsModule } from '@app/wallets';
-import { GroupCommitter } from './application/group-committer';
+import { MoneyMovements } from './application/money-movements';
 import { MovementBatch } from './application/movement-batch';
 import { HoldExpirySweeper } from './application/hold-expiry.sweeper';
 import { HoldsService } from './application/holds.service';
@@ -13,7 +13,7 @@ import { TransfersController } from './http/transfers.controller';
 @Module({
   imports: [WalletsModule, IdempotencyKeysModule],
   controllers: [TransfersController, HoldsController],
-  providers: [PaymentsService, TransfersService, HoldsService, MovementBatch, GroupCommitter, HoldExpirySweeper],
-  exports: [GroupCommitter, HoldsService, HoldExpirySweeper],
+  providers: [PaymentsService, TransfersService, HoldsService, MovementBatch, MoneyMovements, HoldExpirySweeper],
+  exports: [MoneyMovements, HoldsService, HoldExpirySweeper],
 })
 export class TransfersModule {}

@@ -15,7 +15,7 @@ import { ReplicaReads, UnitOfWork } from '@app/persistence';
 import {
   type Answer,
   type CommandOf,
-  GroupCommitter,
+  MoneyMovements,
   HoldNotFoundError,
   type Reversal,
   type Submission,
@@ -85,7 +85,7 @@ export class AdminService {
     private readonly unitOfWork: UnitOfWork,
     private readonly auth: AuthService,
     private readonly wallets: WalletsService,
-    private readonly movements: GroupCommitter,
+    private readonly movements: MoneyMovements,
     private readonly auditor: LedgerAuditor,
     private readonly actions: AdminActionRepository,
     private readonly reads: ReplicaReads,

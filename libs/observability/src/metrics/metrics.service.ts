@@ -16,7 +16,7 @@ const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', '
  *
  * Bound by ObservabilityModule as the ledger's PostingObserver, the unit of
  * work's ConflictRetryObserver, idempotency's IdempotencyObserver and the
- * group commit's GroupCommitObserver: the
+ * group commit's MoneyMovementsObserver: the
  * libraries tell, this counts.
  */
 @Injectable()
@@ -154,7 +154,7 @@ export class Metrics {
     this.entriesPosted.inc({ type });
   }
 
-  /** GroupCommitObserver */
+  /** MoneyMovementsObserver */
   batchCommitted(size: number): void {
     this.batchSizes.observe(size);
   }

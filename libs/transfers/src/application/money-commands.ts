@@ -18,7 +18,7 @@ export interface Reversal {
 
 /**
  * Every command that moves or reserves money. They are queued and decided in
- * batches (GroupCommitter), each against the state its batch's earlier
+ * batches (MoneyMovements), each against the state its batch's earlier
  * commands left.
  */
 export type MoneyCommand =

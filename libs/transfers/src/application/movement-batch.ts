@@ -28,7 +28,7 @@ export interface Queued<C extends MoneyCommand = MoneyCommand> {
 
 /**
  * Turns a batch of money-moving commands into statements, inside the unit of
- * work its caller opened (GroupCommitter), whatever the number of commands:
+ * work its caller opened (MoneyMovements), whatever the number of commands:
  *
  *  1. claim the keyed commands' Idempotency-Keys (one statement; a key
  *     answered before settles its command as a replay or a refusal);

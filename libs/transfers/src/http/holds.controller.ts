@@ -4,7 +4,7 @@ import { Authenticated, CurrentUser, type SessionUser } from '@app/auth';
 import { ApiEnvelope, ApiErrors, type DocumentedFailure, Enveloped, UUID_PATTERN } from '@app/http';
 import { destinationWalletFrozen, OWN_WALLET_FROZEN } from '@app/ledger';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
-import { type Answer, GroupCommitter } from '../application/group-committer';
+import { type Answer, MoneyMovements } from '../application/money-movements';
 import { HoldNotFoundError } from '../domain/transfers.errors';
 import { CaptureHoldRequest, DEFAULT_HOLD_SECONDS, HoldResponse, PlaceHoldRequest } from './holds.dto';
 
@@ -24,7 +24,7 @@ const HOLD_FORBIDDEN: DocumentedFailure = {
 @Enveloped()
 @Controller('v1')
 export class HoldsController {
-  constructor(private readonly movements: GroupCommitter) {}
+  constructor(private readonly movements: MoneyMovements) {}
 
   @Post('wallets/holds')
   @HttpCode(200)

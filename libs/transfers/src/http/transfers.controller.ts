@@ -5,7 +5,7 @@ import { ApiEnvelope, ApiErrors, Enveloped } from '@app/http';
 import { destinationWalletFrozen, OWN_WALLET_FROZEN } from '@app/ledger';
 import { Idempotent, KeyedBy, type KeyedRequest } from '@app/idempotency';
 import { OperationResponse } from '@app/wallets';
-import { type Answer, GroupCommitter } from '../application/group-committer';
+import { type Answer, MoneyMovements } from '../application/money-movements';
 import { DepositRequest, TransferRequest } from './transfers.dto';
 
 @ApiTags('wallets')
@@ -13,7 +13,7 @@ import { DepositRequest, TransferRequest } from './transfers.dto';
 @Enveloped()
 @Controller('v1/wallets')
 export class TransfersController {
-  constructor(private readonly movements: GroupCommitter) {}
+  constructor(private readonly movements: MoneyMovements) {}
 
   @Post('deposit')
   @HttpCode(200)

@@ -10,7 +10,7 @@ import { MovementBatch, type Queued } from './movement-batch';
 export const MAX_BATCH = 128;
 
 /** Told of each committed batch's size (metrics); optional, bound by the composition root. */
-export abstract class GroupCommitObserver {
+export abstract class MoneyMovementsObserver {
   abstract batchCommitted(size: number): void;
 }
 
@@ -32,11 +32,13 @@ interface Waiting extends Queued {
 }
 
 /**
- * Group commit of money movements. Every deposit, transfer, hold command and
+ * Money movements, group-committed: what the controllers and the admin
+ * service submit a MoneyCommand to. Every deposit, transfer, hold command and
  * reversal of this process is queued here; one batch runs at a time, and a
  * batch is whatever queued while the previous one ran (at most MAX_BATCH):
- * no timer, so a lone request waits for nothing. A batch is one unit of work
- * (MovementBatch turns it into a handful of statements), one commit,
+ * no timer, so a lone request waits for nothing. A batch is one
+ * statements-only unit of work (MovementBatch turns it into a handful of
+ * statements, UnitOfWork.runStatements opens and commits it), one commit,
  * however many commands it holds; then each waiting request gets its own
  * answer.
  *
@@ -52,19 +54,19 @@ interface Waiting extends Queued {
  * A request never hears 200 for a posting its batch did not commit.
  */
 @Injectable()
-export class GroupCommitter {
-  private readonly log = new Logger(GroupCommitter.name);
+export class MoneyMovements {
+  private readonly log = new Logger(MoneyMovements.name);
   private readonly queue: Waiting[] = [];
   private draining = false;
   // Made at start-up, outside any request: batches run in no request's
   // context (their logs and identity map belong to no single request).
-  private readonly scope = new AsyncResource('GroupCommitter');
+  private readonly scope = new AsyncResource('MoneyMovements');
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly batch: MovementBatch,
     private readonly positions: WritePositions,
-    @Optional() private readonly observer?: GroupCommitObserver,
+    @Optional() private readonly observer?: MoneyMovementsObserver,
   ) {}
 
   /** How many commands wait for the batch that runs now to end. */
