@@ -1,3 +1,4 @@
+import { sign, unsign } from 'cookie-signature';
 import request from 'supertest';
 import { TestContext } from '@app/testing';
 
@@ -37,6 +38,40 @@ describe('sessions live in PostgreSQL', () => {
       expect(rows).toHaveLength(1);
       await ctx.db.query('delete from session where sid = $1', [rows[0].sid]);
       await user.agent.get('/v1/wallets').expect(401);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+const SECRET_OF_TESTS = 'the session secret of this test, of at least thirty-two characters';
+
+describe('the session cookie of a protected route', () => {
+  it('is honoured only as express-session signed it: a live session id unsigned, re-signed with another secret or with a tampered signature answers 401', async () => {
+    const ctx = await TestContext.create({ env: { SESSION_SECRET: SECRET_OF_TESTS } });
+    try {
+      const user = await ctx.registerUser();
+      const login = await request(ctx.server)
+        .post('/v1/auth/login')
+        .send({ username: user.username, password: user.password })
+        .expect(200);
+      const signed = ([] as string[]).concat(login.headers['set-cookie']).find((c) => c.startsWith('sessionid='))!;
+      const value = decodeURIComponent(signed.split(';')[0].slice('sessionid='.length));
+      const sid = unsign(value.slice(2), SECRET_OF_TESTS) as string;
+      expect(typeof sid).toBe('string'); // the tests' secret signed it: the forgeries below differ only in the signature
+      const { rows } = await ctx.db.query('select 1 from session where sid = $1', [sid]);
+      expect(rows).toHaveLength(1);
+
+      const cookie = (raw: string) => `sessionid=${encodeURIComponent(raw)}`;
+      await request(ctx.server).get('/v1/wallets').set('Cookie', cookie(value)).expect(200);
+      for (const forged of [
+        sid,
+        `s:${sid}`,
+        `s:${sign(sid, 'another secret of at least thirty-two characters')}`,
+        `${value}x`,
+      ]) {
+        await request(ctx.server).get('/v1/wallets').set('Cookie', cookie(forged)).expect(401);
+      }
     } finally {
       await ctx.close();
     }

@@ -48,9 +48,10 @@ export const Public = (options: { session?: boolean } = {}) =>
  * principal then carries it. Every answer of a protected route, a failure
  * included, says `Cache-Control: no-store`: it is one user's data.
  *
- * The guard also loads the session (SessionLoader: express-session, then
- * passport), on exactly the routes that need one: every protected route and
- * the public ones marked `session: true`. Other public routes and requests
+ * The guard also reads the session on exactly the routes that need one:
+ * who calls on every protected route (SessionLoader.authenticate), the whole
+ * session (express-session, then passport) on the public ones marked
+ * `session: true`, which log in or out. Other public routes and requests
  * that match no route never read, create or touch a session. The command
  * line has no SessionLoader (no HTTP).
  */
@@ -73,9 +74,12 @@ export class AuthGuard implements CanActivate {
     const isPublic = access?.public === true && !admin;
     if (isPublic && !access?.session) return true;
     const response = context.switchToHttp().getResponse<Response>();
-    if (!isPublic) response.setHeader('Cache-Control', 'no-store');
-    await this.sessions?.load(request, response);
-    if (isPublic) return true;
+    if (isPublic) {
+      await this.sessions?.load(request, response); // logs in or out: express-session and passport
+      return true;
+    }
+    response.setHeader('Cache-Control', 'no-store');
+    await this.sessions?.authenticate(request); // who calls, nothing more
     if (!request.user) throw new AuthenticationRequiredError();
     if (admin) {
       const user = request.user as SessionUser;
