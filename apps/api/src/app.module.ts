@@ -34,8 +34,19 @@ export class AppModule {
           preparedStatements: config.database.preparedStatements,
           pooler: config.database.pooler,
           replicas: config.database.replicas,
-          // Liveness and readiness: served without an identity map (and without a session: @Public()).
-          routesWithoutOrm: ['healthcheck', 'readyz'],
+          // Served without an identity map: liveness and readiness (and without a session: @Public()); the
+          // balance read and the money movements, whose every read and write is a Statement (the batch runs in
+          // a statements-only transaction of its own, outside the request).
+          routesWithoutOrm: [
+            'healthcheck',
+            'readyz',
+            'v1/wallets',
+            'v1/wallets/deposit',
+            'v1/wallets/transfer',
+            'v1/wallets/holds',
+            'v1/holds/:id/capture',
+            'v1/holds/:id/void',
+          ],
         }),
         AuthModule.register({
           imports: [WalletsModule],
