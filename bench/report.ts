@@ -115,13 +115,13 @@ export function writeReport(run: BenchRun): string {
   const transfer = (c: number) => find('transfer, random pairs', c);
   const smallest = Math.min(...run.settings.histories);
   const largest = Math.max(...run.settings.histories);
-  const readSmall = find(`balance read, ${smallest} ops`);
-  const readLarge = find(`balance read, ${largest} ops`);
+  const readSmall = find(`balance read, ${smallest} ops`, run.settings.lightConcurrency);
+  const readLarge = find(`balance read, ${largest} ops`, run.settings.lightConcurrency);
   const seedLarge = run.seedDesign.find((s) => s.size === largest);
   const msPerRead = (r?: LoadResult) => (r && r.requestsPerSecond ? 1000 / r.requestsPerSecond : null);
   const apiResults = run.results.filter((r) => r.process === 'api');
   const hot = find('transfer, one hot source', run.settings.hotConcurrency);
-  const health = find(HEALTHCHECK);
+  const health = find(HEALTHCHECK, run.settings.lightConcurrency);
   const bare = find(BARE_EXPRESS);
   const t1 = transfer(1);
   const t32 = transfer(32);

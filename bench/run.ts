@@ -140,11 +140,11 @@ async function main(): Promise<void> {
         await bare.stop();
       }
     }
-    log(`0. GET /healthcheck, c=${SETTINGS.lightConcurrency}`);
-    await load(HEALTHCHECK, SETTINGS.lightConcurrency, {
-      method: 'GET',
-      next: () => ({ path: '/healthcheck' }),
-    });
+    // c=1 too: what a lone client pays for the framework alone (issue 18: a lone transfer's floor).
+    for (const connections of [SETTINGS.lightConcurrency, 1]) {
+      log(`0. GET /healthcheck, c=${connections}`);
+      await load(HEALTHCHECK, connections, { method: 'GET', next: () => ({ path: '/healthcheck' }) });
+    }
 
     const randomPairs: Parameters<typeof runLoad>[3] = {
       method: 'POST',
@@ -252,10 +252,13 @@ async function main(): Promise<void> {
     );
     for (const [index, history] of histories.entries()) {
       log(`4. balance read, ${history.size} operations`);
-      await load(`balance read, ${history.size} ops`, SETTINGS.lightConcurrency, {
+      const balanceRead: Parameters<typeof runLoad>[3] = {
         method: 'GET',
         next: () => ({ path: '/v1/wallets', cookie: historySessions[index] }),
-      });
+      };
+      await load(`balance read, ${history.size} ops`, SETTINGS.lightConcurrency, balanceRead);
+      // A lone client's authenticated read (session and wallet, one statement each): beside the lone transfer.
+      if (index === 0) await load(`balance read, ${history.size} ops`, 1, balanceRead);
       await load(`balance at a moment, ${history.size} ops`, SETTINGS.lightConcurrency, {
         method: 'GET',
         next: () => {
