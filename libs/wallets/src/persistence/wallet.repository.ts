@@ -161,7 +161,7 @@ export class WalletRepository {
     return this.lockForBatch([], ids);
   }
 
-  /** Counts holds placed (+) or resolved (-) on the paying wallet; takes the wallet's row lock (in the caller's unit of work). */
+  /** Counts holds placed (+) or resolved (-) on the paying wallet; takes its row lock, in the caller's unit of work. */
   async adjustPendingHolds(walletId: string, delta: number): Promise<void> {
     await this.statements.run(ADJUST_PENDING_HOLDS, [walletId, delta]);
   }
