@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { encodeCursor } from '@app/http';
 import { FUNDING_WALLET_ID } from '@app/ledger';
-import { balanceOf, fundsOf, placeHold, type RegisteredUser, useTestContext } from '@app/testing';
+import { balanceOf, fundsOf, placeHold, type RegisteredUser, useTestContext, wireStatementsDuring } from '@app/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CSV_HEADER =
@@ -230,7 +230,7 @@ describe('admin reads (spec 17, section 2)', () => {
       for (const payee of payees) await ctx.transfer(alice, payee.walletId, '1.00');
       const read = async (limit: number) => {
         let page: Json[] = [];
-        const statements = await ctx.queriesDuring(async () => {
+        const statements = await wireStatementsDuring(async () => {
           page = (await admin.agent.get(`/v1/admin/wallets/${alice.walletId}/operations`).query({ limit }).expect(200))
             .body.data;
         });
@@ -242,7 +242,7 @@ describe('admin reads (spec 17, section 2)', () => {
       expect(new Set(all.page.map((op) => op.destination_username)).size).toBe(13);
       // As many statements for thirteen counterparties as for one: none per row.
       expect(all.statements.length).toBe(one.statements.length);
-      expect(all.statements.filter((sql) => /join users u on u\.id = w\.user_id/.test(sql))).toHaveLength(1);
+      expect(all.statements.filter(({ text }) => /join users u on u\.id = w\.user_id/.test(text))).toHaveLength(1);
     });
   });
 

@@ -440,13 +440,16 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     ] as const) {
       it(`order=${order}: the page query walks operations_wallet_sequence_unique ${direction.toLowerCase()}, with no sort and no sequential scan`, async () => {
         const first = await page(user, { order, limit: 10 });
-        const sent = await ctx.queriesDuring(() => page(user, { order, limit: 10, cursor: first.meta.next_cursor! }));
-        const pageQueries = sent.filter((sql) => /from "operations"/.test(sql));
+        const sent = await wireStatementsDuring(() =>
+          page(user, { order, limit: 10, cursor: first.meta.next_cursor! }),
+        );
+        const pageQueries = sent.filter((statement) => /from "operations"/.test(statement.text));
         expect(pageQueries).toHaveLength(1);
         const [pageQuery] = pageQueries;
-        expect(pageQuery).toContain(user.walletId);
+        expect(pageQuery.values).toContain(user.walletId);
 
-        const nodes = await ctx.planOf(pageQuery);
+        // Planned as it was sent (unnamed, for its values): the conditions of its null parameters fold away.
+        const nodes = await ctx.planOf(pageQuery.text, { values: pageQuery.values });
         const scans = nodes.filter((node) => node['Relation Name'] === 'operations');
         expect(scans).toEqual([
           expect.objectContaining({
@@ -465,7 +468,7 @@ describe('stable paging of GET /v1/wallets/operations (contract part B)', () => 
     }
 
     it('a timestamp is turned into a sequence bound by one seek on operations_wallet_timestamp_index', async () => {
-      // The bound is a statement with $n parameters, the page is not (yet): each planned with what it was sent with.
+      // The bound and the page are statements with $n parameters: each planned with what it was sent with.
       const sent = await wireStatementsDuring(() =>
         page(user, { order: 'desc', limit: 10, timestamp: new Date().toISOString() }),
       );

@@ -35,7 +35,7 @@ export {
   EmbeddedServerUnreachableError,
   type ResolvedDatabase,
 } from './resolve-database';
-export { Statements, statement, queryConfig, type Statement } from './statements';
+export { Statements, statement, oneOff, queryConfig, type Statement } from './statements';
 export { CoalescedReads, type CoalescedReadStats } from './coalesced-reads';
 export {
   SERVICE_TIMEOUTS,

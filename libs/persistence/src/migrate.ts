@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DATABASE_TIMEOUTS } from './orm.options';
 import { applyServiceTimeouts, SERVICE_TIMEOUTS } from './session-settings';
+import { oneOff, Statements } from './statements';
 
 /** Arbitrary, fixed: every process of this service migrates under the same lock. */
 const MIGRATION_LOCK_KEY = 7_311_002_024;
@@ -140,17 +141,34 @@ async function setServiceTimeouts(lock: Client, serviceRole: string | undefined,
   }
 }
 
+/**
+ * The migrations' statements, as the service's: `Statements` on `orm`'s own
+ * pool (outside Nest: built here, not injected), every one unnamed, values
+ * as real parameters. The DDL built from identifiers (a grant, a validation)
+ * has no values: identifiers cannot be parameters, so they are quoted into
+ * the text (`quote`, or `::regclass::text`).
+ */
+function statementsOf(orm: MikroORM): Statements {
+  return new Statements(orm.em, { prepared: false, debug: orm.config.get('debug') === true });
+}
+
+const NOT_VALID_CONSTRAINTS = oneOff(
+  'migrate_not_valid_constraints',
+  `select c.conrelid::regclass::text as table_name, c.conname as constraint_name
+  from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+ where not c.convalidated and n.nspname = current_schema()
+ order by c.conrelid, c.conname`,
+);
+
 /** Every constraint of the public schema left NOT VALID, validated one by one (each in its own transaction). */
 export async function validateConstraints(orm: MikroORM): Promise<void> {
-  const connection = orm.em.getConnection();
-  const pending = await connection.execute<{ table_name: string; constraint_name: string }[]>(
-    `select c.conrelid::regclass::text as table_name, c.conname as constraint_name
-       from pg_constraint c join pg_namespace n on n.oid = c.connamespace
-      where not c.convalidated and n.nspname = current_schema()
-      order by c.conrelid, c.conname`,
-  );
+  const statements = statementsOf(orm);
+  const pending = await statements.read<{ table_name: string; constraint_name: string }>(NOT_VALID_CONSTRAINTS, []);
   for (const { table_name, constraint_name } of pending) {
-    await connection.execute(`alter table ${table_name} validate constraint ${quote(constraint_name)}`);
+    await statements.autocommit(
+      oneOff('migrate_validate_constraint', `alter table ${table_name} validate constraint ${quote(constraint_name)}`),
+      [],
+    );
   }
 }
 
@@ -175,10 +193,8 @@ function quote(identifier: string): string {
  * PUBLIC create in `public`).
  */
 async function grantServiceRole(orm: MikroORM, role: string, migrationsTableName: string): Promise<void> {
-  const connection = orm.em.getConnection();
-  const [found] = await connection.execute<{ rolsuper: boolean }[]>('select rolsuper from pg_roles where rolname = ?', [
-    role,
-  ]);
+  const statements = statementsOf(orm);
+  const [found] = await statements.read<{ rolsuper: boolean }>(ROLE, [role]);
   if (!found) {
     throw new Error(
       `The service's role "${role}" (DATABASE_URL's user) does not exist: create it (LOGIN, no superuser) before migrating.`,
@@ -187,15 +203,7 @@ async function grantServiceRole(orm: MikroORM, role: string, migrationsTableName
   if (found.rolsuper) {
     throw new Error(`The service's role "${role}" (DATABASE_URL's user) is a superuser: no grant can restrict it.`);
   }
-  const owned = await connection.execute<{ name: string }[]>(
-    `select n.nspname as name from pg_namespace n
-      where n.nspname = current_schema() and pg_has_role(?, n.nspowner, 'MEMBER')
-     union all
-     select c.oid::regclass::text from pg_class c
-      where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
-        and pg_has_role(?, c.relowner, 'MEMBER')`,
-    [role, role],
-  );
+  const owned = await statements.read<{ name: string }>(OWNED_BY, [role]);
   if (owned.length > 0) {
     throw new Error(
       `The service's role "${role}" (DATABASE_URL's user) owns, or is a member of the owner of, ` +
@@ -204,45 +212,29 @@ async function grantServiceRole(orm: MikroORM, role: string, migrationsTableName
     );
   }
 
-  const relations = await connection.execute<Relation[]>(
-    `select c.oid::regclass::text as name, c.relname as relname, c.relkind as kind,
-            exists (select 1 from pg_trigger t join pg_proc p on p.oid = t.tgfoid
-                     where t.tgrelid = c.oid and p.proname = 'ledger_append_only') as append_only,
-            coalesce((select string_agg(a.privilege_type, ',' order by a.privilege_type)
-                        from aclexplode(c.relacl) a join pg_roles r on r.oid = a.grantee
-                       where r.rolname = ?), '') as held
-       from pg_class c
-      where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
-        and not c.relispartition
-      order by c.relname`,
-    [role],
-  );
+  const relations = await statements.read<Relation>(RELATIONS, [role]);
   const wanted = (relation: Relation): string[] => {
     if (relation.kind === 'S') return ['SELECT', 'USAGE'];
     if (relation.kind === 'v' || relation.kind === 'm' || relation.relname === migrationsTableName) return ['SELECT'];
     if (relation.append_only) return ['INSERT', 'SELECT'];
     return ['DELETE', 'INSERT', 'SELECT', 'UPDATE'];
   };
-  const statements: string[] = [];
+  const grants: string[] = [];
   for (const relation of relations) {
     const privileges = wanted(relation);
     if (relation.held === privileges.join(',')) continue;
     const object = relation.kind === 'S' ? 'sequence' : 'table';
-    statements.push(`revoke all on ${object} ${relation.name} from ${quote(role)}`);
-    statements.push(`grant ${privileges.join(', ')} on ${object} ${relation.name} to ${quote(role)}`);
+    grants.push(`revoke all on ${object} ${relation.name} from ${quote(role)}`);
+    grants.push(`grant ${privileges.join(', ')} on ${object} ${relation.name} to ${quote(role)}`);
   }
-  await orm.em.fork().transactional(async (em) => {
-    const [schema] = await em.execute<{ name: string; usage: boolean; may_create: boolean }[]>(
-      `select current_schema() as name, has_schema_privilege(?, current_schema(), 'USAGE') as usage,
-              has_schema_privilege(?, current_schema(), 'CREATE') as may_create`,
-      [role, role],
-    );
+  const ddl = (text: string) => statements.run(oneOff('migrate_grant', text), []);
+  await statements.transaction(async () => {
+    const [schema] = await statements.run<{ name: string; usage: boolean; may_create: boolean }>(SCHEMA_PRIVILEGES, [
+      role,
+    ]);
     if (schema.may_create) {
-      await em.execute(`revoke create on schema ${quote(schema.name)} from ${quote(role)}`);
-      const [still] = await em.execute<{ may_create: boolean }[]>(
-        `select has_schema_privilege(?, current_schema(), 'CREATE') as may_create`,
-        [role],
-      );
+      await ddl(`revoke create on schema ${quote(schema.name)} from ${quote(role)}`);
+      const [still] = await statements.run<{ may_create: boolean }>(MAY_CREATE, [role]);
       if (still.may_create) {
         throw new Error(
           `The service's role "${role}" may create objects in schema "${schema.name}" through PUBLIC ` +
@@ -250,10 +242,49 @@ async function grantServiceRole(orm: MikroORM, role: string, migrationsTableName
         );
       }
     }
-    if (!schema.usage) await em.execute(`grant usage on schema ${quote(schema.name)} to ${quote(role)}`);
-    for (const statement of statements) await em.execute(statement);
+    if (!schema.usage) await ddl(`grant usage on schema ${quote(schema.name)} to ${quote(role)}`);
+    for (const grant of grants) await ddl(grant);
   });
 }
+
+const ROLE = oneOff('migrate_role', 'select rolsuper from pg_roles where rolname = $1::name');
+
+/** The schema, and its relations, whose owner the role is (or is a member of). */
+const OWNED_BY = oneOff(
+  'migrate_owned_by',
+  `select n.nspname as name from pg_namespace n
+ where n.nspname = current_schema() and pg_has_role($1::name, n.nspowner, 'MEMBER')
+union all
+select c.oid::regclass::text from pg_class c
+ where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
+   and pg_has_role($1::name, c.relowner, 'MEMBER')`,
+);
+
+/** The schema's relations (Relation), with the privileges the role holds on each. */
+const RELATIONS = oneOff(
+  'migrate_relations',
+  `select c.oid::regclass::text as name, c.relname as relname, c.relkind as kind,
+       exists (select 1 from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+                where t.tgrelid = c.oid and p.proname = 'ledger_append_only') as append_only,
+       coalesce((select string_agg(a.privilege_type, ',' order by a.privilege_type)
+                   from aclexplode(c.relacl) a join pg_roles r on r.oid = a.grantee
+                  where r.rolname = $1::name), '') as held
+  from pg_class c
+ where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
+   and not c.relispartition
+ order by c.relname`,
+);
+
+const SCHEMA_PRIVILEGES = oneOff(
+  'migrate_schema_privileges',
+  `select current_schema() as name, has_schema_privilege($1::name, current_schema(), 'USAGE') as usage,
+       has_schema_privilege($1::name, current_schema(), 'CREATE') as may_create`,
+);
+
+const MAY_CREATE = oneOff(
+  'migrate_may_create',
+  `select has_schema_privilege($1::name, current_schema(), 'CREATE') as may_create`,
+);
 
 interface Relation {
   /** Schema-qualified where needed, quoted where needed. */

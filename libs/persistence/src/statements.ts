@@ -4,22 +4,41 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
- * A statement of the money path: fixed text whatever the number of rows it
- * carries (rows travel as arrays, `unnest($1::uuid[], ...)`), so that
- * PostgreSQL parses and plans it once per connection, and so that the text a
- * review sees (test/queries/*.sql) is the text that runs.
+ * A statement run with real parameters ($1, $2, ...): fixed text whatever
+ * the number of rows it carries (rows travel as arrays, `unnest($1::uuid[],
+ * ...)`), so that the text a review sees (test/queries/*.sql) is the text
+ * that runs. A statement of the money path and the hot reads is prepared
+ * (parsed and planned once per connection, under its name); a one-off
+ * statement (`oneOff`: the admin reads, the audit, a freeze...) is always
+ * sent unnamed, parsed and planned for the values it carries each time.
  */
 export interface Statement {
-  /** The prepared statement's name on each connection; unique per text. */
+  /** The prepared statement's name on each connection (unique per text); a one-off's is only a label (DB_DEBUG). */
   readonly name: string;
   readonly text: string;
+  /** false: never prepared by name, whatever DB_PREPARED_STATEMENTS says. */
+  readonly prepared: boolean;
 }
 
-export const statement = (name: string, text: string): Statement => ({ name, text });
+/** A statement prepared by name on each connection (when DB_PREPARED_STATEMENTS allows). */
+export const statement = (name: string, text: string, options: { prepared?: boolean } = {}): Statement => ({
+  name,
+  text,
+  prepared: options.prepared ?? true,
+});
+
+/**
+ * A statement always sent unnamed: a query run now and then (an operator's
+ * read, the audit, a background job), not worth a prepared statement on every
+ * connection, nor pinned in test/queries/ as the hot path's are.
+ */
+export const oneOff = (name: string, text: string): Statement => statement(name, text, { prepared: false });
 
 /** What node-postgres is sent: the statement named (parsed and planned once per connection) when prepared, else unnamed. */
 export function queryConfig(statement: Statement, values: unknown[], prepared: boolean) {
-  return prepared ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
+  return prepared && statement.prepared
+    ? { name: statement.name, text: statement.text, values }
+    : { text: statement.text, values };
 }
 
 export interface StatementOptions {
@@ -49,13 +68,13 @@ interface ConnectionSource {
 }
 
 /**
- * Runs hot-path statements with real parameters ($1, $2: MikroORM's
- * `execute` inlines values into the text instead), prepared once per
- * connection where the setting allows: inside a transaction on its
- * connection (a statements-only one, `transaction`, or a unit of work's);
- * a read outside one on a connection of the ORM's pool, for just that
- * statement. Driver errors come out as MikroORM's exceptions, like every
- * other query's.
+ * Runs statements with real parameters ($1, $2: MikroORM's `execute`
+ * inlines values into the text instead), the hot path's prepared once per
+ * connection where the setting allows, the one-off ones unnamed: inside a
+ * transaction on its connection (a statements-only one, `transaction`, or a
+ * unit of work's, on a replica too); a read outside one on a connection of
+ * the ORM's pool, for just that statement. Driver errors come out as
+ * MikroORM's exceptions, like every other query's.
  */
 @Injectable()
 export class Statements {
@@ -82,6 +101,16 @@ export class Statements {
     const own = this.own.getStore();
     if (own) return this.sendOn(own, statement, values);
     return this.send(this.transactionConnections() ?? this.pool(), statement, values);
+  }
+
+  /**
+   * A write that commits by itself (a background job's batch, PostgreSQL's
+   * autocommit): on a pooled connection for just this statement. Inside a
+   * transaction it would not commit alone: a mistake, refused.
+   */
+  autocommit<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
+    if (this.inTransaction()) throw new Error(`${statement.name} commits by itself: not inside a transaction`);
+    return this.send(this.pool(), statement, values);
   }
 
   /** Whether a read now runs in a transaction (a statements-only one or a unit of work's, on a replica too). */

@@ -208,7 +208,7 @@ export class TestContext implements TestApp {
   /** A registered user whose wallet row is gone (the original's "user without a wallet"). */
   async userWithoutWallet(): Promise<RegisteredUser> {
     const user = await this.registerUser();
-    await this.orm.em.getConnection().execute('delete from wallets where id = ?', [user.walletId]);
+    await this.db.query('delete from wallets where id = $1', [user.walletId]);
     return user;
   }
 

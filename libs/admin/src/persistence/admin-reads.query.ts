@@ -1,7 +1,7 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { EntryType, HoldStatus } from '@app/ledger';
 import { Money } from '@app/money';
+import { oneOff, Statements } from '@app/persistence';
 
 /** A hold as operators see it: its state as of the database's clock (a pending hold past expiry reads EXPIRED). */
 export interface AdminHold {
@@ -77,6 +77,78 @@ interface HoldRow {
   created_at: Date;
 }
 
+const USERNAMES_OF_WALLETS = oneOff(
+  'admin_usernames_of_wallets',
+  `select w.id, u.username from wallets w left join users u on u.id = w.user_id
+ where w.id = any($1::uuid[])`,
+);
+
+const REVERSAL_FACTS = oneOff(
+  'admin_reversal_facts',
+  `select e.id, e.reverses_id,
+       (select sum(o.amount)::text from journal_entries r
+          join operations o on o.transfer_id = r.id and o.amount > 0
+         where r.reverses_id = e.id) as reversed
+  from journal_entries e
+ where e.id = any($1::uuid[])`,
+);
+
+const FREEZE_OF = oneOff(
+  'admin_freeze_of',
+  `select a.reason, u.username, a.created_at
+  from admin_actions a left join users u on u.id = a.admin_id
+ where a.target = $1::uuid and a.action = 'FREEZE'
+ order by a.created_at desc, a.id desc
+ limit 1`,
+);
+
+/** After $2/$3 (null: from the newest); unnamed, so the condition of a null position folds away. */
+const HOLDS_OF = oneOff(
+  'admin_holds_of',
+  `select ${HOLD_COLUMNS}
+ where h.source_wallet_id = $1::uuid
+   and ($2::timestamptz is null or (h.created_at, h.id) < ($2::timestamptz, $3::uuid))
+ order by h.created_at desc, h.id desc
+ limit $4::bigint`,
+);
+
+const HOLD = oneOff('admin_hold', `select ${HOLD_COLUMNS} where h.id = $1::uuid`);
+
+const ENTRY = oneOff(
+  'admin_entry',
+  `select e.id, e.type, e.created_at, e.reverses_id, o.amount::text as amount,
+       o.source_wallet_id, su.username as source_username,
+       o.destination_wallet_id, du.username as destination_username
+  from journal_entries e
+  join operations o on o.transfer_id = e.id and o.amount > 0
+  left join wallets sw on sw.id = o.source_wallet_id
+  left join users su on su.id = sw.user_id
+  left join wallets dw on dw.id = o.destination_wallet_id
+  left join users du on du.id = dw.user_id
+ where e.id = $1::uuid
+ limit 1`,
+);
+
+const REVERSALS_OF = oneOff(
+  'admin_reversals_of',
+  `select r.id, o.amount::text as amount, r.created_at
+  from journal_entries r
+  join operations o on o.transfer_id = r.id and o.amount > 0
+ where r.reverses_id = $1::uuid
+ order by r.created_at, r.id`,
+);
+
+const LOOKUP = oneOff(
+  'admin_lookup',
+  `select 'user' as kind, u.id as user_id, w.id as wallet_id, null::uuid as transfer_id
+  from users u left join wallets w on w.user_id = u.id where u.id = $1::uuid
+union all
+select 'wallet', w.user_id, w.id, null from wallets w where w.id = $1::uuid
+union all
+select 'transfer', null, null, e.id from journal_entries e where e.id = $1::uuid
+ limit 1`,
+);
+
 /**
  * The operators' read model: what their screens show across features
  * (usernames beside wallet ids, a wallet's holds, an entry with its
@@ -87,17 +159,13 @@ interface HoldRow {
  */
 @Injectable()
 export class AdminReadsQuery {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly statements: Statements) {}
 
   /** The owner's username of each wallet (null for the funding wallet); one statement for all of them. */
   async usernamesOfWallets(walletIds: Iterable<string>): Promise<Map<string, string | null>> {
     const ids = [...new Set(walletIds)];
     if (ids.length === 0) return new Map();
-    const rows = await this.em.execute<{ id: string; username: string | null }[]>(
-      `select w.id, u.username from wallets w left join users u on u.id = w.user_id
-        where w.id in (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
+    const rows = await this.statements.read<{ id: string; username: string | null }>(USERNAMES_OF_WALLETS, [ids]);
     return new Map(rows.map((row) => [row.id, row.username]));
   }
 
@@ -105,14 +173,9 @@ export class AdminReadsQuery {
   async reversalFacts(entryIds: Iterable<string>): Promise<Map<string, ReversalFacts>> {
     const ids = [...new Set(entryIds)];
     if (ids.length === 0) return new Map();
-    const rows = await this.em.execute<{ id: string; reverses_id: string | null; reversed: string | null }[]>(
-      `select e.id, e.reverses_id,
-              (select sum(o.amount)::text from journal_entries r
-                 join operations o on o.transfer_id = r.id and o.amount > 0
-                where r.reverses_id = e.id) as reversed
-         from journal_entries e
-        where e.id in (${ids.map(() => '?').join(', ')})`,
-      ids,
+    const rows = await this.statements.read<{ id: string; reverses_id: string | null; reversed: string | null }>(
+      REVERSAL_FACTS,
+      [ids],
     );
     return new Map(
       rows.map((row) => [
@@ -124,12 +187,8 @@ export class AdminReadsQuery {
 
   /** The FREEZE line that froze the wallet: the newest one on it (admin_actions_target_index). */
   async freezeOf(walletId: string): Promise<FreezeRecord | null> {
-    const [row] = await this.em.execute<{ reason: string | null; username: string | null; created_at: Date }[]>(
-      `select a.reason, u.username, a.created_at
-         from admin_actions a left join users u on u.id = a.admin_id
-        where a.target = ? and a.action = 'FREEZE'
-        order by a.created_at desc, a.id desc
-        limit 1`,
+    const [row] = await this.statements.read<{ reason: string | null; username: string | null; created_at: Date }>(
+      FREEZE_OF,
       [walletId],
     );
     return row ? { reason: row.reason, adminUsername: row.username, at: new Date(row.created_at) } : null;
@@ -137,58 +196,35 @@ export class AdminReadsQuery {
 
   /** Holds the wallet placed, newest first, after `after` (holds_source_created_at_index). */
   async holdsOf(walletId: string, after: HoldPosition | undefined, limit: number): Promise<AdminHold[]> {
-    const rows = await this.em.execute<HoldRow[]>(
-      `select ${HOLD_COLUMNS}
-        where h.source_wallet_id = ?${after ? ' and (h.created_at, h.id) < (?, ?)' : ''}
-        order by h.created_at desc, h.id desc
-        limit ?`,
-      after ? [walletId, after.createdAt, after.id, limit] : [walletId, limit],
-    );
+    const rows = await this.statements.read<HoldRow>(HOLDS_OF, [
+      walletId,
+      after?.createdAt ?? null,
+      after?.id ?? null,
+      limit,
+    ]);
     return rows.map(toHold);
   }
 
   async hold(id: string): Promise<AdminHold | null> {
-    const [row] = await this.em.execute<HoldRow[]>(`select ${HOLD_COLUMNS} where h.id = ?`, [id]);
+    const [row] = await this.statements.read<HoldRow>(HOLD, [id]);
     return row ? toHold(row) : null;
   }
 
   /** One journal entry with its parties and reversals; null when no entry has this id. */
   async entry(id: string): Promise<EntryView | null> {
-    const [row] = await this.em.execute<
-      {
-        id: string;
-        type: EntryType;
-        created_at: Date;
-        reverses_id: string | null;
-        amount: string;
-        source_wallet_id: string;
-        source_username: string | null;
-        destination_wallet_id: string;
-        destination_username: string | null;
-      }[]
-    >(
-      `select e.id, e.type, e.created_at, e.reverses_id, o.amount::text as amount,
-              o.source_wallet_id, su.username as source_username,
-              o.destination_wallet_id, du.username as destination_username
-         from journal_entries e
-         join operations o on o.transfer_id = e.id and o.amount > 0
-         left join wallets sw on sw.id = o.source_wallet_id
-         left join users su on su.id = sw.user_id
-         left join wallets dw on dw.id = o.destination_wallet_id
-         left join users du on du.id = dw.user_id
-        where e.id = ?
-        limit 1`,
-      [id],
-    );
+    const [row] = await this.statements.read<{
+      id: string;
+      type: EntryType;
+      created_at: Date;
+      reverses_id: string | null;
+      amount: string;
+      source_wallet_id: string;
+      source_username: string | null;
+      destination_wallet_id: string;
+      destination_username: string | null;
+    }>(ENTRY, [id]);
     if (!row) return null;
-    const reversals = await this.em.execute<{ id: string; amount: string; created_at: Date }[]>(
-      `select r.id, o.amount::text as amount, r.created_at
-         from journal_entries r
-         join operations o on o.transfer_id = r.id and o.amount > 0
-        where r.reverses_id = ?
-        order by r.created_at, r.id`,
-      [id],
-    );
+    const reversals = await this.statements.read<{ id: string; amount: string; created_at: Date }>(REVERSALS_OF, [id]);
     const reversed = reversals.reduce((sum, reversal) => sum.plus(Money.of(reversal.amount)), Money.ZERO);
     return {
       id: row.id,
@@ -211,18 +247,12 @@ export class AdminReadsQuery {
 
   /** What an id names: a user (with its wallet), a wallet (with its owner) or a journal entry; null: nothing. */
   async lookup(id: string): Promise<Lookup | null> {
-    const [row] = await this.em.execute<
-      { kind: Lookup['kind']; user_id: string | null; wallet_id: string | null; transfer_id: string | null }[]
-    >(
-      `select 'user' as kind, u.id as user_id, w.id as wallet_id, null::uuid as transfer_id
-         from users u left join wallets w on w.user_id = u.id where u.id = ?
-       union all
-       select 'wallet', w.user_id, w.id, null from wallets w where w.id = ?
-       union all
-       select 'transfer', null, null, e.id from journal_entries e where e.id = ?
-       limit 1`,
-      [id, id, id],
-    );
+    const [row] = await this.statements.read<{
+      kind: Lookup['kind'];
+      user_id: string | null;
+      wallet_id: string | null;
+      transfer_id: string | null;
+    }>(LOOKUP, [id]);
     return row ? { kind: row.kind, userId: row.user_id, walletId: row.wallet_id, transferId: row.transfer_id } : null;
   }
 }

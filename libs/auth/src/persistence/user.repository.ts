@@ -1,11 +1,26 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { oneOff, Statements } from '@app/persistence';
 import { type Role, User } from '../domain/user.entity';
 import { usernameKey } from '../domain/username';
 
+const ROLE_OF = oneOff('users_role_of', 'select role from users where id = $1::uuid');
+
+const SET_ROLE = oneOff('users_set_role', 'update users set role = $2::text where id = $1::uuid');
+
+/** connect-pg-simple's table: the session JSON holds passport's {id, username}. Answers how many rows went. */
+const END_SESSIONS = oneOff(
+  'users_end_sessions',
+  `with ended as (delete from session where sess -> 'passport' -> 'user' ->> 'id' = $1::text returning 1)
+select count(*)::int as ended from ended`,
+);
+
 @Injectable()
 export class UserRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly statements: Statements,
+  ) {}
 
   /**
    * The account a login names: the exact name first (accounts from before the
@@ -32,27 +47,24 @@ export class UserRepository {
 
   /** The user's role as stored now (not as any identity map remembers it); null for an unknown id. */
   async roleOf(id: string): Promise<Role | null> {
-    const [row] = await this.em.execute<{ role: Role }[]>('select role from users where id = ?', [id]);
+    const [row] = await this.statements.read<{ role: Role }>(ROLE_OF, [id]);
     return row?.role ?? null;
   }
 
+  /** In the caller's unit of work. */
   async setRole(id: string, role: Role): Promise<void> {
-    await this.em.execute('update users set role = ? where id = ?', [role, id]);
+    await this.statements.run(SET_ROLE, [id, role]);
   }
 
   /**
    * Deletes every session of the user (connect-pg-simple's table: the session
    * JSON holds passport's {id, username}); each of their cookies then answers
    * 401 on every instance, since sessions are read from this table on each
-   * request. Answers how many there were.
+   * request. Answers how many there were. In the caller's unit of work.
    */
   async endSessions(userId: string): Promise<number> {
-    const result = await this.em.execute<{ affectedRows: number }>(
-      `delete from session where sess -> 'passport' -> 'user' ->> 'id' = ?`,
-      [userId],
-      'run',
-    );
-    return result.affectedRows;
+    const [{ ended }] = await this.statements.run<{ ended: number }>(END_SESSIONS, [userId]);
+    return ended;
   }
 
   /**

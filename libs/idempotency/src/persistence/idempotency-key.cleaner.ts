@@ -23,6 +23,6 @@ export class IdempotencyKeyCleaner implements OnApplicationBootstrap {
 
   /** Deletes every expired key, `batch` at a time; returns how many. */
   purge(batch?: number): Promise<number> {
-    return this.jobs.run((em) => new IdempotencyKeyRepository(em, this.statements).purgeExpired(batch));
+    return this.jobs.run(() => new IdempotencyKeyRepository(this.statements).purgeExpired(batch));
   }
 }

@@ -1,6 +1,5 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { statement, Statements } from '@app/persistence';
+import { oneOff, statement, Statements } from '@app/persistence';
 
 /** Keys are kept at least this long (the contract says 24 hours). */
 export const KEY_LIFETIME = '24 hours';
@@ -51,6 +50,23 @@ const RELEASE_ALL = statement(
  where k.user_id = r.user_id and k.key = r.key`,
 );
 
+/** The fingerprint of a key taken and not past its lifetime. */
+const FINGERPRINT_OF = oneOff(
+  'idempotency_fingerprint_of',
+  `select fingerprint from idempotency_keys where user_id = $1::uuid and key = $2::text and expires_at > clock_timestamp()`,
+);
+
+/** Up to $1 keys past their lifetime, deleted (keys in use right now skipped); answers how many. */
+const PURGE_EXPIRED = oneOff(
+  'idempotency_purge_expired',
+  `with purged as (
+  delete from idempotency_keys where (user_id, key) in (
+    select user_id, key from idempotency_keys where expires_at <= clock_timestamp()
+     limit $1::bigint for update skip locked)
+  returning 1)
+select count(*)::int as purged from purged`,
+);
+
 export const keyString = (key: KeyOf) => `${key.userId}\u0000${key.key}`;
 
 export interface StoredAnswer {
@@ -62,10 +78,7 @@ export interface StoredAnswer {
 
 @Injectable()
 export class IdempotencyKeyRepository {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly statements: Statements,
-  ) {}
+  constructor(private readonly statements: Statements) {}
 
   /**
    * Takes distinct keys inside the caller's transaction, or reads what is
@@ -129,10 +142,7 @@ export class IdempotencyKeyRepository {
 
   /** The fingerprint of the request a key belongs to, if it is taken (read as committed). */
   async fingerprintOf(userId: string, key: string): Promise<string | null> {
-    const [row] = await this.em.execute<{ fingerprint: string }[]>(
-      `select fingerprint from idempotency_keys where user_id = ? and key = ? and expires_at > clock_timestamp()`,
-      [userId, key],
-    );
+    const [row] = await this.statements.read<{ fingerprint: string }>(FINGERPRINT_OF, [userId, key]);
     return row?.fingerprint ?? null;
   }
 
@@ -140,18 +150,12 @@ export class IdempotencyKeyRepository {
   async purgeExpired(batch = 1_000): Promise<number> {
     // In batches, each its own short statement (idempotency_keys_expires_at_index):
     // a backlog never makes one long DELETE that runs into statement_timeout or
-    // holds many row locks at once; keys in use right now are skipped.
+    // holds many row locks at once; keys in use right now are skipped. Each commits by itself.
     let total = 0;
     for (;;) {
-      const result = await this.em.execute<{ affectedRows: number }>(
-        `delete from idempotency_keys where (user_id, key) in (
-           select user_id, key from idempotency_keys where expires_at <= clock_timestamp()
-            limit ? for update skip locked)`,
-        [batch],
-        'run',
-      );
-      total += result.affectedRows;
-      if (result.affectedRows < batch) return total;
+      const [{ purged }] = await this.statements.autocommit<{ purged: number }>(PURGE_EXPIRED, [batch]);
+      total += purged;
+      if (purged < batch) return total;
     }
   }
 }

@@ -1,7 +1,6 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
-import { statement, Statements } from '@app/persistence';
+import { oneOff, statement, Statements } from '@app/persistence';
 import { Hold, type HoldStatus } from '../domain/hold.entity';
 
 /** Per wallet, what its PENDING holds not past their expiry at $2 reserve (holds_source_status_index). */
@@ -36,6 +35,22 @@ const LOCK_ALL = statement(
    for update`,
 );
 
+/** Up to $1 holds PENDING past their expiry, locked, skipping those a capture or void holds right now. */
+const LOCK_DUE = oneOff(
+  'holds_lock_due',
+  `select id, source_wallet_id from holds
+ where status = 'PENDING' and expires_at <= clock_timestamp()
+ order by expires_at
+ limit $1::bigint
+   for update skip locked`,
+);
+
+/** The locked, due holds $1 EXPIRED as of their expiry. */
+const MARK_EXPIRED = oneOff(
+  'holds_mark_expired',
+  `update holds set status = 'EXPIRED', resolved_at = expires_at where id = any($1::uuid[])`,
+);
+
 interface HoldRow {
   id: string;
   source_wallet_id: string;
@@ -51,10 +66,7 @@ interface HoldRow {
 
 @Injectable()
 export class HoldRepository {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly statements: Statements,
-  ) {}
+  constructor(private readonly statements: Statements) {}
 
   /** What active holds reserve on each of `walletIds` at `now` (a wallet absent from the map: nothing). */
   async reservedOn(walletIds: readonly string[], now: Date): Promise<Map<string, Money>> {
@@ -96,25 +108,16 @@ export class HoldRepository {
 
   /**
    * Locks up to `limit` holds that are PENDING past their expiry, skipping
-   * any a capture or void holds right now (it will decide them itself).
+   * any a capture or void holds right now (it will decide them itself). In
+   * the caller's unit of work.
    */
   async lockDue(limit: number): Promise<{ id: string; sourceWalletId: string }[]> {
-    const rows = await this.em.execute<{ id: string; source_wallet_id: string }[]>(
-      `select id, source_wallet_id from holds
-        where status = 'PENDING' and expires_at <= clock_timestamp()
-        order by expires_at
-        limit ?
-        for update skip locked`,
-      [limit],
-    );
+    const rows = await this.statements.run<{ id: string; source_wallet_id: string }>(LOCK_DUE, [limit]);
     return rows.map((row) => ({ id: row.id, sourceWalletId: row.source_wallet_id }));
   }
 
-  /** Marks locked, due holds EXPIRED as of their expiry. */
+  /** Marks locked, due holds EXPIRED as of their expiry (in the caller's unit of work). */
   async markExpired(ids: string[]): Promise<void> {
-    await this.em.execute(
-      `update holds set status = 'EXPIRED', resolved_at = expires_at where id in (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
+    await this.statements.run(MARK_EXPIRED, [ids]);
   }
 }

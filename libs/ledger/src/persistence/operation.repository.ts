@@ -1,7 +1,6 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Money } from '@app/money';
-import { statement, Statements } from '@app/persistence';
+import { oneOff, statement, type Statement, Statements } from '@app/persistence';
 import type { EntryType } from '../domain/journal-entry.entity';
 import { Operation } from '../domain/operation';
 
@@ -96,6 +95,51 @@ const LAST_SEQUENCE_UNTIL = statement(
 );
 
 /**
+ * One page of a wallet's history in `order`: after the cursor's sequence ($2),
+ * from the timestamp's sequence bound ($3), of the entry types $4, from $5,
+ * before $6, each condition dropped when its parameter is null; $7 rows.
+ * Unnamed, so planned for the values it carries: a null parameter's
+ * condition folds away, and a bound is a seek in
+ * operations_wallet_sequence_unique, not a filter.
+ */
+function pageStatement(order: SortOrder): Statement {
+  const [after, from] = order === 'asc' ? ['>', '>='] : ['<', '<='];
+  return oneOff(
+    `operations_page_${order}`,
+    `select ${COLUMNS}
+  from "operations" o
+ where wallet_id = $1::uuid
+   and ($2::bigint is null or sequence ${after} $2::bigint)
+   and ($3::bigint is null or sequence ${from} $3::bigint)
+   and ($4::text[] is null or type = any($4::text[]))
+   and ($5::timestamptz is null or "timestamp" >= $5::timestamptz)
+   and ($6::timestamptz is null or "timestamp" < $6::timestamptz)
+ order by sequence ${order}
+ limit $7::bigint`,
+  );
+}
+
+const PAGE = { asc: pageStatement('asc'), desc: pageStatement('desc') } as const;
+
+/** Every leg of one journal entry (operations_transfer_id_index), the paying leg first. */
+const LEGS_OF = oneOff(
+  'operations_legs_of',
+  `select ${COLUMNS} from "operations" o where transfer_id = $1::uuid order by amount asc, wallet_id asc`,
+);
+
+/** Sum of every amount of a wallet (up to $2: SUM_AMOUNTS_UNTIL). */
+const SUM_AMOUNTS = oneOff(
+  'operations_sum_amounts',
+  `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations where wallet_id = $1::uuid`,
+);
+
+const SUM_AMOUNTS_UNTIL = oneOff(
+  'operations_sum_amounts_until',
+  `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations
+ where wallet_id = $1::uuid and timestamp <= $2::timestamptz`,
+);
+
+/**
  * Reads of a user wallet's history. Within a wallet, the sequence orders
  * exactly like the timestamps (timestamps are taken under the wallet's lock),
  * so pages walk the unique (wallet_id, sequence) index and a timestamp is first
@@ -103,10 +147,7 @@ const LAST_SEQUENCE_UNTIL = statement(
  */
 @Injectable()
 export class OperationRepository {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly statements: Statements,
-  ) {}
+  constructor(private readonly statements: Statements) {}
 
   /**
    * One page, read as plain rows (a page is read-only; hydrating managed
@@ -119,49 +160,27 @@ export class OperationRepository {
    * operations_wallet_sequence_unique stays a walk, with no sort.
    */
   async page(query: OperationPageQuery): Promise<OperationPage> {
-    const asc = query.order === 'asc';
-    const conditions = ['wallet_id = ?'];
-    const params: unknown[] = [query.walletId];
-    if (query.afterSequence !== undefined) {
-      conditions.push(`sequence ${asc ? '>' : '<'} ?`);
-      params.push(query.afterSequence);
-    }
+    let edge: number | null = null;
     if (query.timestamp !== undefined) {
-      const edge = await this.sequenceBound(query.walletId, query.timestamp, query.order);
+      edge = await this.sequenceBound(query.walletId, query.timestamp, query.order);
       if (edge === null) return { operations: [], hasMore: false };
-      conditions.push(`sequence ${asc ? '>=' : '<='} ?`);
-      params.push(edge);
     }
     // Filters of the admin reads: the walk stays on (wallet_id, sequence); a wallet's timestamps grow with its sequence.
-    if (query.types?.length) {
-      conditions.push(`type in (${query.types.map(() => '?').join(', ')})`);
-      params.push(...query.types);
-    }
-    if (query.from !== undefined) {
-      conditions.push('"timestamp" >= ?');
-      params.push(query.from);
-    }
-    if (query.to !== undefined) {
-      conditions.push('"timestamp" < ?');
-      params.push(query.to);
-    }
-    const rows = await this.em.execute<OperationRow[]>(
-      `select ${COLUMNS}
-         from "operations" o
-        where ${conditions.join(' and ')}
-        order by sequence ${asc ? 'asc' : 'desc'}
-        limit ?`,
-      [...params, query.limit + 1],
-    );
+    const rows = await this.statements.read<OperationRow>(PAGE[query.order], [
+      query.walletId,
+      query.afterSequence ?? null,
+      edge,
+      query.types?.length ? [...query.types] : null,
+      query.from ?? null,
+      query.to ?? null,
+      query.limit + 1,
+    ]);
     return { operations: rows.slice(0, query.limit).map(toOperation), hasMore: rows.length > query.limit };
   }
 
   /** Every leg of one journal entry (operations_transfer_id_index), the paying leg first. */
   async legsOf(transferId: string): Promise<Operation[]> {
-    const rows = await this.em.execute<OperationRow[]>(
-      `select ${COLUMNS} from "operations" o where transfer_id = ? order by amount asc, wallet_id asc`,
-      [transferId],
-    );
+    const rows = await this.statements.read<OperationRow>(LEGS_OF, [transferId]);
     return rows.map(toOperation);
   }
 
@@ -173,8 +192,8 @@ export class OperationRepository {
 
   /** Sum of every amount of a wallet (up to `at`): only for wallets that keep no running balance. */
   async sumAmounts(walletId: string, at?: Date): Promise<Money> {
-    const [row] = await this.em.execute<{ total: string }[]>(
-      `select coalesce(sum(amount), 0)::numeric(20,2)::text as total from operations where wallet_id = ?${at ? ' and timestamp <= ?' : ''}`,
+    const [row] = await this.statements.read<{ total: string }>(
+      at ? SUM_AMOUNTS_UNTIL : SUM_AMOUNTS,
       at ? [walletId, at] : [walletId],
     );
     return Money.of(row.total);

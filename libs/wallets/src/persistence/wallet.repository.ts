@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { type LedgerAccount, WalletKind } from '@app/ledger';
 import { Money } from '@app/money';
-import { CoalescedReads, statement, Statements } from '@app/persistence';
+import { CoalescedReads, oneOff, statement, Statements } from '@app/persistence';
 import { Wallet } from '../domain/wallet.entity';
 
 /**
@@ -72,6 +72,21 @@ const LOCK_FOR_BATCH_WITH_ENTRIES = statement(
     `user_id = any($1::uuid[]) or (id = any($2::uuid[]) and kind = 'USER')
             or (id = any(array(select wallet_id from operations where transfer_id = any($3::uuid[]))) and kind = 'USER')`,
   ),
+);
+
+const ADJUST_PENDING_HOLDS = oneOff(
+  'wallets_adjust_pending_holds',
+  'update wallets set pending_holds = pending_holds + $2::integer where id = $1::uuid',
+);
+
+const FREEZE = oneOff(
+  'wallets_freeze',
+  `update wallets set frozen_at = clock_timestamp() where id = $1::uuid and kind = 'USER' and frozen_at is null returning id`,
+);
+
+const UNFREEZE = oneOff(
+  'wallets_unfreeze',
+  `update wallets set frozen_at = null where id = $1::uuid and kind = 'USER' and frozen_at is not null returning id`,
 );
 
 @Injectable()
@@ -146,9 +161,9 @@ export class WalletRepository {
     return this.lockForBatch([], ids);
   }
 
-  /** Counts holds placed (+) or resolved (-) on the paying wallet; takes the wallet's row lock. */
+  /** Counts holds placed (+) or resolved (-) on the paying wallet; takes its row lock, in the caller's unit of work. */
   async adjustPendingHolds(walletId: string, delta: number): Promise<void> {
-    await this.em.execute('update wallets set pending_holds = pending_holds + ? where id = ?', [delta, walletId]);
+    await this.statements.run(ADJUST_PENDING_HOLDS, [walletId, delta]);
   }
 
   /**
@@ -156,14 +171,10 @@ export class WalletRepository {
    * wallet's row lock, so it waits for a movement that holds it and every
    * movement that locks the wallet after this commits sees the new state.
    * Returns whether the state changed (false: it already was so, or no such user wallet).
+   * In the caller's unit of work.
    */
   async setFrozen(walletId: string, frozen: boolean): Promise<boolean> {
-    const rows = await this.em.execute<{ id: string }[]>(
-      frozen
-        ? `update wallets set frozen_at = clock_timestamp() where id = ? and kind = 'USER' and frozen_at is null returning id`
-        : `update wallets set frozen_at = null where id = ? and kind = 'USER' and frozen_at is not null returning id`,
-      [walletId],
-    );
+    const rows = await this.statements.run<{ id: string }>(frozen ? FREEZE : UNFREEZE, [walletId]);
     return rows.length > 0;
   }
 }
