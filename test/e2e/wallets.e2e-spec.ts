@@ -116,6 +116,24 @@ describe('wallets (contract part A)', () => {
       const user = await ctx.userWithoutWallet();
       await user.agent.get('/v1/wallets').expect(404, walletMissing);
     });
+
+    it('answers 409 CONFLICT, never a 500, when its wallet read waits past lock_timeout on a table another transaction locked', async () => {
+      const user = await ctx.registerUser();
+      const locker = await ctx.connectDb();
+      await locker.query('begin');
+      await locker.query('lock table wallets in access exclusive mode'); // as a migration's ALTER TABLE would
+      try {
+        const response = await user.agent.get('/v1/wallets');
+        expect(response.status).toBe(409);
+        expect(response.body.status.errors).toEqual([
+          expect.objectContaining({ code: 'CONFLICT', target: '__all__', reason: 'CONCURRENT_CONFLICT' }),
+        ]);
+      } finally {
+        await locker.query('rollback');
+        await locker.end();
+      }
+      await user.agent.get('/v1/wallets').expect(200);
+    });
   });
 
   describe('GET /v1/wallets/operations', () => {

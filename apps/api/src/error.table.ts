@@ -3,7 +3,7 @@ import { AUTH_ERRORS } from '@app/auth';
 import { type ErrorSpec, type ErrorTranslator, HTTP_ERRORS, mergeErrorTables } from '@app/http';
 import { IDEMPOTENCY_ERRORS } from '@app/idempotency';
 import { LEDGER_ERRORS } from '@app/ledger';
-import { databaseUnavailable, type PersistenceErrorCode, refusedValue } from '@app/persistence';
+import { conflictNotRetried, databaseUnavailable, type PersistenceErrorCode, refusedValue } from '@app/persistence';
 import { TRANSFERS_ERRORS } from '@app/transfers';
 import { WALLETS_ERRORS } from '@app/wallets';
 
@@ -22,9 +22,10 @@ const PERSISTENCE_ERRORS = {
  * Errors lower layers raise in their own terms, translated into the
  * DomainError they mean before the table is read: a lost or refused database
  * connection, or a pool timeout, answers 503 rather than 500; a value
- * PostgreSQL refused (SQLSTATE class 22) answers 422.
+ * PostgreSQL refused (SQLSTATE class 22) answers 422; a lock wait that ran
+ * out where nothing retries it (a read) answers 409, as after the retries.
  */
-export const ERROR_TRANSLATION: readonly ErrorTranslator[] = [refusedValue, databaseUnavailable];
+export const ERROR_TRANSLATION: readonly ErrorTranslator[] = [refusedValue, databaseUnavailable, conflictNotRetried];
 
 /**
  * Every DomainError code the API can raise, with its status and envelope

@@ -13,7 +13,13 @@ export {
   RefusedValueError,
 } from './driver-errors';
 export { ConflictRetryObserver } from './conflict-retry.observer';
-export { retryOnConflict, RetriesExhaustedError, type RetryOptions, type PersistenceErrorCode } from './retry';
+export {
+  conflictNotRetried,
+  retryOnConflict,
+  RetriesExhaustedError,
+  type RetryOptions,
+  type PersistenceErrorCode,
+} from './retry';
 export {
   startEmbeddedPostgres,
   takeOverEmbeddedPostgresSignals,

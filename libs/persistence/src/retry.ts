@@ -23,6 +23,18 @@ export class RetriesExhaustedError extends DomainError<PersistenceErrorCode> {
 }
 
 /**
+ * The translation of a lock timeout, deadlock or serialization failure that
+ * reached the answer without a unit of work's retries (a read outside one
+ * that waited past lock_timeout on a row or a table another transaction
+ * held, such as a migration's): the same 409 as a conflict that outlived its
+ * retries, which the client may retry, never a 500.
+ */
+export function conflictNotRetried(error: unknown): RetriesExhaustedError | undefined {
+  if (error instanceof RetriesExhaustedError) return error;
+  return isTransientConflict(error) ? new RetriesExhaustedError(error) : undefined;
+}
+
+/**
  * Runs a whole use case (its own unit of work included) again when PostgreSQL
  * aborts it with a serialization failure, a deadlock or a lock timeout. The use
  * case must be safe to repeat from the start: its transaction was rolled back,

@@ -1,5 +1,5 @@
 import { DriverException } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -61,11 +61,15 @@ const BEGIN = statement('begin', 'BEGIN');
 const COMMIT = statement('commit', 'COMMIT');
 const ROLLBACK = statement('rollback', 'ROLLBACK');
 
-/** The slice of knex's client that hands out connections (a transaction's, or the pool's). */
-interface ConnectionSource {
-  acquireConnection(): Promise<PgClient>;
-  releaseConnection(connection: PgClient): Promise<unknown>;
-}
+/**
+ * What hands out connections: knex's `Client` (`acquireConnection`,
+ * `releaseConnection`, declared in knex's own typings), reached through
+ * MikroORM 6's public API: `getConnection().getKnex()` for the pool,
+ * `getTransactionContext()` (a knex transaction) for a unit of work's
+ * connection. MikroORM 7 drops knex for Kysely: this and `pool()` and
+ * `transactionConnections()` are the three places that change then.
+ */
+type ConnectionSource = Pick<Knex.Client, 'acquireConnection' | 'releaseConnection'>;
 
 /**
  * Runs statements with real parameters ($1, $2: MikroORM's `execute`
@@ -159,12 +163,12 @@ export class Statements {
 
   /** The ORM's pool (knex's client): a connection for one statement or one statements-only transaction. */
   private pool(): ConnectionSource {
-    return this.em.getConnection().getKnex().client as ConnectionSource;
+    return this.em.getConnection().getKnex().client as Knex.Client;
   }
 
   /** knex's transaction client hands out the transaction's own connection (and its release is a no-op). */
   private transactionConnections(): ConnectionSource | undefined {
-    return this.em.getTransactionContext<{ client: ConnectionSource }>()?.client;
+    return (this.em.getTransactionContext<Knex.Transaction>()?.client as Knex.Client | undefined) ?? undefined;
   }
 
   private async send<Row>(source: ConnectionSource, statement: Statement, values: unknown[]): Promise<Row[]> {
